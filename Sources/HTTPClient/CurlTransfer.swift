@@ -1,0 +1,208 @@
+import CCurl
+
+/// One request's easy handle and the buffers libcurl writes into.
+///
+/// `@unchecked Sendable`: after `HTTPClient` hands it to the driver, only the driver thread touches it
+/// (curl callbacks run on that thread inside `curl_multi_perform`), until `finish` resumes the continuation once.
+final class CurlTransfer: @unchecked Sendable {
+    let id: UInt64
+    let handle: UnsafeMutableRawPointer
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private let maxResponseBytes: Int
+    private var continuation: CheckedContinuation<HTTPResponse, any Error>?
+    private let cancellation: CancellationFlag
+
+    private(set) var body: [UInt8] = []
+    private(set) var headers: [(name: String, value: String)] = []
+    private(set) var overflowed = false
+
+    init(
+        id: UInt64,
+        request: HTTPRequest,
+        continuation: CheckedContinuation<HTTPResponse, any Error>,
+        cancellation: CancellationFlag
+    ) throws {
+        guard let handle = curl_easy_init() else {
+            throw HTTPClientError(.invalidRequest, "libcurl could not create a handle")
+        }
+        self.id = id
+        self.handle = handle
+        self.maxResponseBytes = request.maxResponseBytes
+        self.continuation = continuation
+        self.cancellation = cancellation
+        do {
+            try self.configure(request)
+        } catch {
+            self.continuation = nil
+            self.release()
+            throw error
+        }
+    }
+
+    private func configure(_ request: HTTPRequest) throws {
+        func check(_ code: CURLcode, _ what: String) throws {
+            guard code == CURLE_OK else {
+                throw HTTPClientError(.invalidRequest, "\(what): \(String(cString: curl_easy_strerror(code)))")
+            }
+        }
+        try check(skiff_easy_setopt_string(handle, CURLOPT_URL, request.url), "invalid URL")
+        try check(skiff_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
+        // Send the path exactly as given: the SigV4 signature covers it.
+        try check(skiff_easy_setopt_long(handle, CURLOPT_PATH_AS_IS, 1), "PATH_AS_IS")
+        try check(skiff_easy_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, ""), "ACCEPT_ENCODING")
+        try check(skiff_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, request.timeouts.connect.wholeMilliseconds), "CONNECTTIMEOUT")
+        if let total = request.timeouts.total {
+            try check(skiff_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, total.wholeMilliseconds), "TIMEOUT")
+        }
+        if let idle = request.timeouts.idle {
+            // Less than one byte per second for the idle span counts as stalled.
+            try check(skiff_easy_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1), "LOW_SPEED_LIMIT")
+            try check(skiff_easy_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, idle.wholeMilliseconds / 1000)), "LOW_SPEED_TIME")
+        }
+        if request.bypassProxy {
+            try check(skiff_easy_setopt_string(handle, CURLOPT_NOPROXY, "*"), "NOPROXY")
+        }
+
+        let method = request.method.uppercased()
+        var sendsBody = !request.body.isEmpty
+        switch method {
+        case "GET":
+            break
+        case "HEAD":
+            try check(skiff_easy_setopt_long(handle, CURLOPT_NOBODY, 1), "NOBODY")
+        default:
+            sendsBody = true
+        }
+        if sendsBody {
+            try check(skiff_easy_setopt_long(handle, CURLOPT_POST, 1), "POST")
+            try check(skiff_easy_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)), "POSTFIELDSIZE")
+            let code = request.body.withUnsafeBytes { raw -> CURLcode in
+                // COPYPOSTFIELDS copies, so the Swift array need not outlive this call; "" for an empty body.
+                let pointer = raw.baseAddress.map { UnsafeMutableRawPointer(mutating: $0) }
+                return skiff_easy_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, pointer ?? UnsafeMutableRawPointer(mutating: ("" as StaticString).utf8Start))
+            }
+            try check(code, "request body")
+            if method != "POST" {
+                try check(skiff_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method), "method")
+            }
+        }
+
+        var list: UnsafeMutablePointer<curl_slist>? = nil
+        for (name, value) in request.headers {
+            // Unicode scalars, not Characters: "\r\n" is one Character and would slip past a Character test.
+            guard !name.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == ":" || $0 == "\0" }),
+                  !value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
+                curl_slist_free_all(list)
+                throw HTTPClientError(.invalidRequest, "header \(name) contains a line break or colon")
+            }
+            let value = value.trimmingSpaces()
+            list = curl_slist_append(list, value.isEmpty ? "\(name);" : "\(name): \(value)")
+        }
+        // libcurl would otherwise add these on its own: a form content type on POST, and a 100-continue round trip.
+        if sendsBody && request.header("Content-Type") == nil {
+            list = curl_slist_append(list, "Content-Type:")
+        }
+        list = curl_slist_append(list, "Expect:")
+        self.headerList = list
+        try check(skiff_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, list), "headers")
+
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        try check(skiff_easy_setopt_pointer(handle, CURLOPT_PRIVATE, context), "PRIVATE")
+        try check(skiff_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, context), "WRITEDATA")
+        try check(skiff_easy_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteBody), "WRITEFUNCTION")
+        try check(skiff_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, context), "HEADERDATA")
+        try check(skiff_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, curlWriteHeader), "HEADERFUNCTION")
+    }
+
+    var isCancelled: Bool { self.cancellation.isCancelled }
+
+    fileprivate func appendBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard self.body.count + bytes.count <= self.maxResponseBytes else {
+            self.overflowed = true
+            return false
+        }
+        self.body.append(contentsOf: bytes)
+        return true
+    }
+
+    fileprivate func appendHeaderLine(_ bytes: UnsafeRawBufferPointer) {
+        let line = String(decoding: bytes, as: UTF8.self).trimmingLineEnd()
+        if line.hasPrefix("HTTP/") {
+            // A new status line (after 100 Continue or a redirect) starts a new header block.
+            self.headers.removeAll()
+            return
+        }
+        guard let colon = line.firstIndex(of: ":") else { return }
+        let name = String(line[..<colon])
+        let value = String(line[line.index(after: colon)...]).trimmingSpaces()
+        self.headers.append((name, value))
+    }
+
+    /// Resumes the waiting task exactly once.
+    func finish(_ result: Result<HTTPResponse, any Error>) {
+        guard let continuation = self.continuation else { return }
+        self.continuation = nil
+        continuation.resume(with: result)
+    }
+
+    /// The outcome once libcurl reports the transfer done.
+    func result(for code: CURLcode) -> Result<HTTPResponse, any Error> {
+        if code == CURLE_OK {
+            var status = 0
+            _ = skiff_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+            return .success(HTTPResponse(status: status, headers: self.headers, body: self.body))
+        }
+        if self.overflowed {
+            return .failure(HTTPClientError(.responseTooLarge, "response body exceeds \(self.maxResponseBytes) bytes"))
+        }
+        let message = String(cString: curl_easy_strerror(code))
+        let errorCode: HTTPClientError.Code
+        switch code {
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: errorCode = .couldNotResolve
+        case CURLE_COULDNT_CONNECT: errorCode = .couldNotConnect
+        case CURLE_OPERATION_TIMEDOUT: errorCode = .timedOut
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE:
+            errorCode = .tls
+        case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL: errorCode = .invalidRequest
+        default: errorCode = .network
+        }
+        return .failure(HTTPClientError(errorCode, message))
+    }
+
+    /// Frees the easy handle and header list; the driver calls it after removing the handle from the multi.
+    func release() {
+        curl_easy_cleanup(self.handle)
+        curl_slist_free_all(self.headerList)
+        self.headerList = nil
+    }
+}
+
+private let curlWriteBody: skiff_data_callback = { buffer, size, count, userdata in
+    guard let userdata, let buffer else { return 0 }
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
+    let length = size * count
+    return transfer.appendBody(UnsafeRawBufferPointer(start: buffer, count: length)) ? length : 0
+}
+
+private let curlWriteHeader: skiff_data_callback = { buffer, size, count, userdata in
+    guard let userdata, let buffer else { return 0 }
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
+    let length = size * count
+    transfer.appendHeaderLine(UnsafeRawBufferPointer(start: buffer, count: length))
+    return length
+}
+
+extension String {
+    func trimmingLineEnd() -> String {
+        var view = Substring(self)
+        while let last = view.last, last == "\r\n" || last == "\n" || last == "\r" { view = view.dropLast() }
+        return String(view)
+    }
+
+    func trimmingSpaces() -> String {
+        var view = Substring(self)
+        while let first = view.first, first == " " || first == "\t" { view = view.dropFirst() }
+        while let last = view.last, last == " " || last == "\t" { view = view.dropLast() }
+        return String(view)
+    }
+}

@@ -1,0 +1,58 @@
+import Hummingbird
+import NIOCore
+import UnixSignals
+import Logging
+import ServiceLifecycle
+
+/// Wires settings and state into a Hummingbird application. Holds routing only; model and provider
+/// logic live in their own modules.
+struct ServerApplication {
+    let settings: Settings
+    let readiness: Readiness
+    let logger: Logger
+
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.middlewares.add(RequestIDMiddleware())
+        router.middlewares.add(JSONErrorMiddleware())
+        HealthRoutes(readiness: self.readiness).register(on: router)
+        return router
+    }
+
+    func makeApplication() -> some ApplicationProtocol {
+        let readiness = self.readiness
+        let logger = self.logger
+        let settings = self.settings
+        return Application(
+            router: self.makeRouter(),
+            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(settings.idleTimeout.seconds * 1000)))),
+            configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: nil),
+            onServerRunning: { channel in
+                readiness.set(.ready)
+                logger.info("ready", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+            },
+            logger: logger
+        )
+    }
+
+    /// Runs until SIGTERM/SIGINT: drain first, then stop accepting and let in-flight requests finish
+    /// within the grace period.
+    func run() async throws {
+        let app = self.makeApplication()
+        var configuration = ServiceGroupConfiguration(
+            services: [
+                .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
+                .init(
+                    service: DrainService(readiness: self.readiness, delay: self.settings.drainDelay),
+                    successTerminationBehavior: .ignore,
+                    serviceName: "drain"
+                ),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: self.logger
+        )
+        // Past the drain delay plus the grace period, whatever is still running is cancelled.
+        configuration.maximumGracefulShutdownDuration = self.settings.drainDelay + self.settings.shutdownGrace
+        try await ServiceGroup(configuration: configuration).run()
+    }
+}

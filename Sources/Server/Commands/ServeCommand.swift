@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import HTTPClient
+import Logging
+import Synchronization
+
+/// Boot (SSM → environment → settings) and serve until SIGTERM.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Load configuration (from SSM when SSM_PARAMETER_PATH is set) and start the HTTP server."
+    )
+
+    func run() async throws {
+        let bootLevel = (try? EnvironmentReader(environment: ProcessInfo.processInfo.environment).logLevel("LOG_LEVEL", default: .info)) ?? .info
+        JSONLogHandler.bootstrap(level: bootLevel)
+        let logger = Logger(label: "skiff")
+        let started = ContinuousClock.now
+
+        let settings: Settings
+        do {
+            let ssm = try SSMSettings.from(environment: ProcessInfo.processInfo.environment)
+            let http = HTTPClient()
+            defer { http.shutdown() }
+            let (environment, _) = try await ConfigSource.load(settings: ssm, http: http, logger: logger)
+            settings = try Settings.from(environment: environment)
+        } catch {
+            logger.critical("boot failed", metadata: ["error": "\(error)"])
+            FileHandle.standardError.write(Data("skiff: boot failed: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+
+        JSONLogHandler.defaultLevel.withLock { $0 = settings.logLevel }
+        var appLogger = Logger(label: "skiff")
+        appLogger.logLevel = settings.logLevel
+        appLogger.info(
+            "starting",
+            metadata: [
+                "version": "\(SkiffVersion.current)", "host": "\(settings.host)", "port": "\(settings.port)",
+                "boot_ms": "\(Int((ContinuousClock.now - started).seconds * 1000))",
+            ]
+        )
+        try await ServerApplication(settings: settings, readiness: Readiness(), logger: appLogger).run()
+        appLogger.info("stopped")
+    }
+}

@@ -1,0 +1,37 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Takes `X-Request-Id` from the client (or the ALB) or makes one, puts it on every log line of the request
+/// and echoes it back, so one id follows a request through the ALB, skiff and its logs.
+struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var headerName: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let supplied = request.headers[Self.headerName].flatMap { Self.isAcceptable($0) ? $0 : nil }
+        let id = supplied ?? (context.logger[metadataKey: "hb.request.id"]?.description ?? Self.generate())
+        context.logger[metadataKey: "hb.request.id"] = .string(id)
+        if let trace = request.headers[HTTPField.Name("X-Amzn-Trace-Id")!] {
+            context.logger[metadataKey: "trace_id"] = .string(String(trace.prefix(128)))
+        }
+        do {
+            var response = try await next(request, context)
+            response.headers[Self.headerName] = id
+            return response
+        } catch let error as APIError {
+            var headers = error.headers
+            headers[Self.headerName] = id
+            throw APIError(error.status, type: error.type, message: error.message, headers: headers)
+        }
+    }
+
+    /// Printable ASCII up to 128 characters; anything else is replaced rather than logged.
+    static func isAcceptable(_ value: String) -> Bool {
+        !value.isEmpty && value.utf8.count <= 128 && value.utf8.allSatisfy { $0 >= 0x21 && $0 <= 0x7e }
+    }
+
+    static func generate() -> String {
+        (0..<16).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import HTTPClient
+import TestSupport
+import Testing
+
+/// The libcurl client against a real HTTP server on loopback.
+@Suite("HTTPClient")
+struct HTTPClientTests {
+    static let peer = Task { try await PeerProcess.start([PackagePaths.python, PackagePaths.peer("http_peer.py")], timeout: 20) }
+
+    func endpoint() async throws -> String { try await Self.peer.value.string("endpoint") }
+
+    func json(_ response: HTTPResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+    }
+
+    @Test func getReturnsStatusHeadersAndBody() async throws {
+        let client = HTTPClient()
+        let response = try await client.execute(HTTPRequest(url: try await self.endpoint() + "/echo?x=1", headers: [("X-Custom", "  spaced value ")]))
+        #expect(response.status == 200)
+        #expect(response.header("x-echo") == "yes")
+        #expect(response.headers.filter { $0.name == "X-Multi" }.map(\.value) == ["a", "b"])
+        let echo = try self.json(response)
+        #expect(echo["method"] as? String == "GET")
+        #expect(echo["path"] as? String == "/echo?x=1")
+        let headers = (echo["headers"] as? [[String]]) ?? []
+        #expect(headers.contains(["X-Custom", "spaced value"]))
+        #expect(!headers.contains { $0[0].lowercased() == "expect" })
+    }
+
+    @Test(arguments: ["POST", "PUT", "PATCH", "DELETE"])
+    func bodiesAreSentWithEveryMethod(method: String) async throws {
+        let client = HTTPClient()
+        let body = "{\"a\": \"ünïcode ✓\"}"
+        let response = try await client.execute(HTTPRequest(
+            method: method, url: try await self.endpoint() + "/echo", headers: [("Content-Type", "application/json")], body: body
+        ))
+        let echo = try self.json(response)
+        #expect(echo["method"] as? String == method)
+        #expect(echo["body"] as? String == body)
+        let headers = (echo["headers"] as? [[String]]) ?? []
+        #expect(headers.contains(["Content-Type", "application/json"]))
+    }
+
+    @Test func putWithoutBodySendsZeroLengthAndNoFormContentType() async throws {
+        let client = HTTPClient()
+        let response = try await client.execute(HTTPRequest(method: "PUT", url: try await self.endpoint() + "/echo"))
+        let echo = try self.json(response)
+        let headers = (echo["headers"] as? [[String]]) ?? []
+        #expect(echo["method"] as? String == "PUT")
+        #expect(headers.contains(["Content-Length", "0"]))
+        #expect(!headers.contains { $0[0].lowercased() == "content-type" })
+    }
+
+    @Test(arguments: [200, 204, 301, 404, 429, 500, 503])
+    func anyStatusIsAResponseNotAnError(status: Int) async throws {
+        let response = try await HTTPClient().execute(HTTPRequest(url: try await self.endpoint() + "/status/\(status)"))
+        #expect(response.status == status)
+    }
+
+    @Test func headRequestHasNoBody() async throws {
+        let response = try await HTTPClient().execute(HTTPRequest(method: "HEAD", url: try await self.endpoint() + "/anything"))
+        #expect(response.status == 200)
+        #expect(response.body.isEmpty)
+    }
+
+    @Test func largeBodiesArriveWhole() async throws {
+        let response = try await HTTPClient().execute(HTTPRequest(url: try await self.endpoint() + "/bytes?n=3000000"))
+        #expect(response.body.count == 3_000_000)
+        #expect(response.body.allSatisfy { $0 == UInt8(ascii: "x") })
+    }
+
+    @Test func bodiesOverTheLimitFail() async throws {
+        await #expect {
+            _ = try await HTTPClient().execute(HTTPRequest(url: try await self.endpoint() + "/bytes?n=100000", maxResponseBytes: 1000))
+        } throws: { ($0 as? HTTPClientError)?.code == .responseTooLarge }
+    }
+
+    @Test func totalTimeoutFires() async throws {
+        let started = ContinuousClock.now
+        await #expect {
+            _ = try await HTTPClient().execute(HTTPRequest(
+                url: try await self.endpoint() + "/slow?ms=3000", timeouts: HTTPTimeouts(connect: .seconds(2), total: .milliseconds(300))
+            ))
+        } throws: { ($0 as? HTTPClientError)?.code == .timedOut }
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
+    @Test func refusedConnectionIsReported() async throws {
+        let port = try SkiffProcess.freePort()
+        await #expect {
+            _ = try await HTTPClient().execute(HTTPRequest(url: "http://127.0.0.1:\(port)/"))
+        } throws: { error in
+            guard let error = error as? HTTPClientError else { return false }
+            return error.code == .couldNotConnect && error.isTransient
+        }
+    }
+
+    @Test func malformedURLIsInvalidRequest() async throws {
+        await #expect {
+            _ = try await HTTPClient().execute(HTTPRequest(url: "not a url at all"))
+        } throws: { ($0 as? HTTPClientError) != nil }
+    }
+
+    @Test func headerInjectionIsRefused() async throws {
+        await #expect {
+            _ = try await HTTPClient().execute(HTTPRequest(url: try await self.endpoint() + "/echo", headers: [("X-A", "1\r\nX-Injected: yes")]))
+        } throws: { ($0 as? HTTPClientError)?.code == .invalidRequest }
+    }
+
+    @Test func cancellationRemovesTheTransferAndClosesTheConnection() async throws {
+        let client = HTTPClient()
+        let url = try await self.endpoint() + "/hang"
+        let before = try await self.abortedCount()
+        let task = Task { try await client.execute(HTTPRequest(url: url, timeouts: HTTPTimeouts(total: .seconds(30)))) }
+        try await Task.sleep(for: .milliseconds(300))
+        let cancelled = ContinuousClock.now
+        task.cancel()
+        let result = await task.result
+        #expect(ContinuousClock.now - cancelled < .seconds(1))
+        #expect(throws: HTTPClientError.self) { try result.get() }
+        if case .failure(let error as HTTPClientError) = result { #expect(error.code == .cancelled) }
+        // The server saw the connection close: the transfer is really gone, not just abandoned.
+        var aborted = before
+        for _ in 0..<50 where aborted == before {
+            try await Task.sleep(for: .milliseconds(20))
+            aborted = try await self.abortedCount()
+        }
+        #expect(aborted > before)
+    }
+
+    func abortedCount() async throws -> Int {
+        let response = try await HTTPClient().execute(HTTPRequest(url: try await self.endpoint() + "/_stats"))
+        return try self.json(response)["aborted"] as? Int ?? -1
+    }
+
+    @Test func alreadyCancelledTaskFailsWithoutSending() async throws {
+        let client = HTTPClient()
+        let url = try await self.endpoint() + "/echo"
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await client.execute(HTTPRequest(url: url))
+        }
+        await #expect { _ = try await task.value } throws: { ($0 as? HTTPClientError)?.code == .cancelled }
+    }
+
+    @Test func manyConcurrentRequestsShareOneDriver() async throws {
+        let client = HTTPClient()
+        let base = try await self.endpoint()
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<64 {
+                group.addTask { try await client.execute(HTTPRequest(url: base + "/echo?i=\(index)")).status }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(statuses.count == 64)
+        #expect(statuses.allSatisfy { $0 == 200 })
+    }
+
+    @Test func shutdownFailsLaterRequests() async throws {
+        let client = HTTPClient()
+        _ = try await client.execute(HTTPRequest(url: try await self.endpoint() + "/echo"))
+        client.shutdown()
+        await #expect {
+            _ = try await client.execute(HTTPRequest(url: try await self.endpoint() + "/echo"))
+        } throws: { ($0 as? HTTPClientError)?.code == .shutdown }
+    }
+}

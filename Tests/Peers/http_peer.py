@@ -1,0 +1,80 @@
+"""A small HTTP server for the HTTPClient tests: echoes requests, answers any status, sends large or slow
+bodies, or never answers. Loopback only; prints its endpoint as one JSON line; stops when stdin closes.
+It also counts how many connections closed before their response was sent (/_stats)."""
+
+import http.server
+import json
+import sys
+import threading
+import time
+import urllib.parse
+
+STATS = {"aborted": 0}
+LOCK = threading.Lock()
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def reply(self, status, body=b"", content_type="application/json", headers=()):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def handle_any(self):
+        url = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(url.query))
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if url.path == "/_stats":
+            with LOCK:
+                return self.reply(200, json.dumps(STATS).encode())
+        if url.path == "/echo":
+            payload = {"method": self.command, "path": self.path, "headers": [[k, v] for k, v in self.headers.items()],
+                       "body": body.decode("utf-8", "replace")}
+            return self.reply(200, json.dumps(payload).encode(), headers=[("X-Echo", "yes"), ("X-Multi", "a"), ("X-Multi", "b")])
+        if url.path.startswith("/status/"):
+            return self.reply(int(url.path.split("/")[2]), b'{"status":"as asked"}')
+        if url.path == "/bytes":
+            return self.reply(200, b"x" * int(query.get("n", "0")), "application/octet-stream")
+        if url.path == "/slow":
+            time.sleep(int(query.get("ms", "1000")) / 1000)
+            return self.reply(200, b'{"slow":true}')
+        if url.path == "/hang":
+            # Never answer; notice when the client gives up and closes the connection.
+            self.connection.settimeout(30)
+            try:
+                if self.connection.recv(1) == b"":
+                    with LOCK:
+                        STATS["aborted"] += 1
+            except OSError:
+                pass
+            return
+        return self.reply(404, b'{"error":"not found"}')
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = handle_any
+
+    def do_HEAD(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "5")
+        self.end_headers()
+
+
+server = Server(("127.0.0.1", 0), Handler)
+server.daemon_threads = True
+threading.Thread(target=server.serve_forever, daemon=True).start()
+print(json.dumps({"endpoint": f"http://127.0.0.1:{server.server_address[1]}"}), flush=True)
+sys.stdin.read()
+server.shutdown()
