@@ -37,11 +37,14 @@ def sign(spec):
         auth.add_auth(request)
     finally:
         botocore_auth.datetime.datetime = original
+    authorization = request.headers["Authorization"]
+    # Recompute the intermediate strings as add_auth saw them: before Authorization existed.
+    del request.headers["Authorization"]
     canonical = auth.canonical_request(request)
     return {
         "canonical_request": canonical,
         "string_to_sign": auth.string_to_sign(request, canonical),
-        "authorization": request.headers["Authorization"],
+        "authorization": authorization,
     }
 
 

@@ -5,8 +5,8 @@
   container  the ECS/EKS container credentials endpoint, checking the Authorization token.
   sts        STS AssumeRoleWithWebIdentity (unsigned, as AWS expects), checking role and token.
 
-Each hands out the access keys it is given (real keys of the moto peer, so signed calls made with them
-succeed there). Prints one JSON line with its endpoint, counts requests at GET /_stats, and serves on
+Each hands out the temporary credentials it is given (real STS credentials issued by the moto peer, so
+signed calls made with them, session token included, succeed there). Prints one JSON line with its endpoint, counts requests at GET /_stats, and serves on
 loopback until stdin closes.
 """
 
@@ -73,9 +73,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if self.headers.get("Authorization") != self.args.auth_token:
                 return self.reply(401, json.dumps({"message": "bad token"}), "application/json")
             n = bump("credential_fetches")
-            key, secret = self.keys(n)
+            key, secret, token = self.keys(n)
             return self.reply(200, json.dumps({
-                "AccessKeyId": key, "SecretAccessKey": secret, "Token": "container-session-token",
+                "AccessKeyId": key, "SecretAccessKey": secret, "Token": token,
                 "Expiration": iso(self.args.expires_in), "RoleArn": "arn:aws:iam::123456789012:role/task",
             }), "application/json")
         return self.reply(404, "not found")
@@ -90,10 +90,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(200, self.args.role)
         if self.path == base + self.args.role:
             n = bump("credential_fetches")
-            key, secret = self.keys(n)
+            key, secret, token = self.keys(n)
             return self.reply(200, json.dumps({
                 "Code": "Success", "LastUpdated": iso(0), "Type": "AWS-HMAC",
-                "AccessKeyId": key, "SecretAccessKey": secret, "Token": f"imds-session-token-{n}",
+                "AccessKeyId": key, "SecretAccessKey": secret, "Token": token,
                 "Expiration": iso(self.args.expires_in),
             }), "text/plain")
         if self.path == "/latest/meta-data/placement/region":
@@ -135,12 +135,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if form.get("WebIdentityToken") != [self.args.web_token]:
             return error("InvalidIdentityToken", "Couldn't retrieve verification key from your identity provider")
         n = bump("credential_fetches")
-        key, secret = self.keys(n)
+        key, secret, token = self.keys(n)
+        token_xml = token.replace("&", "&amp;").replace("<", "&lt;")
         body = (
             '<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
             "<AssumeRoleWithWebIdentityResult><Credentials>"
             f"<AccessKeyId>{key}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey>"
-            f"<SessionToken>web-session&amp;token</SessionToken><Expiration>{iso(self.args.expires_in)}</Expiration>"
+            f"<SessionToken>{token_xml}</SessionToken><Expiration>{iso(self.args.expires_in)}</Expiration>"
             "</Credentials><SubjectFromWebIdentityToken>test</SubjectFromWebIdentityToken>"
             "</AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>"
         )
@@ -150,7 +151,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("mode", choices=["imds", "container", "sts"])
-    parser.add_argument("--key", action="append", nargs=2, dest="keys", required=True, metavar=("ID", "SECRET"))
+    parser.add_argument("--key", action="append", nargs=3, dest="keys", required=True, metavar=("ID", "SECRET", "TOKEN"))
     parser.add_argument("--expires-in", type=int, default=6 * 3600)
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--role", default="skiff-instance-role")

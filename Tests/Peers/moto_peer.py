@@ -75,6 +75,29 @@ def seed(endpoint):
         }),
     )
 
+    # Temporary credentials for the metadata, container and web identity stubs to hand out: issued by moto's
+    # STS for a role that may read parameters, so their session tokens are checked like real ones.
+    iam.create_role(
+        RoleName="instance-reader",
+        AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}],
+        }),
+    )
+    iam.put_role_policy(
+        RoleName="instance-reader",
+        PolicyName="read-parameters",
+        PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": ["ssm:GetParametersByPath", "kms:Decrypt"], "Resource": "*"}],
+        }),
+    )
+    sts = boto3.client("sts", **kw)
+    temporary = [
+        sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/instance-reader", RoleSessionName=f"s{i}", DurationSeconds=43200)["Credentials"]
+        for i in range(2)
+    ]
+
     key_id = kms.create_key(Description="skiff test parameters")["KeyMetadata"]["KeyId"]
 
     def put(name, value, kind="String"):
@@ -130,6 +153,12 @@ def seed(endpoint):
         "reader2": {"access_key_id": keys[1]["AccessKeyId"], "secret_access_key": keys[1]["SecretAccessKey"]},
         "denied": {"access_key_id": denied["AccessKeyId"], "secret_access_key": denied["SecretAccessKey"]},
         "web_role_arn": "arn:aws:iam::123456789012:role/web-reader",
+        **{
+            f"temporary{i + 1}": {
+                "access_key_id": c["AccessKeyId"], "secret_access_key": c["SecretAccessKey"], "session_token": c["SessionToken"],
+            }
+            for i, c in enumerate(temporary)
+        },
     }
 
 

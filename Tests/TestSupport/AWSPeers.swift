@@ -12,16 +12,15 @@ public enum MotoPeer {
 
 /// A metadata, container-credentials or STS stub of its own for one test, handing out the given keys.
 public enum MetadataStub {
-    public static func start(_ mode: String, keys: [(String, String)], arguments: [String] = []) async throws -> PeerProcess {
+    public static func start(_ mode: String, keys: [(String, String, String)], arguments: [String] = []) async throws -> PeerProcess {
         var command = [PackagePaths.python, PackagePaths.peer("metadata_stub.py"), mode]
-        for (id, secret) in keys { command += ["--key", id, secret] }
+        for (id, secret, token) in keys { command += ["--key", id, secret, token] }
         return try await PeerProcess.start(command + arguments, timeout: 20)
     }
 
     /// The stub's request counters.
-    public static func stats(_ peer: PeerProcess) throws -> [String: Int] {
-        let url = URL(string: peer.string("endpoint") + "/_stats")!
-        let data = try Data(contentsOf: url)
-        return (try JSONSerialization.jsonObject(with: data) as? [String: Int]) ?? [:]
+    public static func stats(_ peer: PeerProcess) async throws -> [String: Int] {
+        let (_, body) = try await HTTPProbe.get(peer.string("endpoint") + "/_stats")
+        return (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Int]) ?? [:]
     }
 }

@@ -44,7 +44,9 @@ public struct AWSJSONClient: Sendable {
         as output: Output.Type,
         logger: Logger
     ) async throws -> Output {
-        let body = try JSONEncoder().encode(input)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        let body = try encoder.encode(input)
         var attempt = 0
         while true {
             attempt += 1
