@@ -141,6 +141,11 @@ def seed(endpoint):
     }
     for name, value in tricky.items():
         put(f"/skiff-test/tricky/{name}", value, "SecureString" if name == "command" else "String")
+    # What `skiff serve` end-to-end tests load: settings that change what the server logs, and secrets.
+    put("/skiff-test/serve/log_level", "debug")
+    put("/skiff-test/serve/shutdown_grace_seconds", "7")
+    put("/skiff-test/serve/db_password", "serve-secret-7f3a9d", "SecureString")
+    put("/skiff-test/serve/api_token", "tok-9c1e55b2", "SecureString")
     # Paths the throttling proxy faults on.
     for n in (2, 99):
         put(f"/skiff-test/throttled-{n}/value", f"after-{n}")

@@ -19,12 +19,12 @@ struct ServerApplication {
         return router
     }
 
-    func makeApplication() -> some ApplicationProtocol {
+    func makeApplication(router: Router<BasicRequestContext>? = nil) -> some ApplicationProtocol {
         let readiness = self.readiness
         let logger = self.logger
         let settings = self.settings
         return Application(
-            router: self.makeRouter(),
+            router: router ?? self.makeRouter(),
             server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(settings.idleTimeout.seconds * 1000)))),
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: nil),
             onServerRunning: { channel in
@@ -38,7 +38,13 @@ struct ServerApplication {
     /// Runs until SIGTERM/SIGINT: drain first, then stop accepting and let in-flight requests finish
     /// within the grace period.
     func run() async throws {
-        let app = self.makeApplication()
+        try await self.makeServiceGroup().run()
+    }
+
+    /// The server and the drain gate in one group; graceful shutdown reaches the drain gate first
+    /// (services shut down in reverse order).
+    func makeServiceGroup(router: Router<BasicRequestContext>? = nil) -> ServiceGroup {
+        let app = self.makeApplication(router: router)
         var configuration = ServiceGroupConfiguration(
             services: [
                 .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
@@ -53,6 +59,6 @@ struct ServerApplication {
         )
         // Past the drain delay plus the grace period, whatever is still running is cancelled.
         configuration.maximumGracefulShutdownDuration = self.settings.drainDelay + self.settings.shutdownGrace
-        try await ServiceGroup(configuration: configuration).run()
+        return ServiceGroup(configuration: configuration)
     }
 }

@@ -37,6 +37,8 @@ struct ServeCommand: AsyncParsableCommand {
             "starting",
             metadata: [
                 "version": "\(SkiffVersion.current)", "host": "\(settings.host)", "port": "\(settings.port)",
+                "log_level": "\(settings.logLevel)", "shutdown_grace_s": "\(settings.shutdownGrace.seconds)",
+                "idle_timeout_s": "\(settings.idleTimeout.seconds)", "drain_delay_s": "\(settings.drainDelay.seconds)",
                 "boot_ms": "\(Int((ContinuousClock.now - started).seconds * 1000))",
             ]
         )

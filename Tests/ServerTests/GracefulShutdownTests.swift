@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Testing
+import TestSupport
+
+@testable import Server
+
+/// In-flight requests finish on shutdown; the grace period bounds how long they may take.
+/// (Uses a slow route added by the test itself to the server's real router and service group.)
+@Suite("Graceful shutdown")
+struct GracefulShutdownTests {
+    static func start(grace: Duration, slow: Duration) async throws -> (ServiceGroup, Task<Void, any Error>, Int, Readiness) {
+        var settings = Settings()
+        settings.host = "127.0.0.1"
+        settings.port = try SkiffProcess.freePort()
+        settings.shutdownGrace = grace
+        let readiness = Readiness()
+        let server = ServerApplication(settings: settings, readiness: readiness, logger: Logger(label: "test"))
+        let router = server.makeRouter()
+        router.get("/test-slow") { _, _ in
+            try await Task.sleep(for: slow)
+            return "finished"
+        }
+        let group = server.makeServiceGroup(router: router)
+        let task = Task { try await group.run() }
+        for _ in 0..<200 where readiness.state != .ready { try await Task.sleep(for: .milliseconds(10)) }
+        try #require(readiness.state == .ready)
+        return (group, task, settings.port, readiness)
+    }
+
+    @Test func inFlightRequestsFinishAfterShutdownStarts() async throws {
+        let (group, task, port, readiness) = try await Self.start(grace: .seconds(10), slow: .milliseconds(800))
+        let request = Task { try await HTTPProbe.get("http://127.0.0.1:\(port)/test-slow", timeout: 10) }
+        try await Task.sleep(for: .milliseconds(200))
+        await group.triggerGracefulShutdown()
+        let (status, body) = try await request.value
+        #expect(status == 200)
+        #expect(body == "finished")
+        try await task.value
+        #expect(readiness.state == .draining)
+        // And the listener is gone afterwards.
+        await #expect(throws: (any Error).self) { _ = try await HTTPProbe.get("http://127.0.0.1:\(port)/health", timeout: 2) }
+    }
+
+    @Test func theGracePeriodBoundsSlowRequests() async throws {
+        let (group, task, port, _) = try await Self.start(grace: .milliseconds(300), slow: .seconds(20))
+        let request = Task { try? await HTTPProbe.get("http://127.0.0.1:\(port)/test-slow", timeout: 25) }
+        try await Task.sleep(for: .milliseconds(200))
+        let started = ContinuousClock.now
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+        #expect(ContinuousClock.now - started < .seconds(5))
+        _ = await request.value
+    }
+}
