@@ -79,7 +79,11 @@ final class CurlTransfer: @unchecked Sendable {
             let code = request.body.withUnsafeBytes { raw -> CURLcode in
                 // COPYPOSTFIELDS copies, so the Swift array need not outlive this call; "" for an empty body.
                 let pointer = raw.baseAddress.map { UnsafeMutableRawPointer(mutating: $0) }
-                return skiff_easy_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, pointer ?? UnsafeMutableRawPointer(mutating: ("" as StaticString).utf8Start))
+                return skiff_easy_setopt_pointer(
+                    handle,
+                    CURLOPT_COPYPOSTFIELDS,
+                    pointer ?? UnsafeMutableRawPointer(mutating: ("" as StaticString).utf8Start)
+                )
             }
             try check(code, "request body")
             if method != "POST" {
@@ -91,7 +95,8 @@ final class CurlTransfer: @unchecked Sendable {
         for (name, value) in request.headers {
             // Unicode scalars, not Characters: "\r\n" is one Character and would slip past a Character test.
             guard !name.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == ":" || $0 == "\0" }),
-                  !value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
+                !value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" })
+            else {
                 curl_slist_free_all(list)
                 throw HTTPClientError(.invalidRequest, "header \(name) contains a line break or colon")
             }

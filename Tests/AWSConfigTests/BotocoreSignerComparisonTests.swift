@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import AWSConfig
 
@@ -60,7 +60,9 @@ struct BotocoreSignerComparisonTests {
             if !segments.isEmpty && Bool.random(using: &rng) { path += "/" }
             var pairs: [String] = []
             for _ in 0..<Int.random(in: 0...4, using: &rng) {
-                let key = Bool.random(using: &rng) && !pairs.isEmpty ? String(pairs.last!.split(separator: "=")[0]) : PercentEncoding.encode(word(&rng, max: 5))
+                let key =
+                    Bool.random(using: &rng) && !pairs.isEmpty
+                    ? String(pairs.last!.split(separator: "=")[0]) : PercentEncoding.encode(word(&rng, max: 5))
                 let value = Int.random(in: 0..<5, using: &rng) == 0 ? "" : PercentEncoding.encode(word(&rng))
                 pairs.append("\(key)=\(value)")
             }
@@ -99,7 +101,8 @@ struct BotocoreSignerComparisonTests {
         try input.write(to: inputFile)
         defer { try? FileManager.default.removeItem(at: inputFile) }
         let run = try await SkiffProcess.runExecutable(
-            "/bin/sh", ["-c", "exec \"$0\" \"$1\" < \"$2\"", PackagePaths.python, PackagePaths.peer("botocore_sign.py"), inputFile.path],
+            "/bin/sh",
+            ["-c", "exec \"$0\" \"$1\" < \"$2\"", PackagePaths.python, PackagePaths.peer("botocore_sign.py"), inputFile.path],
             environment: ["PATH": "/usr/bin:/bin"]
         )
         try #require(run.status == 0, "botocore signer failed: \(run.stderr)")
@@ -109,12 +112,17 @@ struct BotocoreSignerComparisonTests {
         for (generated, reference) in zip(requests, expected) {
             let url = try #require(EndpointURL(generated.url))
             var request = SignableRequest(
-                method: generated.method, path: url.path, query: url.query,
+                method: generated.method,
+                path: url.path,
+                query: url.query,
                 headers: [("Host", url.hostHeader)] + generated.headers.map { ($0.key, $0.value) },
                 body: Array(generated.body.utf8)
             )
             let credentials = AWSCredentials(
-                accessKeyId: generated.access_key, secretAccessKey: generated.secret_key, sessionToken: generated.token, source: "test"
+                accessKeyId: generated.access_key,
+                secretAccessKey: generated.secret_key,
+                sessionToken: generated.token,
+                source: "test"
             )
             let date = try #require(SigV4SuiteTests.date(generated.timestamp))
             let signature = SigV4Signer(service: generated.service, region: generated.region).sign(&request, credentials: credentials, date: date)

@@ -2,8 +2,8 @@ import AWSConfig
 import Foundation
 import HTTPClient
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 /// Each link of the credential chain against a local stand-in, and the keys it yields used for real
 /// against moto (so a wrong or missing session token, or a stale key, would fail the SSM call).
@@ -24,7 +24,12 @@ struct CredentialSourceTests {
         environment["AWS_CONFIG_FILE"] = environment["AWS_CONFIG_FILE"] ?? "/nonexistent"
         environment["AWS_SHARED_CREDENTIALS_FILE"] = environment["AWS_SHARED_CREDENTIALS_FILE"] ?? "/nonexistent"
         let configuration = SSMLoaderConfiguration(path: "/skiff-test/types/", retryBaseDelay: .milliseconds(20))
-        let (plan, report) = try await SSMEnvironmentLoader(configuration: configuration, environment: environment, http: HTTPClient(), logger: logger).load()
+        let (plan, report) = try await SSMEnvironmentLoader(
+            configuration: configuration,
+            environment: environment,
+            http: HTTPClient(),
+            logger: logger
+        ).load()
         #expect(plan.assignments.first { $0.variable == "DB_PASSWORD" }?.value == "s3cr3t-Value!$(whoami)")
         return report
     }
@@ -52,7 +57,10 @@ struct CredentialSourceTests {
         let client = InstanceMetadataClient(endpoint: imds.string("endpoint"), http: HTTPClient())
         #expect(await RegionResolver.resolve(environment: ["AWS_CONFIG_FILE": "/nonexistent"], metadata: client) == "eu-central-1")
         #expect(await RegionResolver.resolve(environment: ["AWS_DEFAULT_REGION": "ap-south-1"], metadata: client) == "ap-south-1")
-        #expect(await RegionResolver.resolve(environment: ["AWS_REGION": "us-west-2", "AWS_DEFAULT_REGION": "ap-south-1"], metadata: client) == "us-west-2")
+        #expect(
+            await RegionResolver.resolve(environment: ["AWS_REGION": "us-west-2", "AWS_DEFAULT_REGION": "ap-south-1"], metadata: client)
+                == "us-west-2"
+        )
         #expect(try await client.instanceID() == "i-0123456789abcdef0")
     }
 
@@ -108,14 +116,18 @@ struct CredentialSourceTests {
         try "let-me-in\n".write(to: tokenFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: tokenFile) }
         let fromFile = try await ContainerCredentialSource(
-            environment: ["AWS_CONTAINER_CREDENTIALS_FULL_URI": stub.string("endpoint") + "/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile.path],
+            environment: [
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": stub.string("endpoint") + "/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile.path,
+            ],
             http: HTTPClient()
         ).load()
         #expect(fromFile?.accessKeyId == peer.string("temporary1", "access_key_id"))
 
         await #expect {
             _ = try await ContainerCredentialSource(
-                environment: ["AWS_CONTAINER_CREDENTIALS_FULL_URI": stub.string("endpoint") + "/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN": "wrong"],
+                environment: [
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI": stub.string("endpoint") + "/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN": "wrong",
+                ],
                 http: HTTPClient()
             ).load()
         } throws: { "\($0)".contains("HTTP 401") }
@@ -172,14 +184,14 @@ struct CredentialSourceTests {
         let credentials = directory.appendingPathComponent("credentials")
         let config = directory.appendingPathComponent("config")
         try """
-            [default]
-            aws_access_key_id = AKIAWRONGDEFAULT0000
-            aws_secret_access_key = nope
+        [default]
+        aws_access_key_id = AKIAWRONGDEFAULT0000
+        aws_secret_access_key = nope
 
-            [skiff]
-            aws_access_key_id = \(peer.string("reader", "access_key_id"))
-            aws_secret_access_key = \(peer.string("reader", "secret_access_key"))
-            """.write(to: credentials, atomically: true, encoding: .utf8)
+        [skiff]
+        aws_access_key_id = \(peer.string("reader", "access_key_id"))
+        aws_secret_access_key = \(peer.string("reader", "secret_access_key"))
+        """.write(to: credentials, atomically: true, encoding: .utf8)
         try "[profile skiff]\nregion = us-east-1\n[profile assumed]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = skiff\n"
             .write(to: config, atomically: true, encoding: .utf8)
         let base = ["AWS_SHARED_CREDENTIALS_FILE": credentials.path, "AWS_CONFIG_FILE": config.path, "AWS_EC2_METADATA_DISABLED": "true"]

@@ -101,10 +101,12 @@ struct SupportTests {
         }
     }
 
-    @Test(arguments: [
-        (400, "ThrottlingException", true), (400, "AccessDeniedException", false), (500, nil, true), (503, nil, true),
-        (429, nil, true), (403, "SignatureDoesNotMatch", false), (400, "RequestTimeout", true), (404, nil, false),
-    ] as [(Int, String?, Bool)])
+    @Test(
+        arguments: [
+            (400, "ThrottlingException", true), (400, "AccessDeniedException", false), (500, nil, true), (503, nil, true),
+            (429, nil, true), (403, "SignatureDoesNotMatch", false), (400, "RequestTimeout", true), (404, nil, false),
+        ] as [(Int, String?, Bool)]
+    )
     func retryableErrors(status: Int, code: String?, retryable: Bool) {
         #expect(RetryPolicy.isRetryable(status: status, awsCode: code) == retryable)
     }
@@ -112,27 +114,34 @@ struct SupportTests {
     @Test func awsErrorBodiesAreParsed() {
         let json = AWSJSONClient.serviceError(
             .init(status: 400, body: Array(#"{"__type":"com.amazonaws.ssm#ParameterNotFound","message":"nope"}"#.utf8)),
-            service: "ssm", operation: "GetParameter"
+            service: "ssm",
+            operation: "GetParameter"
         )
         #expect(json.awsCode == "ParameterNotFound")
         #expect(json.message.contains("nope"))
         #expect(!json.isRetryable)
         let xml = AWSJSONClient.serviceError(
-            .init(status: 403, body: Array("<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code><Message>bad &amp; wrong</Message></Error></ErrorResponse>".utf8)),
-            service: "ssm", operation: "GetParametersByPath"
+            .init(
+                status: 403,
+                body: Array("<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code><Message>bad &amp; wrong</Message></Error></ErrorResponse>".utf8)
+            ),
+            service: "ssm",
+            operation: "GetParametersByPath"
         )
         #expect(xml.awsCode == "SignatureDoesNotMatch")
         #expect(xml.message.contains("bad & wrong"))
         let header = AWSJSONClient.serviceError(
             .init(status: 400, headers: [("x-amzn-ErrorType", "ThrottlingException:http://internal.amazon.com/")], body: []),
-            service: "ssm", operation: "GetParametersByPath"
+            service: "ssm",
+            operation: "GetParametersByPath"
         )
         #expect(header.awsCode == "ThrottlingException")
         #expect(header.isRetryable)
     }
 
     @Test func iniFiles() {
-        let ini = INIFile("""
+        let ini = INIFile(
+            """
             # comment
             [default]
             aws_access_key_id = AKIADEFAULT
@@ -142,7 +151,8 @@ struct SupportTests {
             s3 =
               max_concurrent_requests = 10
             ; another comment
-            """)
+            """
+        )
         #expect(ini["default"]?["aws_access_key_id"] == "AKIADEFAULT")
         #expect(ini["default"]?["aws_secret_access_key"] == "secret=with=equals")
         #expect(ini["profile dev"]?["region"] == "eu-west-1")
@@ -150,7 +160,12 @@ struct SupportTests {
     }
 
     @Test func credentialsNeverPrintTheirSecrets() {
-        let credentials = AWSCredentials(accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG", sessionToken: "tok", source: "env")
+        let credentials = AWSCredentials(
+            accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+            secretAccessKey: "wJalrXUtnFEMI/K7MDENG",
+            sessionToken: "tok",
+            source: "env"
+        )
         let printed = "\(credentials) \(String(describing: credentials)) \(String(reflecting: credentials))"
         #expect(!printed.contains("wJalrXUtnFEMI"))
         #expect(!printed.contains("AKIAIOSFODNN7EXAMPLE"))

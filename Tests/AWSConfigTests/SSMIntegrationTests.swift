@@ -2,8 +2,8 @@ import AWSConfig
 import Foundation
 import HTTPClient
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 /// GetParametersByPath against moto_server with SigV4 signature checking on (see Tests/Peers/moto_peer.py).
 @Suite("SSM against moto")
@@ -31,7 +31,11 @@ struct SSMIntegrationTests {
         maxAttempts: Int = 3
     ) async throws -> (plan: EnvironmentPlan, report: SSMEnvironmentLoader.Report) {
         let configuration = SSMLoaderConfiguration(
-            path: path, naming: naming, overwrite: overwrite, maxAttempts: maxAttempts, retryBaseDelay: .milliseconds(20)
+            path: path,
+            naming: naming,
+            overwrite: overwrite,
+            maxAttempts: maxAttempts,
+            retryBaseDelay: .milliseconds(20)
         )
         return try await SSMEnvironmentLoader(configuration: configuration, environment: environment, http: HTTPClient(), logger: logger).load()
     }
@@ -151,7 +155,11 @@ struct SSMIntegrationTests {
 
     @Test func throttlingIsRetriedThenSucceeds() async throws {
         let peer = try await MotoPeer.shared()
-        let (plan, _) = try await Self.load("/skiff-test/throttled-2/", environment: Self.environment(peer, endpoint: "throttle_endpoint"), maxAttempts: 3)
+        let (plan, _) = try await Self.load(
+            "/skiff-test/throttled-2/",
+            environment: Self.environment(peer, endpoint: "throttle_endpoint"),
+            maxAttempts: 3
+        )
         #expect(Self.values(plan) == ["VALUE": "after-2"])
     }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import AWSConfig
 
@@ -21,7 +21,9 @@ struct SigV4SuiteTests {
     }
 
     static let credentials = AWSCredentials(
-        accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", source: "test-suite"
+        accessKeyId: "AKIDEXAMPLE",
+        secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        source: "test-suite"
     )
 
     /// Every folder holding a `.req` and a `.authz` file.
@@ -57,8 +59,10 @@ struct SigV4SuiteTests {
         request.headers.removeAll { $0.name.lowercased() == "x-amz-security-token" }
         let signsToken = token != nil && !testCase.name.hasSuffix("post-sts-header-after")
         let credentials = AWSCredentials(
-            accessKeyId: Self.credentials.accessKeyId, secretAccessKey: Self.credentials.secretAccessKey,
-            sessionToken: signsToken ? token : nil, source: "test-suite"
+            accessKeyId: Self.credentials.accessKeyId,
+            secretAccessKey: Self.credentials.secretAccessKey,
+            sessionToken: signsToken ? token : nil,
+            source: "test-suite"
         )
         let signature = SigV4Signer(service: "service", region: "us-east-1").sign(&request, credentials: credentials, date: date)
         #expect(signature.canonicalRequest == (try testCase.file("creq")).trimmingTrailingNewlines())

@@ -32,9 +32,14 @@ struct HTTPClientTests {
     func bodiesAreSentWithEveryMethod(method: String) async throws {
         let client = HTTPClient()
         let body = "{\"a\": \"ünïcode ✓\"}"
-        let response = try await client.execute(HTTPRequest(
-            method: method, url: try await self.endpoint() + "/echo", headers: [("Content-Type", "application/json")], body: body
-        ))
+        let response = try await client.execute(
+            HTTPRequest(
+                method: method,
+                url: try await self.endpoint() + "/echo",
+                headers: [("Content-Type", "application/json")],
+                body: body
+            )
+        )
         let echo = try self.json(response)
         #expect(echo["method"] as? String == method)
         #expect(echo["body"] as? String == body)
@@ -79,9 +84,12 @@ struct HTTPClientTests {
     @Test func totalTimeoutFires() async throws {
         let started = ContinuousClock.now
         await #expect {
-            _ = try await HTTPClient().execute(HTTPRequest(
-                url: try await self.endpoint() + "/slow?ms=3000", timeouts: HTTPTimeouts(connect: .seconds(2), total: .milliseconds(300))
-            ))
+            _ = try await HTTPClient().execute(
+                HTTPRequest(
+                    url: try await self.endpoint() + "/slow?ms=3000",
+                    timeouts: HTTPTimeouts(connect: .seconds(2), total: .milliseconds(300))
+                )
+            )
         } throws: { ($0 as? HTTPClientError)?.code == .timedOut }
         #expect(ContinuousClock.now - started < .seconds(2))
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The built `skiff` binary against the moto peer: boot, serve, fail, drain, and the config commands.
 @Suite("skiff end to end")
@@ -42,7 +42,9 @@ struct BootEndToEndTests {
         let starting = try #require(lines.first { $0["message"] as? String == "starting" })
         #expect(starting["log_level"] as? String == "debug")
         #expect(starting["shutdown_grace_s"] as? String == "7.0")
-        #expect(lines.contains { $0["message"] as? String == "SSM parameter replaces a variable already set in the environment (SSM_OVERWRITE_ENV=true)" })
+        #expect(
+            lines.contains { $0["message"] as? String == "SSM parameter replaces a variable already set in the environment (SSM_OVERWRITE_ENV=true)" }
+        )
         for secret in ["serve-secret-7f3a9d", "tok-9c1e55b2", peer.string("reader", "secret_access_key")] {
             #expect(!log.contains(secret), "a secret reached the logs")
         }
@@ -121,7 +123,10 @@ struct BootEndToEndTests {
         var environment = SkiffProcess.baseEnvironment()
         environment["ML_SERVER_PORT"] = String(server.port)
         #expect(try await SkiffProcess.run(["healthcheck"], environment: environment).status == 0)
-        #expect(try await SkiffProcess.run(["healthcheck", "--url", server.baseURL + "/health/ready"], environment: SkiffProcess.baseEnvironment()).status == 0)
+        #expect(
+            try await SkiffProcess.run(["healthcheck", "--url", server.baseURL + "/health/ready"], environment: SkiffProcess.baseEnvironment()).status
+                == 0
+        )
         #expect(try await server.stop() == 0)
         let down = try await SkiffProcess.run(["healthcheck"], environment: environment)
         #expect(down.status == 1)
@@ -146,7 +151,10 @@ struct BootEndToEndTests {
     func configExportIsSafeToEval(format: String) async throws {
         let peer = try await MotoPeer.shared()
         try? FileManager.default.removeItem(atPath: "/tmp/skiff-pwned")
-        let run = try await SkiffProcess.run(["config", "export", "--path", "/skiff-test/tricky/", "--format", format], environment: Self.environment(peer))
+        let run = try await SkiffProcess.run(
+            ["config", "export", "--path", "/skiff-test/tricky/", "--format", format],
+            environment: Self.environment(peer)
+        )
         #expect(run.status == 0, "\(run.stderr)")
         let names = Self.tricky.keys.sorted()
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString)")
@@ -154,7 +162,11 @@ struct BootEndToEndTests {
         defer { try? FileManager.default.removeItem(at: script) }
         let printer = names.map { "printf '%s\\0' \"$\($0)\"" }.joined(separator: "; ")
         for shell in ["/bin/bash", "/bin/sh"] {
-            let shellRun = try await SkiffProcess.runExecutable(shell, ["-c", "set -a; eval \"$(cat \"$0\")\"; \(printer)", script.path], environment: ["PATH": "/usr/bin:/bin"])
+            let shellRun = try await SkiffProcess.runExecutable(
+                shell,
+                ["-c", "set -a; eval \"$(cat \"$0\")\"; \(printer)", script.path],
+                environment: ["PATH": "/usr/bin:/bin"]
+            )
             let values = shellRun.stdout.split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
             #expect(Dictionary(uniqueKeysWithValues: zip(names, values)) == Self.tricky, "\(shell)")
         }
@@ -163,7 +175,10 @@ struct BootEndToEndTests {
 
     @Test func configExportJSON() async throws {
         let peer = try await MotoPeer.shared()
-        let run = try await SkiffProcess.run(["config", "export", "--path", "/skiff-test/tricky", "--format", "json"], environment: Self.environment(peer))
+        let run = try await SkiffProcess.run(
+            ["config", "export", "--path", "/skiff-test/tricky", "--format", "json"],
+            environment: Self.environment(peer)
+        )
         #expect(run.status == 0)
         #expect(try JSONDecoder().decode([String: String].self, from: Data(run.stdout.utf8)) == Self.tricky)
     }
@@ -180,7 +195,10 @@ struct BootEndToEndTests {
 
     @Test func configExportFailureIsOneLineAndNonZero() async throws {
         let peer = try await MotoPeer.shared()
-        let run = try await SkiffProcess.run(["config", "export", "--path", "/skiff-test/types/"], environment: Self.environment(peer, user: "denied"))
+        let run = try await SkiffProcess.run(
+            ["config", "export", "--path", "/skiff-test/types/"],
+            environment: Self.environment(peer, user: "denied")
+        )
         #expect(run.status == 1)
         #expect(run.stdout.isEmpty)
         #expect(run.stderr.split(separator: "\n").count == 1)
@@ -208,7 +226,10 @@ struct BootEndToEndTests {
         #expect(kept.stdout == "from-operator")
         #expect(kept.stderr.contains("DB_PASSWORD is already set"))
 
-        let missing = try await SkiffProcess.run(["config", "exec", "--path", "/skiff-test/types/", "--", "/no/such/program"], environment: Self.environment(peer))
+        let missing = try await SkiffProcess.run(
+            ["config", "exec", "--path", "/skiff-test/types/", "--", "/no/such/program"],
+            environment: Self.environment(peer)
+        )
         #expect(missing.status == 127)
         #expect(missing.stderr.contains("/no/such/program"))
     }

@@ -1,7 +1,7 @@
 import AWSConfig
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Server
 

@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
-import Testing
 import TestSupport
+import Testing
 
 @testable import Server
 

@@ -32,7 +32,8 @@ public enum HTTPProbe {
             }
             let text = String(decoding: response, as: UTF8.self)
             guard let statusLine = text.split(separator: "\r\n").first, statusLine.split(separator: " ").count >= 2,
-                  let status = Int(statusLine.split(separator: " ")[1]) else { throw PeerError("no HTTP response from \(url)") }
+                let status = Int(statusLine.split(separator: " ")[1])
+            else { throw PeerError("no HTTP response from \(url)") }
             let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
             return (status, body)
         }

@@ -25,7 +25,12 @@ public enum SkiffProcess {
         try await runExecutable(PackagePaths.skiff, arguments, environment: environment, timeout: timeout)
     }
 
-    public static func runExecutable(_ executable: String, _ arguments: [String], environment: [String: String], timeout: TimeInterval = 60) async throws -> SkiffRun {
+    public static func runExecutable(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String],
+        timeout: TimeInterval = 60
+    ) async throws -> SkiffRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

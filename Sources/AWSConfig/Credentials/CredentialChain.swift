@@ -26,7 +26,8 @@ public actor CredentialChain: AWSCredentialProvider {
     }
 
     /// Environment, web identity, shared files, container, then EC2 instance metadata: the AWS SDKs' order.
-    public static func standard(environment: [String: String], http: HTTPClient, metadata: InstanceMetadataClient?, logger: Logger) -> CredentialChain {
+    public static func standard(environment: [String: String], http: HTTPClient, metadata: InstanceMetadataClient?, logger: Logger) -> CredentialChain
+    {
         CredentialChain(
             sources: [
                 EnvironmentCredentialSource(environment: environment),

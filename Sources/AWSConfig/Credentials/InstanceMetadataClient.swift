@@ -19,7 +19,8 @@ public actor InstanceMetadataClient {
         return InstanceMetadataClient(endpoint: endpoint, http: http)
     }
 
-    public init(endpoint: String = defaultEndpoint, http: HTTPClient, timeouts: HTTPTimeouts = HTTPTimeouts(connect: .seconds(1), total: .seconds(2))) {
+    public init(endpoint: String = defaultEndpoint, http: HTTPClient, timeouts: HTTPTimeouts = HTTPTimeouts(connect: .seconds(1), total: .seconds(2)))
+    {
         self.endpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
         self.http = http
         self.timeouts = timeouts
@@ -29,12 +30,14 @@ public actor InstanceMetadataClient {
     public func get(_ path: String) async throws -> String {
         for attempt in 1...2 {
             let token = try await self.sessionToken()
-            let response = try await self.send(HTTPRequest(
-                url: self.endpoint + path,
-                headers: [("X-aws-ec2-metadata-token", token)],
-                timeouts: self.timeouts,
-                bypassProxy: true
-            ))
+            let response = try await self.send(
+                HTTPRequest(
+                    url: self.endpoint + path,
+                    headers: [("X-aws-ec2-metadata-token", token)],
+                    timeouts: self.timeouts,
+                    bypassProxy: true
+                )
+            )
             switch response.status {
             case 200:
                 return response.bodyText
@@ -50,13 +53,15 @@ public actor InstanceMetadataClient {
 
     private func sessionToken() async throws -> String {
         if let token, token.expires > Date().addingTimeInterval(60) { return token.value }
-        let response = try await self.send(HTTPRequest(
-            method: "PUT",
-            url: self.endpoint + "/latest/api/token",
-            headers: [("X-aws-ec2-metadata-token-ttl-seconds", String(Self.tokenTTL))],
-            timeouts: self.timeouts,
-            bypassProxy: true
-        ))
+        let response = try await self.send(
+            HTTPRequest(
+                method: "PUT",
+                url: self.endpoint + "/latest/api/token",
+                headers: [("X-aws-ec2-metadata-token-ttl-seconds", String(Self.tokenTTL))],
+                timeouts: self.timeouts,
+                bypassProxy: true
+            )
+        )
         guard response.status == 200, !response.body.isEmpty else {
             throw AWSError(.credentialsFailed, "instance metadata token request answered HTTP \(response.status)", status: response.status)
         }

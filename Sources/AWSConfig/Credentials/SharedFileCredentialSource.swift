@@ -22,7 +22,12 @@ public struct SharedFileCredentialSource: AWSCredentialSource {
         for (values, file) in [(fromCredentials, files.credentialsPath), (fromConfig, files.configPath)] {
             guard let values else { continue }
             if let keyId = values["aws_access_key_id"], let secret = values["aws_secret_access_key"], !keyId.isEmpty, !secret.isEmpty {
-                return AWSCredentials(accessKeyId: keyId, secretAccessKey: secret, sessionToken: values["aws_session_token"], source: "\(self.name) (\(profile))")
+                return AWSCredentials(
+                    accessKeyId: keyId,
+                    secretAccessKey: secret,
+                    sessionToken: values["aws_session_token"],
+                    source: "\(self.name) (\(profile))"
+                )
             }
             for unsupported in ["role_arn", "credential_process", "sso_session", "sso_start_url"] where values[unsupported] != nil {
                 throw AWSError(
@@ -32,7 +37,10 @@ public struct SharedFileCredentialSource: AWSCredentialSource {
             }
         }
         if self.environment["AWS_PROFILE"] != nil && fromCredentials == nil && fromConfig == nil {
-            throw AWSError(.credentialsFailed, "AWS_PROFILE=\(profile) names a profile that is in neither \(files.credentialsPath) nor \(files.configPath)")
+            throw AWSError(
+                .credentialsFailed,
+                "AWS_PROFILE=\(profile) names a profile that is in neither \(files.credentialsPath) nor \(files.configPath)"
+            )
         }
         return nil
     }

@@ -24,7 +24,8 @@ public struct WebIdentityCredentialSource: AWSCredentialSource {
         } catch {
             throw AWSError(.credentialsFailed, "cannot read AWS_WEB_IDENTITY_TOKEN_FILE \(tokenFile): \(error.localizedDescription)")
         }
-        let sessionName = self.environment["AWS_ROLE_SESSION_NAME"].flatMap { $0.isEmpty ? nil : $0 }
+        let sessionName =
+            self.environment["AWS_ROLE_SESSION_NAME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? "skiff-\(Int(Date().timeIntervalSince1970))"
         let region = self.environment["AWS_REGION"] ?? self.environment["AWS_DEFAULT_REGION"]
         let endpoint = try ServiceEndpoint.resolve(service: "sts", region: region, environment: self.environment)
@@ -55,7 +56,8 @@ public struct WebIdentityCredentialSource: AWSCredentialSource {
             throw AWSError(
                 .credentialsFailed,
                 "STS AssumeRoleWithWebIdentity for \(roleArn) failed with \(code): \(message) — check the role's trust policy for this token's issuer and audience",
-                awsCode: code, status: response.status
+                awsCode: code,
+                status: response.status
             )
         }
         guard let keyId = XMLField.first("AccessKeyId", in: xml), let secret = XMLField.first("SecretAccessKey", in: xml) else {

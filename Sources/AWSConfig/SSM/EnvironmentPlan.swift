@@ -34,7 +34,8 @@ public struct EnvironmentPlan: Sendable {
                 throw AWSError(
                     .mappingConflict,
                     "SSM parameters \(first) and \(second) both map to the environment variable \(variable)"
-                        + (naming == .tail ? "; set SSM_ENV_NAMING=relative to name variables by their path below \(basePath)" : "; rename one of them")
+                        + (naming == .tail
+                            ? "; set SSM_ENV_NAMING=relative to name variables by their path below \(basePath)" : "; rename one of them")
                 )
             }
             byVariable[variable] = Entry(parameter: parameter.name, variable: variable, type: parameter.type, value: parameter.value)

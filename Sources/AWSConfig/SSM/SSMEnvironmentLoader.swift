@@ -37,15 +37,17 @@ public struct SSMEnvironmentLoader: Sendable {
             let endpoint = try ServiceEndpoint.resolve(service: "ssm", region: region, environment: self.environment)
             let chain = CredentialChain.standard(environment: self.environment, http: self.http, metadata: metadata, logger: self.logger)
             let credentials = try await chain.credentials()
-            let client = SSMClient(client: AWSJSONClient(
-                service: "ssm",
-                targetPrefix: "AmazonSSM",
-                endpoint: endpoint,
-                region: region ?? "us-east-1",
-                http: self.http,
-                credentials: chain,
-                retry: RetryPolicy(maxAttempts: self.configuration.maxAttempts, baseDelay: self.configuration.retryBaseDelay)
-            ))
+            let client = SSMClient(
+                client: AWSJSONClient(
+                    service: "ssm",
+                    targetPrefix: "AmazonSSM",
+                    endpoint: endpoint,
+                    region: region ?? "us-east-1",
+                    http: self.http,
+                    credentials: chain,
+                    retry: RetryPolicy(maxAttempts: self.configuration.maxAttempts, baseDelay: self.configuration.retryBaseDelay)
+                )
+            )
             let (parameters, pages) = try await client.parametersByPath(path, logger: self.logger)
             let plan = try EnvironmentPlan(
                 parameters: parameters,
@@ -68,7 +70,9 @@ public struct SSMEnvironmentLoader: Sendable {
             throw AWSError(
                 error.code,
                 "loading SSM parameters under \(path) failed: \(error.message)\(Self.hint(for: error, path: path))",
-                awsCode: error.awsCode, status: error.status, isRetryable: error.isRetryable
+                awsCode: error.awsCode,
+                status: error.status,
+                isRetryable: error.isRetryable
             )
         }
     }
@@ -77,7 +81,8 @@ public struct SSMEnvironmentLoader: Sendable {
     static func hint(for error: AWSError, path: String) -> String {
         switch error.awsCode {
         case "AccessDeniedException", "AccessDenied":
-            return " — check that the role allows ssm:GetParametersByPath on the parameter path \(path) (and kms:Decrypt on the key of any SecureString)"
+            return
+                " — check that the role allows ssm:GetParametersByPath on the parameter path \(path) (and kms:Decrypt on the key of any SecureString)"
         case "UnrecognizedClientException", "InvalidClientTokenId":
             return " — the access key is not known to AWS: check which credentials are in use (AWS_PROFILE, AWS_ACCESS_KEY_ID, instance role)"
         case "SignatureDoesNotMatch", "IncompleteSignature", "InvalidSignatureException":

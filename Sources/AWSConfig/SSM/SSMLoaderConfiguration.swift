@@ -10,7 +10,13 @@ public struct SSMLoaderConfiguration: Sendable, Equatable {
     /// First backoff ceiling; the SDKs' standard is one second.
     public var retryBaseDelay: Duration
 
-    public init(path: String, naming: EnvironmentNaming = .tail, overwrite: Bool = false, maxAttempts: Int = 3, retryBaseDelay: Duration = .seconds(1)) {
+    public init(
+        path: String,
+        naming: EnvironmentNaming = .tail,
+        overwrite: Bool = false,
+        maxAttempts: Int = 3,
+        retryBaseDelay: Duration = .seconds(1)
+    ) {
         self.path = path
         self.naming = naming
         self.overwrite = overwrite

@@ -71,7 +71,9 @@ public struct AWSJSONClient: Sendable {
                 error = AWSError(
                     error.code,
                     "\(error.message) (gave up after \(attempt) attempt\(attempt == 1 ? "" : "s"))",
-                    awsCode: error.awsCode, status: error.status, isRetryable: true
+                    awsCode: error.awsCode,
+                    status: error.status,
+                    isRetryable: true
                 )
                 throw error
             }

@@ -21,8 +21,13 @@ enum Digest {
             input.withUnsafeBufferPointer { dataBuffer in
                 output.withUnsafeMutableBufferPointer { out in
                     _ = HMAC(
-                        EVP_sha256(), keyBuffer.baseAddress, Int32(keyBuffer.count),
-                        dataBuffer.baseAddress, dataBuffer.count, out.baseAddress, &length
+                        EVP_sha256(),
+                        keyBuffer.baseAddress,
+                        Int32(keyBuffer.count),
+                        dataBuffer.baseAddress,
+                        dataBuffer.count,
+                        out.baseAddress,
+                        &length
                     )
                 }
             }

@@ -24,7 +24,9 @@ public enum ServiceEndpoint {
                 "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or run where instance metadata answers"
             )
         }
-        guard region.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }), let url = EndpointURL("https://\(service).\(region).\(dnsSuffix(region))") else {
+        guard region.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }),
+            let url = EndpointURL("https://\(service).\(region).\(dnsSuffix(region))")
+        else {
             throw AWSError(.invalidConfiguration, "AWS region \"\(region)\" is not a valid region name")
         }
         return url

@@ -5,7 +5,8 @@ import Foundation
 enum XMLField {
     static func first(_ name: String, in xml: String) -> String? {
         guard let open = xml.range(of: "<\(name)>"),
-              let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex) else { return nil }
+            let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex)
+        else { return nil }
         return unescape(String(xml[open.upperBound..<close.lowerBound]))
     }
 

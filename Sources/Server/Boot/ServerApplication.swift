@@ -1,8 +1,8 @@
 import Hummingbird
-import NIOCore
-import UnixSignals
 import Logging
+import NIOCore
 import ServiceLifecycle
+import UnixSignals
 
 /// Wires settings and state into a Hummingbird application. Holds routing only; model and provider
 /// logic live in their own modules.

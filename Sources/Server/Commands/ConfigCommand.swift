@@ -33,11 +33,13 @@ struct ConfigCommand: AsyncParsableCommand {
                 throw SettingsError(variable: "--path", message: "no SSM path")
             }
             for name in plan.shadowed {
-                FileHandle.standardError.write(Data(
-                    (plan.overwrite
-                        ? "skiff: warning: SSM replaces \(name), which is already set (SSM_OVERWRITE_ENV=true)\n"
-                        : "skiff: warning: \(name) is already set in the environment and wins over SSM\n").utf8
-                ))
+                FileHandle.standardError.write(
+                    Data(
+                        (plan.overwrite
+                            ? "skiff: warning: SSM replaces \(name), which is already set (SSM_OVERWRITE_ENV=true)\n"
+                            : "skiff: warning: \(name) is already set in the environment and wins over SSM\n").utf8
+                    )
+                )
             }
             return plan
         } catch {

@@ -30,7 +30,11 @@ struct JSONLogHandler: LogHandler {
         if let provided = self.metadataProvider?.get() { fields.merge(provided) { _, new in new } }
         if let extra = event.metadata { fields.merge(extra) { _, new in new } }
         let line = Self.format(
-            time: Date(), level: event.level, message: "\(event.message)", label: self.label, fields: fields
+            time: Date(),
+            level: event.level,
+            message: "\(event.message)",
+            label: self.label,
+            fields: fields
         )
         Self.output.withLock { fd in
             line.utf8CString.withUnsafeBufferPointer { buffer in

@@ -14,7 +14,10 @@ struct SSMSettings: Sendable, Equatable {
         guard let path = pathOverride ?? reader.string("SSM_PARAMETER_PATH") else { return settings }
         let variable = pathOverride == nil ? "SSM_PARAMETER_PATH" : "--path"
         guard path.hasPrefix("/"), path.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "/_.-".contains($0)) }) else {
-            throw SettingsError(variable: variable, message: "\"\(path)\" is not an SSM path: it must start with / and use only letters, digits and . - _ /")
+            throw SettingsError(
+                variable: variable,
+                message: "\"\(path)\" is not an SSM path: it must start with / and use only letters, digits and . - _ /"
+            )
         }
         settings.loader = SSMLoaderConfiguration(
             path: path,
