@@ -2,8 +2,14 @@
 SHELL := /bin/bash
 CONFIG ?= release
 SWIFT ?= swift
+# ONNX Runtime from .deps/ when the distribution has no libonnxruntime-dev (see scripts/bootstrap); the rpath
+# lets the binaries find it without LD_LIBRARY_PATH.
+ORT_LIB := $(CURDIR)/.deps/onnxruntime/lib
+export PKG_CONFIG_PATH := $(ORT_LIB)/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
+export LD_LIBRARY_PATH := $(ORT_LIB)$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH))
+SWIFT_FLAGS := -Xlinker -rpath -Xlinker $(ORT_LIB)
 
-.PHONY: all bootstrap build release run test test-swift lint format bench bench-boot clean
+.PHONY: all bootstrap models build release run test lint format bench bench-boot bench-embeddings clean
 
 all: build
 
@@ -11,21 +17,25 @@ all: build
 bootstrap:
 	@scripts/bootstrap
 
+## Build the default embedding model (all-MiniLM-L6-v2, fp32 + int8) into ./models; instant when present.
+models: bootstrap
+	.venv/bin/python scripts/build_default_model.py
+
 build: bootstrap
-	$(SWIFT) build
+	$(SWIFT) build $(SWIFT_FLAGS)
 
 release: bootstrap
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release $(SWIFT_FLAGS)
 
 ## Start the server on the embedded defaults (port 5001; no AWS needed unless SSM_PARAMETER_PATH is set).
-run: bootstrap
-	$(SWIFT) build -c $(CONFIG) --product skiff
+run: bootstrap models
+	$(SWIFT) build -c $(CONFIG) --product skiff $(SWIFT_FLAGS)
 	exec .build/$(CONFIG)/skiff serve
 
 ## Build once, then run every test (Swift Testing runs them in parallel in one process).
-test: bootstrap lint
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+test: bootstrap models lint
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
 
 lint:
 	$(SWIFT) format lint --strict -r -p Sources Tests Package.swift
@@ -34,10 +44,13 @@ format:
 	$(SWIFT) format -i -r -p Sources Tests Package.swift
 
 ## Benchmarks run skiff and its peer side by side and print ratios; see BENCHMARKS.md.
-bench: bench-boot
+bench: bench-boot bench-embeddings
 
 bench-boot: bootstrap release
 	.venv/bin/python Benchmarks/boot/run.py
+
+bench-embeddings: bootstrap models release
+	.venv/bin/python Benchmarks/embeddings/run.py --skiff-bin .build/release/skiff
 
 clean:
 	rm -rf .build

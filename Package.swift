@@ -29,6 +29,11 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .systemLibrary(
+            name: "COnnxRuntime",
+            pkgConfig: "libonnxruntime",
+            providers: [.apt(["libonnxruntime-dev"])]
+        ),
+        .systemLibrary(
             name: "CCrypto",
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
@@ -51,10 +56,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Inference",
+            dependencies: [
+                "COnnxRuntime",
+                "CCrypto",
+                "HTTPClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "Server",
             dependencies: [
                 "AWSConfig",
+                "Inference",
                 "HTTPClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -81,6 +97,11 @@ let package = Package(
         .testTarget(
             name: "AWSConfigTests",
             dependencies: ["AWSConfig", "HTTPClient", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "InferenceTests",
+            dependencies: ["Inference", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import CCurl
+import Foundation
 
 /// One request's easy handle and the buffers libcurl writes into.
 ///
@@ -13,6 +14,11 @@ final class CurlTransfer: @unchecked Sendable {
     private let cancellation: CancellationFlag
 
     private(set) var body: [UInt8] = []
+    /// When set, the body goes to this file descriptor instead of memory.
+    private let sink: Int32?
+    private(set) var bodyBytes = 0
+    private(set) var sinkFailed = false
+    private let onFinish: (@Sendable (Int) -> Void)?
     private(set) var headers: [(name: String, value: String)] = []
     private(set) var overflowed = false
 
@@ -20,7 +26,9 @@ final class CurlTransfer: @unchecked Sendable {
         id: UInt64,
         request: HTTPRequest,
         continuation: CheckedContinuation<HTTPResponse, any Error>,
-        cancellation: CancellationFlag
+        cancellation: CancellationFlag,
+        sink: Int32? = nil,
+        onFinish: (@Sendable (Int) -> Void)? = nil
     ) throws {
         guard let handle = curl_easy_init() else {
             throw HTTPClientError(.invalidRequest, "libcurl could not create a handle")
@@ -30,6 +38,8 @@ final class CurlTransfer: @unchecked Sendable {
         self.maxResponseBytes = request.maxResponseBytes
         self.continuation = continuation
         self.cancellation = cancellation
+        self.sink = sink
+        self.onFinish = onFinish
         do {
             try self.configure(request)
         } catch {
@@ -58,6 +68,10 @@ final class CurlTransfer: @unchecked Sendable {
             // Less than one byte per second for the idle span counts as stalled.
             try check(skiff_easy_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1), "LOW_SPEED_LIMIT")
             try check(skiff_easy_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, idle.wholeMilliseconds / 1000)), "LOW_SPEED_TIME")
+        }
+        if request.followRedirects {
+            try check(skiff_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 1), "FOLLOWLOCATION")
+            try check(skiff_easy_setopt_long(handle, CURLOPT_MAXREDIRS, 5), "MAXREDIRS")
         }
         if request.bypassProxy {
             try check(skiff_easy_setopt_string(handle, CURLOPT_NOPROXY, "*"), "NOPROXY")
@@ -122,11 +136,24 @@ final class CurlTransfer: @unchecked Sendable {
     var isCancelled: Bool { self.cancellation.isCancelled }
 
     fileprivate func appendBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard self.body.count + bytes.count <= self.maxResponseBytes else {
+        guard self.bodyBytes + bytes.count <= self.maxResponseBytes else {
             self.overflowed = true
             return false
         }
-        self.body.append(contentsOf: bytes)
+        self.bodyBytes += bytes.count
+        guard let sink else {
+            self.body.append(contentsOf: bytes)
+            return true
+        }
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(sink, bytes.baseAddress! + offset, bytes.count - offset)
+            if written <= 0 {
+                self.sinkFailed = true
+                return false
+            }
+            offset += written
+        }
         return true
     }
 
@@ -147,6 +174,7 @@ final class CurlTransfer: @unchecked Sendable {
     func finish(_ result: Result<HTTPResponse, any Error>) {
         guard let continuation = self.continuation else { return }
         self.continuation = nil
+        self.onFinish?(self.bodyBytes)
         continuation.resume(with: result)
     }
 
@@ -156,6 +184,9 @@ final class CurlTransfer: @unchecked Sendable {
             var status = 0
             _ = skiff_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
             return .success(HTTPResponse(status: status, headers: self.headers, body: self.body))
+        }
+        if self.sinkFailed {
+            return .failure(HTTPClientError(.network, "could not write the response body to disk: \(String(cString: strerror(errno)))"))
         }
         if self.overflowed {
             return .failure(HTTPClientError(.responseTooLarge, "response body exceeds \(self.maxResponseBytes) bytes"))

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Synchronization
 
@@ -32,10 +33,51 @@ public final class HTTPClient: Sendable {
         }
     }
 
+    /// Streams the response body into the file at `path` (created or truncated) instead of memory, for
+    /// downloads larger than is sensible to buffer. Returns the response (with an empty body) and the
+    /// number of bytes written; `maxResponseBytes` still bounds the size.
+    public func download(_ request: HTTPRequest, to path: String) async throws -> (response: HTTPResponse, bytes: Int) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else {
+            throw HTTPClientError(.invalidRequest, "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        let flag = CancellationFlag()
+        let bytes = ByteCounter()
+        let response = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
+                do {
+                    let transfer = try CurlTransfer(
+                        id: self.driver.makeID(),
+                        request: request,
+                        continuation: continuation,
+                        cancellation: flag,
+                        sink: descriptor,
+                        onFinish: { bytes.set($0) }
+                    )
+                    self.driver.submit(transfer)
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        } onCancel: {
+            flag.cancel()
+            self.driver.wakeup()
+        }
+        return (response, bytes.value)
+    }
+
     /// Fails transfers still in flight and stops the driver thread; later requests fail with `.shutdown`.
     public func shutdown() {
         self.driver.shutdown()
     }
+}
+
+/// Carries a download's byte count from the driver thread back to the caller.
+final class ByteCounter: Sendable {
+    private let count = Atomic<Int>(0)
+    func set(_ value: Int) { self.count.store(value, ordering: .releasing) }
+    var value: Int { self.count.load(ordering: .acquiring) }
 }
 
 /// Set from the cancelling task, read by the driver thread.

@@ -10,6 +10,9 @@ public struct HTTPRequest: Sendable {
     public var maxResponseBytes: Int
     /// Send straight to the host even when `HTTPS_PROXY`/`HTTP_PROXY` are set (instance metadata, loopback peers).
     public var bypassProxy: Bool
+    /// Follow up to five redirects (model hubs answer downloads with a redirect to their CDN). Credentials in
+    /// headers are not sent on to another host.
+    public var followRedirects: Bool = false
 
     public init(
         method: String = "GET",

@@ -8,7 +8,7 @@ struct Skiff: AsyncParsableCommand {
         commandName: "skiff",
         abstract: "Local ML models and an LLM gateway behind one HTTP port, configured from SSM Parameter Store.",
         version: SkiffVersion.current,
-        subcommands: [ServeCommand.self, ConfigCommand.self, HealthcheckCommand.self],
+        subcommands: [ServeCommand.self, ConfigCommand.self, ModelsCommand.self, HealthcheckCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

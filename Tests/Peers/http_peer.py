@@ -9,7 +9,7 @@ import threading
 import time
 import urllib.parse
 
-STATS = {"aborted": 0}
+STATS = {"aborted": 0, "hanging": 0}
 LOCK = threading.Lock()
 
 
@@ -54,7 +54,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(200, b'{"slow":true}')
         if url.path == "/hang":
             # Never answer; notice when the client gives up and closes the connection.
-            self.connection.settimeout(30)
+            with LOCK:
+                STATS["hanging"] += 1
+            self.connection.settimeout(60)
             try:
                 if self.connection.recv(1) == b"":
                     with LOCK:

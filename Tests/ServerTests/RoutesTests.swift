@@ -15,7 +15,7 @@ struct RoutesTests {
     }
 
     @Test func healthEndpointsFollowReadiness() async throws {
-        let readiness = Readiness()
+        let readiness = Readiness(waitsForModels: false)
         let router = ServerApplication(settings: Settings(), readiness: readiness, logger: Logger(label: "test")).makeRouter()
         try await Application(router: router).test(.router) { client in
             try await client.execute(uri: "/health", method: .get) { #expect($0.status == .ok) }
@@ -25,9 +25,9 @@ struct RoutesTests {
                 #expect(String(buffer: response.body).contains("starting"))
                 #expect(response.headers[.retryAfter] != nil)
             }
-            readiness.set(.ready)
+            readiness.listenerStarted()
             try await client.execute(uri: "/health/ready", method: .get) { #expect($0.status == .ok) }
-            readiness.set(.draining)
+            readiness.startDraining()
             try await client.execute(uri: "/health/ready", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(String(buffer: response.body).contains("draining"))

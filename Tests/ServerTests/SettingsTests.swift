@@ -31,7 +31,7 @@ struct SettingsTests {
     }
 
     @Test(arguments: [
-        ("ML_SERVER_PORT", "abc"), ("ML_SERVER_PORT", "0"), ("ML_SERVER_PORT", "70000"), ("PORT", "-1"),
+        ("ML_SERVER_PORT", "abc"), ("ML_SERVER_PORT", "1.5"), ("ML_SERVER_PORT", "70000"), ("PORT", "-1"),
         ("LOG_LEVEL", "loud"), ("SHUTDOWN_GRACE_SECONDS", "soon"), ("SHUTDOWN_GRACE_SECONDS", "-1"),
         ("IDLE_TIMEOUT_SECONDS", "0"), ("DRAIN_DELAY_SECONDS", "nan"),
     ])

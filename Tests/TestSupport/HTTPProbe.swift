@@ -1,8 +1,28 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A bare HTTP/1.1 GET over a socket, independent of the code under test (skiff's own client is libcurl).
 public enum HTTPProbe {
     public static func get(_ url: String, headers: [String: String] = [:], timeout: TimeInterval = 5) async throws -> (Int, String) {
+        try await self.send("GET", url, headers: headers, body: nil, timeout: timeout)
+    }
+
+    public static func post(_ url: String, json: String, headers: [String: String] = [:], timeout: TimeInterval = 30) async throws -> (Int, String) {
+        var headers = headers
+        headers["Content-Type"] = "application/json"
+        return try await self.send("POST", url, headers: headers, body: Array(json.utf8), timeout: timeout)
+    }
+
+    public static func send(
+        _ method: String,
+        _ url: String,
+        headers: [String: String],
+        body: [UInt8]?,
+        timeout: TimeInterval
+    ) async throws -> (Int, String) {
         try await blockingIO {
             guard let parsed = URL(string: url), let host = parsed.host, let port = parsed.port else { throw PeerError("bad url \(url)") }
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -19,10 +39,18 @@ public enum HTTPProbe {
             guard connected == 0 else { throw PeerError("connect to \(url) failed") }
             var path = parsed.path.isEmpty ? "/" : parsed.path
             if let query = parsed.query { path += "?" + query }
-            var request = "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
+            var request = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
             for (name, value) in headers { request += "\(name): \(value)\r\n" }
+            if let body { request += "Content-Length: \(body.count)\r\n" }
             request += "\r\n"
-            _ = request.withCString { send(fd, $0, strlen($0), 0) }
+            var bytes = Array(request.utf8)
+            if let body { bytes += body }
+            var offset = 0
+            while offset < bytes.count {
+                let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+                if sent <= 0 { throw PeerError("send to \(url) failed") }
+                offset += sent
+            }
             var response = Data()
             var buffer = [UInt8](repeating: 0, count: 65536)
             while true {

@@ -19,3 +19,11 @@ public enum PackagePaths {
         root.deletingLastPathComponent().appendingPathComponent("shared/aws-sigv4-testsuite")
     }
 }
+
+extension PackagePaths {
+    /// The registry `make models` fills.
+    public static var models: URL { root.appendingPathComponent("models") }
+
+    /// The default model's version directory.
+    public static var defaultModel: URL { models.appendingPathComponent("all-MiniLM-L6-v2/1") }
+}

@@ -17,6 +17,8 @@ public enum SkiffProcess {
             "AWS_EC2_METADATA_DISABLED": "true",
             "AWS_CONFIG_FILE": "/nonexistent",
             "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+            // No model unless a test asks for one: loading it costs a second of CPU per server.
+            "EMBEDDING_MODEL": "",
         ]
     }
 
@@ -81,16 +83,17 @@ public enum SkiffProcess {
     }
 }
 
-/// A `skiff serve` process for one test, with its output captured to a file.
+/// A `skiff serve` process for one test, with its output captured to a file. It binds port 0 (any free
+/// port) unless told otherwise, and learns the real port from its "listening" log line.
 public final class SkiffServer: @unchecked Sendable {
-    // @unchecked: all stored properties are set in init and never mutated.
-    public let port: Int
+    // @unchecked: `boundPort` is guarded by `lock`; everything else is set in init and never mutated.
+    private let lock = NSLock()
+    private var boundPort: Int?
     public let process: Process
     public let logFile: URL
 
-    public init(environment: [String: String], port: Int? = nil) throws {
-        let port = try port ?? SkiffProcess.freePort()
-        self.port = port
+    public init(environment: [String: String], port: Int = 0) throws {
+        if port != 0 { self.boundPort = port }
         self.logFile = FileManager.default.temporaryDirectory.appendingPathComponent("skiff-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: self.logFile.path, contents: nil)
         let handle = try FileHandle(forWritingTo: self.logFile)
@@ -108,7 +111,31 @@ public final class SkiffServer: @unchecked Sendable {
         self.process = process
     }
 
+    /// The bound port, once the server has logged it (call after `waitUntilListening` or `waitUntilReady`).
+    public var port: Int {
+        self.lock.withLock { self.boundPort } ?? 0
+    }
+
     public var baseURL: String { "http://127.0.0.1:\(self.port)" }
+
+    /// Waits for the "listening" log line and records the port it names.
+    public func waitUntilListening(timeout: TimeInterval = 30) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if self.lock.withLock({ self.boundPort }) != nil { return }
+            for line in self.log.split(separator: "\n") where line.contains("\"message\":\"listening\"") {
+                if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                    let port = (object["port"] as? String).flatMap(Int.init)
+                {
+                    self.lock.withLock { self.boundPort = port }
+                    return
+                }
+            }
+            if !self.process.isRunning { throw PeerError("skiff exited with \(self.process.terminationStatus): \(self.log)") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw PeerError("skiff did not start listening within \(timeout)s: \(self.log)")
+    }
 
     public var log: String { (try? String(contentsOf: self.logFile, encoding: .utf8)) ?? "" }
 
@@ -116,6 +143,7 @@ public final class SkiffServer: @unchecked Sendable {
     @discardableResult
     public func waitUntilReady(timeout: TimeInterval = 30) async throws -> Duration {
         let started = ContinuousClock.now
+        try await self.waitUntilListening(timeout: timeout)
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if !self.process.isRunning { throw PeerError("skiff exited with \(self.process.terminationStatus): \(self.log)") }

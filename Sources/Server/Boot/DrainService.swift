@@ -8,7 +8,7 @@ struct DrainService: Service {
 
     func run() async throws {
         try? await gracefulShutdown()
-        self.readiness.set(.draining)
+        self.readiness.startDraining()
         if self.delay > .zero {
             try? await Task.sleep(for: self.delay)
         }

@@ -1,4 +1,6 @@
+import Foundation
 import Hummingbird
+import Inference
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -9,13 +11,41 @@ import UnixSignals
 struct ServerApplication {
     let settings: Settings
     let readiness: Readiness
+    let registry: ModelRegistry
     let logger: Logger
+    /// Called with the bound port once the listener is up (the port may have been 0: any free one).
+    var onListening: (@Sendable (Int) -> Void)?
+
+    init(settings: Settings, readiness: Readiness? = nil, registry: ModelRegistry? = nil, logger: Logger) {
+        self.settings = settings
+        self.registry = registry ?? ModelRegistry(configuration: Self.registryConfiguration(settings))
+        self.readiness = readiness ?? Readiness(waitsForModels: !settings.requiredModels.isEmpty)
+        self.logger = logger
+    }
+
+    static func registryConfiguration(_ settings: Settings) -> ModelRegistryConfiguration {
+        ModelRegistryConfiguration(
+            directory: URL(fileURLWithPath: settings.modelDirectory),
+            embeddingModel: settings.embeddingModel,
+            useInt8: settings.useInt8,
+            threads: settings.threads,
+            batching: BatchingConfiguration(
+                maxBatchTokens: settings.maxBatchTokens,
+                maxBatchSize: settings.maxBatchRequests,
+                window: settings.batchWindow,
+                maxPendingRequests: settings.maxConcurrentRequests
+            )
+        )
+    }
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(RequestIDMiddleware())
         router.middlewares.add(JSONErrorMiddleware())
         HealthRoutes(readiness: self.readiness).register(on: router)
+        let embeddings = EmbeddingRoutes(registry: self.registry, settings: self.settings)
+        embeddings.register(on: router)
+        OpenAIEmbeddingRoutes(embeddings: embeddings).register(on: router)
         return router
     }
 
@@ -23,13 +53,16 @@ struct ServerApplication {
         let readiness = self.readiness
         let logger = self.logger
         let settings = self.settings
+        let onListening = self.onListening
         return Application(
             router: router ?? self.makeRouter(),
             server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(settings.idleTimeout.seconds * 1000)))),
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: nil),
             onServerRunning: { channel in
-                readiness.set(.ready)
-                logger.info("ready", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+                readiness.listenerStarted()
+                let port = channel.localAddress?.port ?? settings.port
+                logger.info("listening", metadata: ["host": "\(settings.host)", "port": "\(port)"])
+                onListening?(port)
             },
             logger: logger
         )
@@ -41,12 +74,23 @@ struct ServerApplication {
         try await self.makeServiceGroup().run()
     }
 
-    /// The server and the drain gate in one group; graceful shutdown reaches the drain gate first
-    /// (services shut down in reverse order).
+    /// Models, then the server, then the drain gate. Graceful shutdown runs in reverse: the drain gate
+    /// marks the instance not ready, the server finishes in-flight requests, and only then do the model
+    /// batchers stop.
     func makeServiceGroup(router: Router<BasicRequestContext>? = nil) -> ServiceGroup {
         let app = self.makeApplication(router: router)
         var configuration = ServiceGroupConfiguration(
             services: [
+                .init(
+                    service: ModelService(
+                        registry: self.registry,
+                        readiness: self.readiness,
+                        required: self.settings.requiredModels,
+                        logger: self.logger
+                    ),
+                    successTerminationBehavior: .ignore,
+                    serviceName: "models"
+                ),
                 .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(
                     service: DrainService(readiness: self.readiness, delay: self.settings.drainDelay),

@@ -39,10 +39,11 @@ struct ServeCommand: AsyncParsableCommand {
                 "version": "\(SkiffVersion.current)", "host": "\(settings.host)", "port": "\(settings.port)",
                 "log_level": "\(settings.logLevel)", "shutdown_grace_s": "\(settings.shutdownGrace.seconds)",
                 "idle_timeout_s": "\(settings.idleTimeout.seconds)", "drain_delay_s": "\(settings.drainDelay.seconds)",
+                "model_dir": "\(settings.modelDirectory)", "embedding_model": "\(settings.embeddingModel ?? "")",
                 "boot_ms": "\(Int((ContinuousClock.now - started).seconds * 1000))",
             ]
         )
-        try await ServerApplication(settings: settings, readiness: Readiness(), logger: appLogger).run()
+        try await ServerApplication(settings: settings, logger: appLogger).run()
         appLogger.info("stopped")
     }
 }

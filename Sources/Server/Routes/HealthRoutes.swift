@@ -7,6 +7,7 @@ struct HealthRoutes: Sendable {
 
     struct Status: ResponseEncodable {
         let status: String
+        var reason: String? = nil
     }
 
     func register(on router: Router<some RequestContext>) {
@@ -14,10 +15,12 @@ struct HealthRoutes: Sendable {
         router.get("/health/live") { _, _ in Status(status: "alive") }
         router.get("/health/ready") { _, _ -> EditedResponse<Status> in
             let state = self.readiness.state
+            var reason: String? = nil
+            if case .starting(let why) = state { reason = why }
             return EditedResponse(
                 status: state == .ready ? .ok : .serviceUnavailable,
                 headers: state == .ready ? [:] : [.retryAfter: "5"],
-                response: Status(status: state.name)
+                response: Status(status: state.name, reason: reason)
             )
         }
     }

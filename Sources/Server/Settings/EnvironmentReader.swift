@@ -33,6 +33,17 @@ struct EnvironmentReader {
         return parsed
     }
 
+    func double(_ name: String, default value: Double, range: ClosedRange<Double>) throws(SettingsError) -> Double {
+        guard let raw = self.string(name) else { return value }
+        guard let parsed = Double(raw), parsed.isFinite else {
+            throw SettingsError(variable: name, message: "\"\(raw)\" is not a number")
+        }
+        guard range.contains(parsed) else {
+            throw SettingsError(variable: name, message: "\(raw) is outside \(range.lowerBound)…\(range.upperBound)")
+        }
+        return parsed
+    }
+
     /// Seconds, fractions allowed ("0.5").
     func seconds(_ name: String, default value: Duration, range: ClosedRange<Double>) throws(SettingsError) -> Duration {
         guard let raw = self.string(name) else { return value }

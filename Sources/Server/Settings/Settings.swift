@@ -4,7 +4,7 @@ import Logging
 struct Settings: Sendable, Equatable {
     /// Address to bind (`HOST`).
     var host: String = "0.0.0.0"
-    /// Port to bind (`ML_SERVER_PORT`, or `PORT`).
+    /// Port to bind (`ML_SERVER_PORT`, or `PORT`; 0: any free port).
     var port: Int = 5001
     var logLevel: Logger.Level = .info
     /// How long in-flight requests may run after SIGTERM before they are cancelled (`SHUTDOWN_GRACE_SECONDS`).
@@ -14,6 +14,31 @@ struct Settings: Sendable, Equatable {
     var drainDelay: Duration = .zero
     /// Idle keep-alive timeout; above the ALB's 60 s so the ALB always closes first (`IDLE_TIMEOUT_SECONDS`).
     var idleTimeout: Duration = .seconds(75)
+    /// Largest request body accepted (`MAX_REQUEST_BYTES`).
+    var maxRequestBytes: Int = 2 * 1024 * 1024
+
+    /// Where models live (`MODEL_DIR`).
+    var modelDirectory: String = "./models"
+    /// The sentence-embedding model (`EMBEDDING_MODEL`); empty disables it.
+    var embeddingModel: String? = "all-MiniLM-L6-v2"
+    /// Prefer int8 variants (`USE_8BIT_QUANTIZATION`).
+    var useInt8: Bool = false
+    /// ONNX Runtime's shared intra-op threads (`ML_NUM_THREADS`; 0: one per core).
+    var threads: Int = 0
+    /// Inputs one request may carry (`MAX_CLIENT_BATCH_SIZE`).
+    var maxClientBatchSize: Int = 32
+    /// Padded tokens per model run (`MAX_BATCH_TOKENS`).
+    var maxBatchTokens: Int = 16_384
+    /// Inputs per model run (`MAX_BATCH_REQUESTS`).
+    var maxBatchRequests: Int = 128
+    /// How long a request may wait for others to share its model run (`BATCH_WINDOW_MS`).
+    var batchWindow: Duration = .microseconds(500)
+    /// Requests queued per model before 429s (`MAX_CONCURRENT_REQUESTS`).
+    var maxConcurrentRequests: Int = 512
+    /// `/similarity` scores at or above this are a match (`SIMILARITY_THRESHOLD`).
+    var similarityThreshold: Double = 0.75
+    /// Model variables that must load before `/health/ready` answers 200 (`REQUIRED_MODELS`).
+    var requiredModels: [String] = ["EMBEDDING_MODEL"]
 
     init() {}
 
@@ -22,11 +47,39 @@ struct Settings: Sendable, Equatable {
         var settings = Settings()
         settings.host = reader.string("HOST", default: settings.host)
         let portVariable = reader.string("ML_SERVER_PORT") != nil ? "ML_SERVER_PORT" : "PORT"
-        settings.port = try reader.int(portVariable, default: settings.port, range: 1...65535)
+        // 0 asks the OS for any free port (tests run many servers at once); the "listening" log line names it.
+        settings.port = try reader.int(portVariable, default: settings.port, range: 0...65535)
         settings.logLevel = try reader.logLevel("LOG_LEVEL", default: settings.logLevel)
         settings.shutdownGrace = try reader.seconds("SHUTDOWN_GRACE_SECONDS", default: settings.shutdownGrace, range: 0...3600)
         settings.drainDelay = try reader.seconds("DRAIN_DELAY_SECONDS", default: settings.drainDelay, range: 0...600)
         settings.idleTimeout = try reader.seconds("IDLE_TIMEOUT_SECONDS", default: settings.idleTimeout, range: 1...3600)
+        settings.maxRequestBytes = try reader.int("MAX_REQUEST_BYTES", default: settings.maxRequestBytes, range: 1024...1_073_741_824)
+
+        settings.modelDirectory = reader.string("MODEL_DIR", default: settings.modelDirectory)
+        if let raw = environment["EMBEDDING_MODEL"] {
+            let name = raw.trimmingSpaces()
+            guard name.isEmpty || name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.@".contains($0) }) else {
+                throw SettingsError(variable: "EMBEDDING_MODEL", message: "\"\(name)\" is not a model name (letters, digits, - _ . and @version)")
+            }
+            settings.embeddingModel = name.isEmpty ? nil : name
+        }
+        settings.useInt8 = try reader.bool("USE_8BIT_QUANTIZATION", default: settings.useInt8)
+        settings.threads = try reader.int("ML_NUM_THREADS", default: settings.threads, range: 0...256)
+        settings.maxClientBatchSize = try reader.int("MAX_CLIENT_BATCH_SIZE", default: settings.maxClientBatchSize, range: 1...10_000)
+        settings.maxBatchTokens = try reader.int("MAX_BATCH_TOKENS", default: settings.maxBatchTokens, range: 16...1_048_576)
+        settings.maxBatchRequests = try reader.int("MAX_BATCH_REQUESTS", default: settings.maxBatchRequests, range: 1...4096)
+        let windowMilliseconds = try reader.double("BATCH_WINDOW_MS", default: 0.5, range: 0...1000)
+        settings.batchWindow = .microseconds(Int64((windowMilliseconds * 1000).rounded()))
+        settings.maxConcurrentRequests = try reader.int("MAX_CONCURRENT_REQUESTS", default: settings.maxConcurrentRequests, range: 1...1_000_000)
+        settings.similarityThreshold = try reader.double("SIMILARITY_THRESHOLD", default: settings.similarityThreshold, range: -1...1)
+        if let required = reader.string("REQUIRED_MODELS") {
+            settings.requiredModels = required.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+            for name in settings.requiredModels where name != "EMBEDDING_MODEL" {
+                throw SettingsError(variable: "REQUIRED_MODELS", message: "\"\(name)\" is not a model variable (known: EMBEDDING_MODEL)")
+            }
+        } else if settings.embeddingModel == nil {
+            settings.requiredModels = []
+        }
         return settings
     }
 }

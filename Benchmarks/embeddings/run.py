@@ -1,0 +1,316 @@
+"""Embeddings benchmark: skiff's `POST /embed` against the FastAPI + ONNX Runtime service users run today, on the
+same model in the same run (one after the other, never together: 2 cores), with wrk as the load generator, and
+against ONNX Runtime alone (no HTTP) at batch 32 as the ceiling. Prints a markdown table and the target ratios,
+and writes Benchmarks/results/embeddings.json.
+
+Usage: .venv/bin/python Benchmarks/embeddings/run.py [--duration 10] [--warmup 2] [--skiff-bin .build/release/skiff]
+       [--fastapi-workers 1] [--only fastapi|skiff|raw]        (needs wrk: apt-get install wrk)
+"""
+
+import argparse
+import http.client
+import json
+import math
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+PYTHON = ROOT / ".venv/bin/python"
+MODEL = ROOT / "models/all-MiniLM-L6-v2/1"
+RESULTS = ROOT / "Benchmarks/results/embeddings.json"
+SENTENCES = (HERE / "sentences.txt").read_text().splitlines()
+CONCURRENCY = (1, 8, 32)
+PER_REQUEST = (1, 8)
+TARGETS = {"speedup": 2.0, "ceiling": 0.85, "ready_s": 1.0, "rss_mb": 250}
+
+# wrk script: rotates pre-built bodies, counts any status but 200, and prints one RESULT line of JSON at the end.
+LUA = """
+local bodies = {BODIES}
+local requests, i, threads = {}, 0, {}
+bad = 0  -- a global, so that done() can read each thread's count with thread:get()
+function setup(thread) table.insert(threads, thread) end
+function init(args)
+  for k, body in ipairs(bodies) do
+    requests[k] = wrk.format("POST", "/embed", {["Content-Type"] = "application/json"}, body)
+  end
+end
+function request() i = i % #requests + 1; return requests[i] end
+function response(status, headers, body) if status ~= 200 then bad = bad + 1 end end
+function done(s, latency, r)
+  local nonok = 0
+  for _, t in ipairs(threads) do nonok = nonok + t:get("bad") end
+  local e = s.errors
+  io.write(string.format('RESULT {"requests":%d,"duration_us":%d,"non_200":%d,"connect":%d,"read":%d,' ..
+    '"write":%d,"timeout":%d,"p50_us":%d,"p99_us":%d}\\n', s.requests, s.duration, nonok, e.connect, e.read,
+    e.write, e.timeout, latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+class Failed(Exception):
+    """A server that could not be benchmarked; the run goes on with the others and exits non-zero."""
+
+
+def cpu_busy(seconds=1.0):
+    """Share of the machine's CPU time spent busy over `seconds`, from /proc/stat (idle and iowait count as idle)."""
+    def sample():
+        fields = [int(x) for x in pathlib.Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return sum(fields), fields[3] + fields[4]
+    (total0, idle0), _, (total1, idle1) = sample(), time.sleep(seconds), sample()
+    return 1 - (idle1 - idle0) / max(total1 - total0, 1)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(port, method, path, body=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, path, body=body and json.dumps(body), headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def start(name, command, env, port, ready_path, log):
+    """Starts a server and returns (process, seconds from process start until ready_path answers 200)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    try:
+        while True:
+            try:
+                if call(port, "GET", ready_path)[0] == 200:
+                    return process, time.perf_counter() - started
+            except OSError:
+                pass
+            if process.poll() is not None:
+                log.seek(0)
+                raise Failed(f"{name} exited with {process.returncode}:\n{log.read().decode()[-4000:]}")
+            if time.perf_counter() - started > 120:
+                raise Failed(f"{name} not ready on {ready_path} after 120 s")
+            time.sleep(0.002)
+    except BaseException:
+        stop(process)
+        raise
+
+
+def stop(process):
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def rss_mb(pid, field="VmRSS"):
+    """Resident memory of a process and its descendants (uvicorn's workers), from /proc/<pid>/status."""
+    parents = {}
+    for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            pass
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        tree.update(children)
+        frontier = children
+    total = 0
+    for member in tree:
+        try:
+            status = pathlib.Path(f"/proc/{member}/status").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith(field + ":")), 0)
+    return total / 1024
+
+
+def lua_script(per_request):
+    """A wrk script whose bodies are 64 windows of `per_request` consecutive sentences of the pool."""
+    bodies = []
+    for k in range(len(SENTENCES)):
+        texts = [SENTENCES[(k + j) % len(SENTENCES)] for j in range(per_request)]
+        body = json.dumps({"inputs": texts[0] if per_request == 1 else texts, "normalize": True})
+        bodies.append(f"[==[{body}]==]")
+    path = pathlib.Path(tempfile.gettempdir()) / f"skiff-bench-embed-{per_request}.lua"
+    path.write_text(LUA.replace("BODIES", ",\n".join(bodies)))
+    return path
+
+
+def wrk(port, concurrency, per_request, duration):
+    """One wrk run; returns its numbers, with `failures` counting non-200s, socket errors and timeouts."""
+    command = ["wrk", "-t1", f"-c{concurrency}", f"-d{duration}s", "--timeout", "30s", "--latency",
+               "-s", str(lua_script(per_request)), f"http://127.0.0.1:{port}/embed"]
+    done = subprocess.run(command, capture_output=True, text=True)
+    line = next((l for l in done.stdout.splitlines() if l.startswith("RESULT ")), None)
+    if done.returncode or line is None:
+        raise Failed(f"wrk failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    r = json.loads(line[len("RESULT "):])
+    seconds = r["duration_us"] / 1e6
+    return {"concurrency": concurrency, "per_request": per_request, "requests": r["requests"],
+            "requests_per_s": r["requests"] / seconds, "sentences_per_s": r["requests"] * per_request / seconds,
+            "p50_ms": r["p50_us"] / 1000, "p99_ms": r["p99_us"] / 1000,
+            "failures": r["non_200"] + r["connect"] + r["read"] + r["write"] + r["timeout"]}
+
+
+def check_embeddings(port):
+    """One request outside the load: 8 sentences in, 8 unit vectors out. Returns them for the cross-check."""
+    try:
+        status, body = call(port, "POST", "/embed", {"inputs": SENTENCES[:8], "normalize": True})
+    except OSError as error:
+        raise Failed(f"/embed: {error}") from error
+    vectors = json.loads(body) if status == 200 else None
+    if not (vectors and len(vectors) == 8 and all(abs(math.hypot(*v) - 1) < 1e-3 for v in vectors)):
+        raise Failed(f"/embed answered {status} with {body[:300]!r}; expected 8 unit vectors")
+    return vectors
+
+
+def bench_server(name, command, env, port, ready_path, args):
+    env = dict(env, PATH=os.environ.get("PATH", "/usr/bin:/bin"), HOME=os.environ.get("HOME", "/tmp"))
+    with tempfile.TemporaryFile() as log:
+        process, ready = start(name, [str(c) for c in command], env, port, ready_path, log)
+        try:
+            vectors = check_embeddings(port)
+            if args.warmup:
+                wrk(port, 8, 1, args.warmup)
+            result = {"ready_s": ready, "rss_mb_warm": rss_mb(process.pid), "runs": []}
+            for per_request in PER_REQUEST:
+                for concurrency in CONCURRENCY:
+                    if args.warmup:
+                        wrk(port, concurrency, per_request, 1)
+                    run = wrk(port, concurrency, per_request, args.duration)
+                    print(f"  {name}: c={concurrency} n={per_request}: {run['sentences_per_s']:.1f} sentences/s, "
+                          f"p99 {run['p99_ms']:.1f} ms, failures {run['failures']}", file=sys.stderr)
+                    result["runs"].append(run)
+            result["rss_mb_loaded"] = rss_mb(process.pid)
+            result["rss_mb_peak"] = rss_mb(process.pid, "VmHWM")
+        finally:
+            stop(process)
+    return result, vectors
+
+
+def bench_skiff(args):
+    binary = pathlib.Path(args.skiff_bin).resolve()
+    if not (binary.is_file() and os.access(binary, os.X_OK)):
+        raise Failed(f"skiff binary not found at {binary}: build it first (make release)")
+    port = free_port()
+    env = {"HOST": "127.0.0.1", "ML_SERVER_PORT": str(port), "MODEL_DIR": str(ROOT / "models"), "LOG_LEVEL": "warning",
+           "LD_LIBRARY_PATH": str(ROOT / ".deps/onnxruntime/lib")}
+    return bench_server("skiff", [binary, "serve"], env, port, "/health/ready", args)
+
+
+def bench_fastapi(args):
+    port = free_port()
+    command = [PYTHON, HERE / "fastapi_peer.py", "--port", port, "--workers", args.fastapi_workers, "--model", MODEL]
+    return bench_server("fastapi", command, {}, port, "/health", args)
+
+
+def bench_raw(args):
+    print("  raw: ONNX Runtime in-process at batch 32", file=sys.stderr)
+    done = subprocess.run([PYTHON, HERE / "raw_ort.py", "--batch", "32", "--duration", str(args.duration),
+                           "--warmup", str(args.warmup), "--model", MODEL, "--json"], capture_output=True, text=True)
+    if done.returncode:
+        raise Failed(f"raw_ort.py exited with {done.returncode}:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout)[0], None
+
+
+def report(results):
+    rows = ["| server | concurrency | sentences/request | requests/s | sentences/s | p50 ms | p99 ms |",
+            "|---|---:|---:|---:|---:|---:|---:|"]
+    for name in ("skiff", "fastapi"):
+        for r in results.get(name, {}).get("runs", []):
+            rows.append(f"| {name} | {r['concurrency']} | {r['per_request']} | {r['requests_per_s']:.1f} | "
+                        f"{r['sentences_per_s']:.1f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} |")
+    if raw := results.get("raw"):
+        rows.append(f"| raw ORT, no HTTP | – | {raw['batch']} | {raw['batches_per_s']:.1f} | "
+                    f"{raw['sentences_per_s']:.1f} | {raw['p50_ms']:.1f} | {raw['p99_ms']:.1f} |")
+    print("\n".join(rows) + "\n")
+
+    def at(name, concurrency, per_request):
+        runs = results.get(name, {}).get("runs", [])
+        return next((r["sentences_per_s"] for r in runs
+                     if (r["concurrency"], r["per_request"]) == (concurrency, per_request)), None)
+
+    checks, skiff = {}, results.get("skiff")
+    if skiff and at("fastapi", 32, 1):
+        checks["speedup"] = at("skiff", 32, 1) / at("fastapi", 32, 1)
+        print(f"skiff/fastapi sentences/s at c=32, 1 sentence/request: {checks['speedup']:.2f}× "
+              f"(target ≥ {TARGETS['speedup']}×)")
+    if skiff and results.get("raw"):
+        best = max(skiff["runs"], key=lambda r: r["sentences_per_s"])
+        checks["ceiling"] = best["sentences_per_s"] / results["raw"]["sentences_per_s"]
+        print(f"skiff at saturation (c={best['concurrency']}, {best['per_request']}/request) vs raw ORT at batch 32: "
+              f"{100 * checks['ceiling']:.0f}% (target ≥ {100 * TARGETS['ceiling']:.0f}%)")
+    for name, server in (("skiff", skiff), ("fastapi", results.get("fastapi"))):
+        if server:
+            print(f"{name}: start → ready {server['ready_s'] * 1000:.0f} ms; RSS {server['rss_mb_warm']:.0f} MB "
+                  f"warm, {server['rss_mb_loaded']:.0f} MB after load, peak {server['rss_mb_peak']:.0f} MB")
+    if skiff:
+        checks["ready_s"] = skiff["ready_s"]
+        checks["rss_mb"] = max(skiff["rss_mb_warm"], skiff["rss_mb_loaded"])
+        print(f"skiff targets: ready ≤ {TARGETS['ready_s']} s, RSS ≤ {TARGETS['rss_mb']} MB")
+    if "cosine_min" in results:
+        print(f"skiff vs fastapi embeddings of the same 8 sentences: minimum cosine {results['cosine_min']:.6f}")
+
+    met = {k: (v >= TARGETS[k] if k in ("speedup", "ceiling") else v <= TARGETS[k]) for k, v in checks.items()}
+    failures = sum(r["failures"] for name in ("skiff", "fastapi") for r in results.get(name, {}).get("runs", []))
+    if failures:
+        print(f"FAILED: {failures} requests were not answered 200 (or failed on the socket)")
+    if results["failed"]:
+        print(f"FAILED: could not benchmark {', '.join(results['failed'])} (see above)")
+    if missed := [k for k, ok in met.items() if not ok]:
+        print(f"targets missed: {', '.join(missed)}")
+    results.update(ratios=checks, targets=TARGETS, targets_met=met, failures=failures)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    return failures == 0 and all(met.values())
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measured wrk run")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up load before measuring")
+    parser.add_argument("--skiff-bin", default=str(ROOT / ".build/release/skiff"))
+    parser.add_argument("--fastapi-workers", type=int, default=1)
+    parser.add_argument("--only", choices=["skiff", "fastapi", "raw"])
+    args = parser.parse_args()
+    if args.only != "raw" and not shutil.which("wrk"):
+        raise SystemExit("wrk not found: apt-get install -y wrk")
+
+    busy = cpu_busy()
+    results = {"cores": os.cpu_count(), "cpu_busy_at_start": busy, "duration_s": args.duration,
+               "fastapi_workers": args.fastapi_workers}
+    print(f"embeddings benchmark, {MODEL.parent.name}, {os.cpu_count()} cores, {args.duration} s per run"
+          + (f" — CPU {100 * busy:.0f}% busy before starting: numbers are indicative only" if busy > 0.1 else ""))
+    vectors, failed = {}, {}
+    for name, bench in (("skiff", bench_skiff), ("fastapi", bench_fastapi), ("raw", bench_raw)):
+        if args.only in (None, name):
+            try:
+                results[name], vectors[name] = bench(args)
+            except Failed as error:
+                failed[name] = str(error)
+                print(f"{name}: FAILED: {error}", file=sys.stderr)
+    vectors.pop("raw", None)
+    if len(vectors) == 2:
+        pairs = zip(vectors["skiff"], vectors["fastapi"])
+        results["cosine_min"] = min(sum(a * b for a, b in zip(u, v)) for u, v in pairs)
+    results["failed"] = failed
+    sys.exit(0 if report(results) and not failed else 1)
+
+
+if __name__ == "__main__":
+    main()

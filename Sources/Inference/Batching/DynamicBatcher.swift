@@ -1,0 +1,217 @@
+import Foundation
+import Synchronization
+
+/// Something with a cost in tokens, so the batcher can bound a batch by padded size.
+public protocol TokenCounted: Sendable {
+    var tokenCount: Int { get }
+}
+
+/// Limits for coalescing concurrent requests into one model run.
+public struct BatchingConfiguration: Sendable, Equatable {
+    /// Padded tokens (rows × longest row) per model run (`MAX_BATCH_TOKENS`).
+    public var maxBatchTokens: Int
+    /// Rows per model run.
+    public var maxBatchSize: Int
+    /// How long the first queued request may wait for company before its batch runs (`BATCH_WINDOW_MS`).
+    public var window: Duration
+    /// Requests queued or running before new ones are refused with `.overloaded` (`MAX_CONCURRENT_REQUESTS`).
+    public var maxPendingRequests: Int
+
+    public init(maxBatchTokens: Int = 16_384, maxBatchSize: Int = 128, window: Duration = .microseconds(500), maxPendingRequests: Int = 512) {
+        self.maxBatchTokens = maxBatchTokens
+        self.maxBatchSize = maxBatchSize
+        self.window = window
+        self.maxPendingRequests = maxPendingRequests
+    }
+}
+
+/// Coalesces concurrent requests for one model into as few model runs as possible: items from all waiting
+/// requests are sorted by length (so little padding is wasted) and cut into runs of at most `maxBatchTokens`.
+///
+/// Model runs are CPU-bound calls that block; they happen on the batcher's own thread, never on the Swift
+/// concurrency pool, and callers simply await their results.
+///
+/// `@unchecked Sendable`: all mutable state is guarded by `condition`.
+public final class DynamicBatcher<Item: TokenCounted, Output: Sendable>: @unchecked Sendable {
+    /// Runs one batch: items sorted by length, one output per item, in the same order.
+    public typealias Runner = @Sendable ([Item]) throws -> [Output]
+
+    private struct Job {
+        let items: [Item]
+        let tokens: Int
+        let continuation: CheckedContinuation<[Output], any Error>
+    }
+
+    /// Counters for metrics and tests.
+    public struct Statistics: Sendable, Equatable {
+        public var runs = 0
+        public var items = 0
+        public var requests = 0
+        public var largestRun = 0
+        public var rejected = 0
+    }
+
+    public let configuration: BatchingConfiguration
+    private let runner: Runner
+    private let condition = NSCondition()
+    private var queue: [Job] = []
+    private var queuedTokens = 0
+    private var running = 0
+    private var stopping = false
+    private var stopped = false
+    private var statistics = Statistics()
+    private let name: String
+
+    public init(name: String, configuration: BatchingConfiguration, runner: @escaping Runner) {
+        self.name = name
+        self.configuration = configuration
+        self.runner = runner
+        let thread = Thread { [self] in self.workLoop() }
+        thread.name = "skiff-batch-\(name)"
+        thread.start()
+    }
+
+    /// Queues `items` and returns their outputs once the batch holding them has run.
+    public func submit(_ items: [Item]) async throws -> [Output] {
+        guard !items.isEmpty else { return [] }
+        let tokens = items.reduce(0) { $0 + $1.tokenCount }
+        return try await withCheckedThrowingContinuation { continuation in
+            self.condition.lock()
+            defer { self.condition.unlock() }
+            if self.stopping {
+                continuation.resume(throwing: InferenceError(.shuttingDown, "model \(self.name) is shutting down"))
+                return
+            }
+            if self.queue.count + self.running >= self.configuration.maxPendingRequests {
+                self.statistics.rejected += 1
+                continuation.resume(
+                    throwing: InferenceError(
+                        .overloaded,
+                        "model \(self.name) has \(self.configuration.maxPendingRequests) requests waiting (MAX_CONCURRENT_REQUESTS); retry shortly"
+                    )
+                )
+                return
+            }
+            self.queue.append(Job(items: items, tokens: tokens, continuation: continuation))
+            self.queuedTokens += tokens
+            self.condition.signal()
+        }
+    }
+
+    /// Requests waiting plus requests in the run under way.
+    public var depth: Int {
+        self.condition.lock()
+        defer { self.condition.unlock() }
+        return self.queue.count + self.running
+    }
+
+    public var stats: Statistics {
+        self.condition.lock()
+        defer { self.condition.unlock() }
+        return self.statistics
+    }
+
+    /// Finishes everything queued, then stops the thread; later submissions fail with `.shuttingDown`.
+    public func shutdown() {
+        self.condition.lock()
+        self.stopping = true
+        self.condition.broadcast()
+        self.condition.unlock()
+    }
+
+    /// Waits (on the caller's thread) until the work loop has exited.
+    public func waitUntilStopped(timeout: TimeInterval = 60) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        self.condition.lock()
+        defer { self.condition.unlock() }
+        while !self.stopped {
+            if !self.condition.wait(until: deadline) { return self.stopped }
+        }
+        return true
+    }
+
+    private func workLoop() {
+        self.condition.lock()
+        while true {
+            while self.queue.isEmpty && !self.stopping { self.condition.wait() }
+            if self.queue.isEmpty && self.stopping { break }
+            // Give concurrent requests a short window to join, unless there is already a full batch.
+            if self.configuration.window > .zero && !self.stopping {
+                let (seconds, attoseconds) = self.configuration.window.components
+                let deadline = Date().addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
+                while self.queuedTokens < self.configuration.maxBatchTokens && !self.stopping {
+                    if !self.condition.wait(until: deadline) { break }
+                }
+            }
+            var taken: [Job] = []
+            var tokens = 0
+            var rows = 0
+            while let next = self.queue.first,
+                taken.isEmpty
+                    || (tokens + next.tokens <= self.configuration.maxBatchTokens && rows + next.items.count <= self.configuration.maxBatchSize)
+            {
+                taken.append(self.queue.removeFirst())
+                tokens += next.tokens
+                rows += next.items.count
+            }
+            self.queuedTokens -= tokens
+            self.running = taken.count
+            self.condition.unlock()
+
+            let runs = self.process(taken)
+
+            self.condition.lock()
+            self.running = 0
+            self.statistics.runs += runs.count
+            self.statistics.items += rows
+            self.statistics.requests += taken.count
+            self.statistics.largestRun = max(self.statistics.largestRun, runs.max() ?? 0)
+        }
+        self.stopped = true
+        self.condition.broadcast()
+        self.condition.unlock()
+    }
+
+    /// Sorts every item of the taken jobs by length, runs them in token-bounded chunks, and hands each job
+    /// its outputs in its own order. Returns the size of each run.
+    private func process(_ jobs: [Job]) -> [Int] {
+        var entries: [(job: Int, index: Int, item: Item)] = []
+        for (jobIndex, job) in jobs.enumerated() {
+            for (itemIndex, item) in job.items.enumerated() { entries.append((jobIndex, itemIndex, item)) }
+        }
+        entries.sort { $0.item.tokenCount < $1.item.tokenCount }
+        var outputs: [[Output?]] = jobs.map { [Output?](repeating: nil, count: $0.items.count) }
+        var failures: [Int: any Error] = [:]
+        var runSizes: [Int] = []
+        var start = 0
+        while start < entries.count {
+            // Rows are sorted ascending, so the last row of a chunk sets its padded width.
+            var end = start + 1
+            while end < entries.count, end - start < self.configuration.maxBatchSize,
+                (end - start + 1) * entries[end].item.tokenCount <= self.configuration.maxBatchTokens
+            {
+                end += 1
+            }
+            let chunk = entries[start..<end]
+            do {
+                let results = try self.runner(chunk.map(\.item))
+                guard results.count == chunk.count else {
+                    throw InferenceError(.runtime, "model returned \(results.count) outputs for \(chunk.count) inputs")
+                }
+                for (entry, result) in zip(chunk, results) { outputs[entry.job][entry.index] = result }
+            } catch {
+                for entry in chunk { failures[entry.job] = error }
+            }
+            runSizes.append(chunk.count)
+            start = end
+        }
+        for (index, job) in jobs.enumerated() {
+            if let failure = failures[index] {
+                job.continuation.resume(throwing: failure)
+            } else {
+                job.continuation.resume(returning: outputs[index].map { $0! })
+            }
+        }
+        return runSizes
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+import Hummingbird
+import Inference
+
+/// The text-embeddings-inference–shaped routes (`/embed`, `/tokenize`, `/info`) plus `/similarity`,
+/// all on the registry's embedding model. Validation happens here; the model work in `Inference`.
+struct EmbeddingRoutes: Sendable {
+    let registry: ModelRegistry
+    let settings: Settings
+
+    struct EmbedRequest: Decodable {
+        let inputs: TextList
+        let normalize: Bool?
+        let truncate: Bool?
+    }
+
+    struct SimilarityRequest: Decodable {
+        let text_a: String?
+        let text_b: String?
+        let source: String?
+        let candidates: [String]?
+        let truncate: Bool?
+    }
+
+    struct TokenizeRequest: Decodable {
+        let inputs: TextList
+        let add_special_tokens: Bool?
+    }
+
+    func register(on router: Router<some RequestContext>) {
+        router.post("/embed") { request, context in try await self.embed(request, context: context) }
+        router.post("/similarity") { request, context in try await self.similarity(request, context: context) }
+        router.post("/tokenize") { request, context in try await self.tokenize(request, context: context) }
+        router.get("/info") { _, _ in try self.info() }
+    }
+
+    func model() throws -> EmbeddingModel {
+        do {
+            return try self.registry.embedding()
+        } catch {
+            throw APIError(error, dialect: .native)
+        }
+    }
+
+    /// Checks a list of texts against the client batch limit; empty lists and empty texts are refused.
+    func validate(_ texts: [String], field: String, dialect: JSONRequest.Dialect) throws {
+        guard !texts.isEmpty else {
+            throw APIError(dialect.validationStatus, type: dialect.validationType, message: "`\(field)` cannot be empty")
+        }
+        guard texts.count <= self.settings.maxClientBatchSize else {
+            throw APIError(
+                dialect == .native ? .contentTooLarge : .badRequest,
+                type: dialect == .native ? "batch_too_large" : "invalid_request_error",
+                message: "`\(field)` has \(texts.count) items; at most \(self.settings.maxClientBatchSize) per request (MAX_CLIENT_BATCH_SIZE)"
+            )
+        }
+        if let index = texts.firstIndex(where: { $0.isEmpty }) {
+            let suffix = texts.count > 1 ? "[\(index)]" : ""
+            throw APIError(dialect.validationStatus, type: dialect.validationType, message: "`\(field)\(suffix)` is an empty string")
+        }
+    }
+
+    func embed(_ request: Request, context: some RequestContext) async throws -> Response {
+        let body = try await JSONRequest.decode(
+            EmbedRequest.self,
+            from: request,
+            context: context,
+            limit: self.settings.maxRequestBytes,
+            dialect: .native
+        )
+        let texts = body.inputs.texts
+        try self.validate(texts, field: "inputs", dialect: .native)
+        let model = try self.model()
+        let vectors: [[Float]]
+        do {
+            vectors = try await model.embed(texts, truncate: body.truncate ?? true).vectors
+        } catch let error as InferenceError {
+            throw APIError(error, dialect: .native)
+        }
+        let normalize = body.normalize ?? true
+        var output = JSONOutput(capacity: vectors.count * model.dimensions * 12 + 16)
+        output.raw("[")
+        for (index, vector) in vectors.enumerated() {
+            if index > 0 { output.raw(",") }
+            output.floats(normalize ? VectorMath.normalized(vector) : vector)
+        }
+        output.raw("]")
+        return output.response()
+    }
+
+    func similarity(_ request: Request, context: some RequestContext) async throws -> Response {
+        let body = try await JSONRequest.decode(
+            SimilarityRequest.self,
+            from: request,
+            context: context,
+            limit: self.settings.maxRequestBytes,
+            dialect: .native
+        )
+        let threshold = self.settings.similarityThreshold
+        let texts: [String]
+        let pairMode: Bool
+        if let a = body.text_a, let b = body.text_b {
+            texts = [a, b]
+            pairMode = true
+            try self.validate(texts, field: "text_a/text_b", dialect: .native)
+        } else if let source = body.source, let candidates = body.candidates {
+            guard !candidates.isEmpty else {
+                throw APIError(.unprocessableContent, type: "validation_error", message: "`candidates` cannot be empty")
+            }
+            texts = [source] + candidates
+            pairMode = false
+            try self.validate(texts, field: "source+candidates", dialect: .native)
+        } else {
+            throw APIError(
+                .unprocessableContent,
+                type: "validation_error",
+                message: "send either `text_a` and `text_b`, or `source` and `candidates`"
+            )
+        }
+        let model = try self.model()
+        let vectors: [[Float]]
+        do {
+            vectors = try await model.embed(texts, truncate: body.truncate ?? true).vectors.map(VectorMath.normalized)
+        } catch let error as InferenceError {
+            throw APIError(error, dialect: .native)
+        }
+        var output = JSONOutput()
+        if pairMode {
+            let score = Double(VectorMath.cosine(vectors[0], vectors[1]))
+            output.raw("{\"score\":")
+            output.number(score)
+            output.raw(",\"is_match\":")
+            output.bool(score >= threshold)
+        } else {
+            let scores = vectors.dropFirst().map { Double(VectorMath.cosine(vectors[0], $0)) }
+            let best = scores.indices.max { scores[$0] < scores[$1] } ?? 0
+            output.raw("{\"scores\":[")
+            for (index, score) in scores.enumerated() {
+                if index > 0 { output.raw(",") }
+                output.number(score)
+            }
+            output.raw("],\"best_match\":{\"index\":")
+            output.number(best)
+            output.raw(",\"text\":")
+            output.string(texts[best + 1])
+            output.raw(",\"score\":")
+            output.number(scores[best])
+            output.raw("},\"is_match\":")
+            output.bool(scores[best] >= threshold)
+        }
+        output.raw(",\"threshold\":")
+        output.number(threshold)
+        output.raw(",\"model\":")
+        output.string(model.name)
+        output.raw("}")
+        return output.response()
+    }
+
+    func tokenize(_ request: Request, context: some RequestContext) async throws -> Response {
+        let body = try await JSONRequest.decode(
+            TokenizeRequest.self,
+            from: request,
+            context: context,
+            limit: self.settings.maxRequestBytes,
+            dialect: .native
+        )
+        let texts = body.inputs.texts
+        guard !texts.isEmpty else { throw APIError(.unprocessableContent, type: "validation_error", message: "`inputs` cannot be empty") }
+        guard texts.count <= self.settings.maxClientBatchSize else {
+            throw APIError(
+                .contentTooLarge,
+                type: "batch_too_large",
+                message: "`inputs` has \(texts.count) items; at most \(self.settings.maxClientBatchSize) (MAX_CLIENT_BATCH_SIZE)"
+            )
+        }
+        let model = try self.model()
+        let special = body.add_special_tokens ?? true
+        var output = JSONOutput()
+        output.raw("[")
+        for (index, text) in texts.enumerated() {
+            if index > 0 { output.raw(",") }
+            let encoding = model.tokenizer.encode(text, truncate: true, addSpecialTokens: special)
+            output.raw("[")
+            for position in 0..<encoding.count {
+                if position > 0 { output.raw(",") }
+                output.raw("{\"id\":")
+                output.number(Int(encoding.ids[position]))
+                output.raw(",\"text\":")
+                output.string(encoding.tokens[position])
+                output.raw(",\"special\":")
+                output.bool(model.tokenizer.isSpecial(Int(encoding.ids[position])))
+                output.raw("}")
+            }
+            output.raw("]")
+        }
+        output.raw("]")
+        return output.response()
+    }
+
+    func info() throws -> Response {
+        var output = JSONOutput()
+        output.raw("{\"model_id\":")
+        if let model = try? self.registry.embedding() {
+            output.string(model.name)
+            output.raw(",\"model_version\":")
+            output.string(model.version)
+            output.raw(",\"model_sha\":")
+            if let sha = model.modelSHA256 { output.string(sha) } else { output.raw("null") }
+            output.raw(",\"model_dtype\":")
+            output.string(model.variant == "int8" ? "int8" : "float32")
+            output.raw(",\"model_type\":{\"embedding\":{\"pooling\":")
+            output.string(model.pooling.rawValue)
+            output.raw("}},\"dimensions\":")
+            output.number(model.dimensions)
+            output.raw(",\"max_input_length\":")
+            output.number(model.maxInputLength)
+        } else {
+            output.string(self.settings.embeddingModel ?? "")
+            output.raw(",\"model_dtype\":null,\"max_input_length\":null")
+        }
+        output.raw(",\"max_concurrent_requests\":")
+        output.number(self.settings.maxConcurrentRequests)
+        output.raw(",\"max_batch_tokens\":")
+        output.number(self.settings.maxBatchTokens)
+        output.raw(",\"max_batch_requests\":")
+        output.number(self.settings.maxBatchRequests)
+        output.raw(",\"max_client_batch_size\":")
+        output.number(self.settings.maxClientBatchSize)
+        output.raw(",\"tokenization_workers\":")
+        output.number(ProcessInfo.processInfo.activeProcessorCount)
+        output.raw(",\"version\":")
+        output.string(SkiffVersion.current)
+        output.raw("}")
+        return output.response()
+    }
+}

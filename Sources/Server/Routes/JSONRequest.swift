@@ -1,0 +1,167 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Reads a JSON request body within `MAX_REQUEST_BYTES` and decodes it, turning every failure into a
+/// 4xx that says which field is wrong, in the error vocabulary of the API being served.
+struct JSONRequest {
+    enum Dialect {
+        /// text-embeddings-inference and skiff's own routes: 422 `validation_error`.
+        case native
+        /// OpenAI-compatible routes: 400 `invalid_request_error`.
+        case openAI
+
+        var validationStatus: HTTPResponse.Status { self == .native ? .unprocessableContent : .badRequest }
+        var validationType: String { self == .native ? "validation_error" : "invalid_request_error" }
+    }
+
+    static func decode<T: Decodable>(
+        _ type: T.Type,
+        from request: Request,
+        context: some RequestContext,
+        limit: Int,
+        dialect: Dialect
+    ) async throws -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            throw APIError(.contentTooLarge, type: "request_too_large", message: "request body exceeds \(limit) bytes (MAX_REQUEST_BYTES)")
+        }
+        guard buffer.readableBytes > 0 else {
+            throw APIError(
+                .badRequest,
+                type: dialect == .native ? "invalid_json" : "invalid_request_error",
+                message: "request body is empty; send a JSON object"
+            )
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw Self.apiError(error, dialect: dialect)
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError(
+                .badRequest,
+                type: dialect == .native ? "invalid_json" : "invalid_request_error",
+                message: "request body is not valid JSON"
+            )
+        }
+    }
+
+    static func apiError(_ error: DecodingError, dialect: Dialect) -> APIError {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return keys.hasPrefix(".") ? String(keys.dropFirst()) : keys
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let field = (path(context).isEmpty ? "" : path(context) + ".") + key.stringValue
+            return APIError(dialect.validationStatus, type: dialect.validationType, message: "missing field `\(field)`")
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            let detail = context.debugDescription.isEmpty ? "" : ": \(context.debugDescription)"
+            return APIError(dialect.validationStatus, type: dialect.validationType, message: "field `\(path(context))` has the wrong type\(detail)")
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty {
+                return APIError(
+                    .badRequest,
+                    type: dialect == .native ? "invalid_json" : "invalid_request_error",
+                    message: "request body is not valid JSON"
+                )
+            }
+            return APIError(dialect.validationStatus, type: dialect.validationType, message: "field `\(path(context))`: \(context.debugDescription)")
+        @unknown default:
+            return APIError(.badRequest, type: dialect.validationType, message: "request body could not be read")
+        }
+    }
+}
+
+/// A field that takes one string or a list of strings (`"inputs": "text"` or `"inputs": ["a", "b"]`).
+enum TextList: Decodable {
+    case one(String)
+    case many([String])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) {
+            self = .one(text)
+        } else if let texts = try? container.decode([String].self) {
+            self = .many(texts)
+        } else {
+            throw DecodingError.typeMismatch(
+                [String].self,
+                .init(codingPath: decoder.codingPath, debugDescription: "expected a string or an array of strings")
+            )
+        }
+    }
+
+    var texts: [String] {
+        switch self {
+        case .one(let text): [text]
+        case .many(let texts): texts
+        }
+    }
+}
+
+/// Builds JSON response bodies directly as bytes: embedding responses are mostly floats, and writing them
+/// by hand is several times faster than JSONEncoder.
+struct JSONOutput {
+    private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int = 1024) {
+        self.bytes.reserveCapacity(capacity)
+    }
+
+    mutating func raw(_ text: String) {
+        self.bytes.append(contentsOf: text.utf8)
+    }
+
+    mutating func string(_ text: String) {
+        self.bytes.append(UInt8(ascii: "\""))
+        for unit in text.utf8 {
+            switch unit {
+            case UInt8(ascii: "\""): self.raw("\\\"")
+            case UInt8(ascii: "\\"): self.raw("\\\\")
+            case 0x0A: self.raw("\\n")
+            case 0x0D: self.raw("\\r")
+            case 0x09: self.raw("\\t")
+            case 0..<0x20:
+                let hex = String(unit, radix: 16)
+                self.raw("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+            default: self.bytes.append(unit)
+            }
+        }
+        self.bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Shortest round-trip decimal form; non-finite values (never produced by a sane model) become 0.
+    mutating func number(_ value: Float) {
+        if value.isFinite { self.raw(value.description) } else { self.raw("0") }
+    }
+
+    mutating func number(_ value: Double) {
+        if value.isFinite { self.raw(value.description) } else { self.raw("0") }
+    }
+
+    mutating func number(_ value: Int) { self.raw(String(value)) }
+
+    mutating func bool(_ value: Bool) { self.raw(value ? "true" : "false") }
+
+    mutating func floats(_ values: [Float]) {
+        self.bytes.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { self.bytes.append(UInt8(ascii: ",")) }
+            self.number(value)
+        }
+        self.bytes.append(UInt8(ascii: "]"))
+    }
+
+    func response(status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: self.bytes))
+        )
+    }
+}

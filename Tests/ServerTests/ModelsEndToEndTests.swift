@@ -1,0 +1,174 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The built binary serving the default model: readiness, the official OpenAI SDK as a client, and
+/// `skiff models pull` from a local hub.
+@Suite("Models end to end")
+struct ModelsEndToEndTests {
+    static func environment() -> [String: String] {
+        var environment = SkiffProcess.baseEnvironment()
+        environment["MODEL_DIR"] = PackagePaths.models.path
+        environment["EMBEDDING_MODEL"] = "all-MiniLM-L6-v2"
+        return environment
+    }
+
+    @Test func readyOnlyOnceTheModelIsLoadedThenServesTheOpenAISDK() async throws {
+        let server = try SkiffServer(environment: Self.environment())
+        try await server.waitUntilReady()
+        #expect(server.log.contains("model loaded"))
+
+        let (_, embedBody) = try await HTTPProbe.post(
+            server.baseURL + "/embed",
+            json: #"{"inputs": ["A man is eating food.", "A man is eating a piece of bread.", "A man is riding a horse."]}"#
+        )
+        let viaEmbed = try JSONDecoder().decode([[Float]].self, from: Data(embedBody.utf8))
+
+        let run = try await SkiffProcess.runExecutable(
+            PackagePaths.python,
+            [PackagePaths.peer("openai_embeddings_client.py"), server.baseURL + "/v1", "all-MiniLM-L6-v2"],
+            environment: ["PATH": "/usr/bin:/bin"],
+            timeout: 60
+        )
+        try #require(run.status == 0, "openai client failed: \(run.stderr)")
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let viaSDK = try #require(result["default"] as? [[Double]])
+        let viaSDKFloat = try #require(result["float"] as? [[Double]])
+        #expect(result["indices"] as? [Int] == [0, 1, 2])
+        #expect(result["model"] as? String == "all-MiniLM-L6-v2")
+        #expect(result["short_length"] as? Int == 32)
+        for index in 0..<3 {
+            let a = viaEmbed[index].map(Double.init)
+            #expect(zip(a, viaSDK[index]).allSatisfy { abs($0 - $1) < 1e-6 }, "base64 path differs at \(index)")
+            #expect(zip(a, viaSDKFloat[index]).allSatisfy { abs($0 - $1) < 1e-6 }, "float path differs at \(index)")
+        }
+        let errors = try #require(result["errors"] as? [String: [String: Any]])
+        #expect(errors["unknown_model"]?["class"] as? String == "NotFoundError")
+        #expect(errors["empty_input"]?["class"] as? String == "BadRequestError")
+        #expect(try await server.stop() == 0)
+    }
+
+    @Test func aMissingModelLeavesTheInstanceNotReadyWithTheReason() async throws {
+        var environment = Self.environment()
+        environment["EMBEDDING_MODEL"] = "not-installed"
+        let server = try SkiffServer(environment: environment)
+        try await server.waitUntilListening()
+        var body = ""
+        for _ in 0..<200 {
+            if let (status, text) = try? await HTTPProbe.get(server.baseURL + "/health/ready"), status == 503, text.contains("failed to load") {
+                body = text
+                break
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(body.contains("EMBEDDING_MODEL=not-installed"))
+        let (live, _) = try await HTTPProbe.get(server.baseURL + "/health/live")
+        #expect(live == 200)
+        #expect(try await server.stop() == 0)
+    }
+
+    @Test func noModelConfiguredIsReadyAtOnce() async throws {
+        var environment = Self.environment()
+        environment["EMBEDDING_MODEL"] = ""
+        let server = try SkiffServer(environment: environment)
+        try await server.waitUntilReady()
+        let (status, body) = try await HTTPProbe.post(server.baseURL + "/embed", json: #"{"inputs": "x"}"#)
+        #expect(status == 503)
+        #expect(body.contains("EMBEDDING_MODEL"))
+        #expect(try await server.stop() == 0)
+    }
+
+    /// A hub that serves the default model's files (as a repository with an `onnx/` folder).
+    static func hubRepository() throws -> URL {
+        let repository = FileManager.default.temporaryDirectory.appendingPathComponent("hub-repo-\(UUID().uuidString)")
+        let files = [
+            "tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "config.json", "sentence_bert_config.json",
+            "modules.json",
+        ]
+        try FileManager.default.createDirectory(at: repository.appendingPathComponent("onnx"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: repository.appendingPathComponent("1_Pooling"), withIntermediateDirectories: true)
+        for file in files {
+            try FileManager.default.copyItem(at: PackagePaths.defaultModel.appendingPathComponent(file), to: repository.appendingPathComponent(file))
+        }
+        try FileManager.default.copyItem(
+            at: PackagePaths.defaultModel.appendingPathComponent("1_Pooling/config.json"),
+            to: repository.appendingPathComponent("1_Pooling/config.json")
+        )
+        try FileManager.default.copyItem(
+            at: PackagePaths.defaultModel.appendingPathComponent("model_int8.onnx"),
+            to: repository.appendingPathComponent("onnx/model.onnx")
+        )
+        return repository
+    }
+
+    @Test func pullInstallsAVerifiedVersionThatServes() async throws {
+        let repository = try Self.hubRepository()
+        defer { try? FileManager.default.removeItem(at: repository) }
+        let hub = try await PeerProcess.start(
+            [
+                PackagePaths.python, PackagePaths.peer("hub_stub.py"), "--repo", "acme/mini-embed=\(repository.path)", "--private", "acme/mini-embed",
+                "--token", "hf_secret",
+            ],
+            timeout: 20
+        )
+        let models = FileManager.default.temporaryDirectory.appendingPathComponent("pulled-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: models) }
+        var environment = SkiffProcess.baseEnvironment()
+        environment["HF_ENDPOINT"] = hub.string("endpoint")
+        environment["MODEL_DIR"] = models.path
+
+        let refused = try await SkiffProcess.run(["models", "pull", "acme/mini-embed"], environment: environment)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("HF_TOKEN"))
+
+        environment["HF_TOKEN"] = "hf_secret"
+        let pulled = try await SkiffProcess.run(["models", "pull", "acme/mini-embed", "--revision", "main"], environment: environment, timeout: 120)
+        #expect(pulled.status == 0, "\(pulled.stderr)")
+        #expect(pulled.stdout.contains("installed mini-embed version 0123456789ab"))
+        #expect(!pulled.stdout.contains("hf_secret") && !pulled.stderr.contains("hf_secret"))
+        let latest = try String(contentsOf: models.appendingPathComponent("mini-embed/latest"), encoding: .utf8)
+        #expect(latest == "0123456789ab\n")
+        let metadata =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: models.appendingPathComponent("mini-embed/0123456789ab/metadata.json")))
+            as? [String: Any]
+        #expect(metadata?["pooling"] as? String == "mean")
+        #expect(metadata?["max_seq_length"] as? Int == 256)
+
+        // The pulled model serves.
+        var serve = SkiffProcess.baseEnvironment()
+        serve["MODEL_DIR"] = models.path
+        serve["EMBEDDING_MODEL"] = "mini-embed"
+        let server = try SkiffServer(environment: serve)
+        try await server.waitUntilReady()
+        let (status, _) = try await HTTPProbe.post(server.baseURL + "/embed", json: #"{"inputs": "pulled"}"#)
+        #expect(status == 200)
+        #expect(try await server.stop() == 0)
+
+        let listed = try await SkiffProcess.run(["models", "list"], environment: serve)
+        #expect(listed.stdout.contains("mini-embed\t0123456789ab\tembedding"))
+    }
+
+    @Test func pullRejectsAFileThatDoesNotMatchTheHubsDigest() async throws {
+        let repository = try Self.hubRepository()
+        defer { try? FileManager.default.removeItem(at: repository) }
+        let hub = try await PeerProcess.start(
+            [
+                PackagePaths.python, PackagePaths.peer("hub_stub.py"), "--repo", "acme/mini-embed=\(repository.path)", "--corrupt",
+                "acme/mini-embed:onnx/model.onnx",
+            ],
+            timeout: 20
+        )
+        let models = FileManager.default.temporaryDirectory.appendingPathComponent("pulled-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: models) }
+        var environment = SkiffProcess.baseEnvironment()
+        environment["HF_ENDPOINT"] = hub.string("endpoint")
+        environment["MODEL_DIR"] = models.path
+        let run = try await SkiffProcess.run(["models", "pull", "acme/mini-embed"], environment: environment, timeout: 120)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("sha256"))
+        #expect(!FileManager.default.fileExists(atPath: models.appendingPathComponent("mini-embed/latest").path))
+        let missing = try await SkiffProcess.run(["models", "pull", "acme/nothing"], environment: environment)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("not found"))
+    }
+}
