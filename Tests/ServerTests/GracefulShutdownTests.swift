@@ -12,8 +12,10 @@ import Testing
 /// (Uses a slow route added by the test itself to the server's real router and service group.)
 @Suite("Graceful shutdown")
 struct GracefulShutdownTests {
-    static func start(grace: Duration, slow: Duration) async throws -> (ServiceGroup, Task<Void, any Error>, Int, Readiness) {
+    static func start(grace: Duration, slow: Duration, drain: Duration = .zero) async throws -> (ServiceGroup, Task<Void, any Error>, Int, Readiness)
+    {
         var settings = Settings()
+        settings.drainDelay = drain
         settings.host = "127.0.0.1"
         settings.port = 0
         settings.shutdownGrace = grace
@@ -47,6 +49,23 @@ struct GracefulShutdownTests {
         #expect(readiness.state == .draining)
         // And the listener is gone afterwards.
         await #expect(throws: (any Error).self) { _ = try await HTTPProbe.get("http://127.0.0.1:\(port)/health", timeout: 2) }
+    }
+
+    @Test func drainingAnswers503OnReadyWhileStillServing() async throws {
+        let (group, task, port, readiness) = try await Self.start(grace: .seconds(5), slow: .milliseconds(10), drain: .seconds(3))
+        let shutdown = Task { await group.triggerGracefulShutdown() }
+        for _ in 0..<500 where readiness.state != .draining { try await Task.sleep(for: .milliseconds(5)) }
+        try #require(readiness.state == .draining)
+        // The listener is still open during the drain delay: the ALB sees "not ready" and stops routing.
+        let (ready, body) = try await HTTPProbe.get("http://127.0.0.1:\(port)/health/ready")
+        #expect(ready == 503)
+        #expect(body.contains("draining"))
+        let (live, _) = try await HTTPProbe.get("http://127.0.0.1:\(port)/health/live")
+        #expect(live == 200)
+        let (slow, _) = try await HTTPProbe.get("http://127.0.0.1:\(port)/test-slow")
+        #expect(slow == 200)
+        await shutdown.value
+        try await task.value
     }
 
     @Test func theGracePeriodBoundsSlowRequests() async throws {

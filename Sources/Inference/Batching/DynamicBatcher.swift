@@ -17,7 +17,7 @@ public struct BatchingConfiguration: Sendable, Equatable {
     /// Requests queued or running before new ones are refused with `.overloaded` (`MAX_CONCURRENT_REQUESTS`).
     public var maxPendingRequests: Int
 
-    public init(maxBatchTokens: Int = 16_384, maxBatchSize: Int = 128, window: Duration = .microseconds(500), maxPendingRequests: Int = 512) {
+    public init(maxBatchTokens: Int = 512, maxBatchSize: Int = 128, window: Duration = .microseconds(500), maxPendingRequests: Int = 512) {
         self.maxBatchTokens = maxBatchTokens
         self.maxBatchSize = maxBatchSize
         self.window = window

@@ -13,6 +13,8 @@ public struct ModelRegistryConfiguration: Sendable {
     public var useInt8: Bool
     /// `ML_NUM_THREADS`: the shared intra-op pool.
     public var threads: Int
+    /// `ML_THREAD_SPINNING`: let pool threads spin between parallel sections.
+    public var spinning: Bool
     public var batching: BatchingConfiguration
 
     public init(
@@ -20,8 +22,10 @@ public struct ModelRegistryConfiguration: Sendable {
         embeddingModel: String? = "all-MiniLM-L6-v2",
         useInt8: Bool = false,
         threads: Int = 0,
+        spinning: Bool = true,
         batching: BatchingConfiguration = BatchingConfiguration()
     ) {
+        self.spinning = spinning
         self.directory = directory
         self.embeddingModel = embeddingModel
         self.useInt8 = useInt8
@@ -103,7 +107,7 @@ public final class ModelRegistry: Sendable {
     }
 
     private func runtime() throws -> OnnxRuntime {
-        try OnnxRuntime.shared(intraOpThreads: self.configuration.threads)
+        try OnnxRuntime.shared(intraOpThreads: self.configuration.threads, spinning: self.configuration.spinning)
     }
 
     static func milliseconds(_ duration: Duration) -> Int64 {

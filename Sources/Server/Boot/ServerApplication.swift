@@ -29,6 +29,7 @@ struct ServerApplication {
             embeddingModel: settings.embeddingModel,
             useInt8: settings.useInt8,
             threads: settings.threads,
+            spinning: settings.threadSpinning,
             batching: BatchingConfiguration(
                 maxBatchTokens: settings.maxBatchTokens,
                 maxBatchSize: settings.maxBatchRequests,

@@ -25,10 +25,13 @@ struct Settings: Sendable, Equatable {
     var useInt8: Bool = false
     /// ONNX Runtime's shared intra-op threads (`ML_NUM_THREADS`; 0: one per core).
     var threads: Int = 0
+    /// Let ORT's pool threads spin between parallel sections (`ML_THREAD_SPINNING`).
+    var threadSpinning: Bool = true
     /// Inputs one request may carry (`MAX_CLIENT_BATCH_SIZE`).
     var maxClientBatchSize: Int = 32
-    /// Padded tokens per model run (`MAX_BATCH_TOKENS`).
-    var maxBatchTokens: Int = 16_384
+    /// Padded tokens per model run (`MAX_BATCH_TOKENS`). Small runs of similar lengths waste little padding;
+    /// 512 measured best for all-MiniLM-L6-v2 on 2 cores (see BENCHMARKS.md).
+    var maxBatchTokens: Int = 512
     /// Inputs per model run (`MAX_BATCH_REQUESTS`).
     var maxBatchRequests: Int = 128
     /// How long a request may wait for others to share its model run (`BATCH_WINDOW_MS`).
@@ -65,6 +68,7 @@ struct Settings: Sendable, Equatable {
         }
         settings.useInt8 = try reader.bool("USE_8BIT_QUANTIZATION", default: settings.useInt8)
         settings.threads = try reader.int("ML_NUM_THREADS", default: settings.threads, range: 0...256)
+        settings.threadSpinning = try reader.bool("ML_THREAD_SPINNING", default: settings.threadSpinning)
         settings.maxClientBatchSize = try reader.int("MAX_CLIENT_BATCH_SIZE", default: settings.maxClientBatchSize, range: 1...10_000)
         settings.maxBatchTokens = try reader.int("MAX_BATCH_TOKENS", default: settings.maxBatchTokens, range: 16...1_048_576)
         settings.maxBatchRequests = try reader.int("MAX_BATCH_REQUESTS", default: settings.maxBatchRequests, range: 1...4096)
