@@ -17,20 +17,7 @@ public final class HTTPClient: Sendable {
     /// Sends the request and returns the complete response; throws `HTTPClientError` when no response arrives.
     /// Cancelling the calling task removes the transfer at once.
     public func execute(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let flag = CancellationFlag()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
-                do {
-                    let transfer = try CurlTransfer(id: self.driver.makeID(), request: request, continuation: continuation, cancellation: flag)
-                    self.driver.submit(transfer)
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        } onCancel: {
-            flag.cancel()
-            self.driver.wakeup()
-        }
+        try await self.perform(request, sink: nil, onFinish: nil)
     }
 
     /// Streams the response body into the file at `path` (created or truncated) instead of memory, for
@@ -42,9 +29,15 @@ public final class HTTPClient: Sendable {
             throw HTTPClientError(.invalidRequest, "cannot create \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(descriptor) }
-        let flag = CancellationFlag()
         let bytes = ByteCounter()
-        let response = try await withTaskCancellationHandler {
+        let response = try await self.perform(request, sink: descriptor, onFinish: { bytes.set($0) })
+        return (response, bytes.value)
+    }
+
+    /// Hands one transfer to the driver and suspends until it finishes; cancellation flags it and wakes the driver.
+    private func perform(_ request: HTTPRequest, sink: Int32?, onFinish: (@Sendable (Int) -> Void)?) async throws -> HTTPResponse {
+        let flag = CancellationFlag()
+        return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
                 do {
                     let transfer = try CurlTransfer(
@@ -52,8 +45,8 @@ public final class HTTPClient: Sendable {
                         request: request,
                         continuation: continuation,
                         cancellation: flag,
-                        sink: descriptor,
-                        onFinish: { bytes.set($0) }
+                        sink: sink,
+                        onFinish: onFinish
                     )
                     self.driver.submit(transfer)
                 } catch {
@@ -64,7 +57,6 @@ public final class HTTPClient: Sendable {
             flag.cancel()
             self.driver.wakeup()
         }
-        return (response, bytes.value)
     }
 
     /// Fails transfers still in flight and stops the driver thread; later requests fail with `.shutdown`.

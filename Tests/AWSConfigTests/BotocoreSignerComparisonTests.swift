@@ -96,17 +96,8 @@ struct BotocoreSignerComparisonTests {
 
     @Test func twoHundredGeneratedRequestsMatchBotocore() async throws {
         let requests = Self.generate(count: 200)
-        let input = try JSONEncoder().encode(requests)
-        let inputFile = FileManager.default.temporaryDirectory.appendingPathComponent("sigv4-\(UUID().uuidString).json")
-        try input.write(to: inputFile)
-        defer { try? FileManager.default.removeItem(at: inputFile) }
-        let run = try await SkiffProcess.runExecutable(
-            "/bin/sh",
-            ["-c", "exec \"$0\" \"$1\" < \"$2\"", PackagePaths.python, PackagePaths.peer("botocore_sign.py"), inputFile.path],
-            environment: ["PATH": "/usr/bin:/bin"]
-        )
-        try #require(run.status == 0, "botocore signer failed: \(run.stderr)")
-        let expected = try JSONDecoder().decode([Signed].self, from: Data(run.stdout.utf8))
+        let output = try await PythonFilter.run("botocore_sign.py", input: try JSONEncoder().encode(requests))
+        let expected = try JSONDecoder().decode([Signed].self, from: output)
         try #require(expected.count == requests.count)
 
         for (generated, reference) in zip(requests, expected) {

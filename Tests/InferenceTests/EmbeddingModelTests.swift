@@ -35,17 +35,8 @@ struct EmbeddingModelTests {
 
     static func reference(_ texts: [String], file: String = "model.onnx") async throws -> [[Float]] {
         let request: [String: Any] = ["model_dir": PackagePaths.defaultModel.path, "model_file": file, "texts": texts]
-        let input = FileManager.default.temporaryDirectory.appendingPathComponent("embed-ref-\(UUID().uuidString).json")
-        try JSONSerialization.data(withJSONObject: request).write(to: input)
-        defer { try? FileManager.default.removeItem(at: input) }
-        let run = try await SkiffProcess.runExecutable(
-            "/bin/sh",
-            ["-c", "exec \"$0\" \"$1\" < \"$2\"", PackagePaths.python, PackagePaths.peer("embedding_reference.py"), input.path],
-            environment: ["PATH": "/usr/bin:/bin"],
-            timeout: 120
-        )
-        try #require(run.status == 0, "reference failed: \(run.stderr)")
-        return try JSONDecoder().decode([[Float]].self, from: Data(run.stdout.utf8))
+        let output = try await PythonFilter.run("embedding_reference.py", input: try JSONSerialization.data(withJSONObject: request))
+        return try JSONDecoder().decode([[Float]].self, from: output)
     }
 
     @Test func matchesThePythonReference() async throws {

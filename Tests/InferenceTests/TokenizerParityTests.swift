@@ -56,19 +56,10 @@ struct TokenizerParityTests {
         return try JSONDecoder().decode(Corpus.self, from: Data(run.stdout.utf8))
     }
 
-    /// Feeds `request` to the reference script on stdin (through a file: the process runner gives no stdin).
+    /// Tokenizes `request` with Hugging Face `tokenizers`.
     static func reference(_ request: Request) async throws -> Reference {
-        let inputFile = FileManager.default.temporaryDirectory.appendingPathComponent("tokenizer-\(UUID().uuidString).json")
-        try JSONEncoder().encode(request).write(to: inputFile)
-        defer { try? FileManager.default.removeItem(at: inputFile) }
-        let run = try await SkiffProcess.runExecutable(
-            "/bin/sh",
-            ["-c", "exec \"$0\" \"$1\" < \"$2\"", PackagePaths.python, PackagePaths.peer("tokenizer_reference.py"), inputFile.path],
-            environment: ["PATH": "/usr/bin:/bin"],
-            timeout: 300
-        )
-        try #require(run.status == 0, "reference tokenizer failed: \(run.stderr)")
-        return try JSONDecoder().decode(Reference.self, from: Data(run.stdout.utf8))
+        let output = try await PythonFilter.run("tokenizer_reference.py", input: try JSONEncoder().encode(request), timeout: 300)
+        return try JSONDecoder().decode(Reference.self, from: output)
     }
 
     /// Printable ASCII as is, everything else as \u{…}, so invisible differences show in a failure message.

@@ -65,3 +65,20 @@ public final class PeerProcess: @unchecked Sendable {
 
     deinit { self.stop() }
 }
+
+/// Runs one of the Python peers in `Tests/Peers` as a filter: JSON in on stdin, JSON out on stdout.
+public enum PythonFilter {
+    public static func run(_ script: String, input: Data, timeout: TimeInterval = 120) async throws -> Data {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(script)-\(UUID().uuidString).json")
+        try input.write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let run = try await SkiffProcess.runExecutable(
+            "/bin/sh",
+            ["-c", "exec \"$0\" \"$1\" < \"$2\"", PackagePaths.python, PackagePaths.peer(script), file.path],
+            environment: ["PATH": "/usr/bin:/bin"],
+            timeout: timeout
+        )
+        guard run.status == 0 else { throw PeerError("\(script) failed (\(run.status)): \(run.stderr)") }
+        return Data(run.stdout.utf8)
+    }
+}

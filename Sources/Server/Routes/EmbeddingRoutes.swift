@@ -34,6 +34,20 @@ struct EmbeddingRoutes: Sendable {
         router.get("/info") { _, _ in try self.info() }
     }
 
+    /// Runs the model, giving inference failures their HTTP face in the caller's dialect.
+    static func embed(
+        _ texts: [String],
+        with model: EmbeddingModel,
+        truncate: Bool,
+        dialect: JSONRequest.Dialect
+    ) async throws -> (vectors: [[Float]], tokens: Int) {
+        do {
+            return try await model.embed(texts, truncate: truncate)
+        } catch let error as InferenceError {
+            throw APIError(error, dialect: dialect)
+        }
+    }
+
     func model() throws -> EmbeddingModel {
         do {
             return try self.registry.embedding()
@@ -71,12 +85,7 @@ struct EmbeddingRoutes: Sendable {
         let texts = body.inputs.texts
         try self.validate(texts, field: "inputs", dialect: .native)
         let model = try self.model()
-        let vectors: [[Float]]
-        do {
-            vectors = try await model.embed(texts, truncate: body.truncate ?? true).vectors
-        } catch let error as InferenceError {
-            throw APIError(error, dialect: .native)
-        }
+        let vectors = try await Self.embed(texts, with: model, truncate: body.truncate ?? true, dialect: .native).vectors
         let normalize = body.normalize ?? true
         var output = JSONOutput(capacity: vectors.count * model.dimensions * 12 + 16)
         output.raw("[")
@@ -118,12 +127,8 @@ struct EmbeddingRoutes: Sendable {
             )
         }
         let model = try self.model()
-        let vectors: [[Float]]
-        do {
-            vectors = try await model.embed(texts, truncate: body.truncate ?? true).vectors.map(VectorMath.normalized)
-        } catch let error as InferenceError {
-            throw APIError(error, dialect: .native)
-        }
+        let vectors = try await Self.embed(texts, with: model, truncate: body.truncate ?? true, dialect: .native).vectors
+            .map(VectorMath.normalized)
         var output = JSONOutput()
         if pairMode {
             let score = Double(VectorMath.cosine(vectors[0], vectors[1]))

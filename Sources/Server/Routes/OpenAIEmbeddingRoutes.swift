@@ -87,12 +87,7 @@ struct OpenAIEmbeddingRoutes: Sendable {
                 message: "`dimensions` must be between 1 and \(model.dimensions) for \(model.name)"
             )
         }
-        let result: (vectors: [[Float]], tokens: Int)
-        do {
-            result = try await model.embed(texts, truncate: true)
-        } catch let error as InferenceError {
-            throw APIError(error, dialect: .openAI)
-        }
+        let result = try await EmbeddingRoutes.embed(texts, with: model, truncate: true, dialect: .openAI)
         var output = JSONOutput(capacity: result.vectors.count * model.dimensions * 12 + 256)
         output.raw("{\"object\":\"list\",\"data\":[")
         for (index, raw) in result.vectors.enumerated() {
