@@ -98,6 +98,23 @@ final class CurlMultiDriver: Sendable {
             for transfer in active.values where transfer.isCancelled {
                 remove(transfer, .failure(cancelled))
             }
+            // Consumers that caught up get their paused transfers back; heads that are late fail.
+            var pollMilliseconds: Int32 = 1000
+            let now = ContinuousClock.now
+            for transfer in active.values {
+                if let stream = transfer.stream, stream.takeResumeRequest() {
+                    curl_easy_pause(transfer.handle, CURLPAUSE_CONT)
+                }
+                if let deadline = transfer.headDeadline, !transfer.headComplete {
+                    if deadline <= now {
+                        remove(transfer, .failure(HTTPClientError(.timedOut, "no response head within the first-byte timeout")))
+                    } else {
+                        let remaining = deadline - now
+                        let milliseconds = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1
+                        pollMilliseconds = min(pollMilliseconds, Int32(clamping: milliseconds))
+                    }
+                }
+            }
             if stopping {
                 for transfer in active.values {
                     remove(transfer, .failure(HTTPClientError(.shutdown, "the HTTP client was shut down mid-request")))
@@ -117,7 +134,7 @@ final class CurlMultiDriver: Sendable {
                 let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
                 remove(transfer, transfer.result(for: message.pointee.data.result))
             }
-            curl_multi_poll(self.multi, nil, 0, 1000, nil)
+            curl_multi_poll(self.multi, nil, 0, pollMilliseconds, nil)
         }
     }
 }

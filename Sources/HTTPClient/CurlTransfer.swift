@@ -12,6 +12,12 @@ final class CurlTransfer: @unchecked Sendable {
     private let maxResponseBytes: Int
     private var continuation: CheckedContinuation<HTTPResponse, any Error>?
     private let cancellation: CancellationFlag
+    /// Set for streaming transfers: the body goes to the consumer chunk by chunk.
+    let stream: BodyStreamState?
+    /// When the response head must have arrived by (the first-byte timeout).
+    let headDeadline: ContinuousClock.Instant?
+    private(set) var headComplete = false
+    private var followsRedirects = false
 
     private(set) var body: [UInt8] = []
     /// When set, the body goes to this file descriptor instead of memory.
@@ -25,9 +31,10 @@ final class CurlTransfer: @unchecked Sendable {
     init(
         id: UInt64,
         request: HTTPRequest,
-        continuation: CheckedContinuation<HTTPResponse, any Error>,
+        continuation: CheckedContinuation<HTTPResponse, any Error>?,
         cancellation: CancellationFlag,
         sink: Int32? = nil,
+        stream: BodyStreamState? = nil,
         onFinish: (@Sendable (Int) -> Void)? = nil
     ) throws {
         guard let handle = curl_easy_init() else {
@@ -39,6 +46,8 @@ final class CurlTransfer: @unchecked Sendable {
         self.continuation = continuation
         self.cancellation = cancellation
         self.sink = sink
+        self.stream = stream
+        self.headDeadline = request.timeouts.firstByte.map { ContinuousClock.now + $0 }
         self.onFinish = onFinish
         do {
             try self.configure(request)
@@ -69,6 +78,7 @@ final class CurlTransfer: @unchecked Sendable {
             try check(skiff_easy_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1), "LOW_SPEED_LIMIT")
             try check(skiff_easy_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, idle.wholeMilliseconds / 1000)), "LOW_SPEED_TIME")
         }
+        self.followsRedirects = request.followRedirects
         if request.followRedirects {
             try check(skiff_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 1), "FOLLOWLOCATION")
             try check(skiff_easy_setopt_long(handle, CURLOPT_MAXREDIRS, 5), "MAXREDIRS")
@@ -135,30 +145,42 @@ final class CurlTransfer: @unchecked Sendable {
 
     var isCancelled: Bool { self.cancellation.isCancelled }
 
-    fileprivate func appendBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    /// What the write callback returns to libcurl: accept, pause (keep the bytes for later) or abort.
+    fileprivate enum Intake { case accepted, paused, aborted }
+
+    fileprivate func appendBody(_ bytes: UnsafeRawBufferPointer) -> Intake {
         guard self.bodyBytes + bytes.count <= self.maxResponseBytes else {
             self.overflowed = true
-            return false
+            return .aborted
+        }
+        if let stream {
+            guard stream.offer(bytes) else { return .paused }
+            self.bodyBytes += bytes.count
+            return .accepted
         }
         self.bodyBytes += bytes.count
         guard let sink else {
             self.body.append(contentsOf: bytes)
-            return true
+            return .accepted
         }
         var offset = 0
         while offset < bytes.count {
             let written = write(sink, bytes.baseAddress! + offset, bytes.count - offset)
             if written <= 0 {
                 self.sinkFailed = true
-                return false
+                return .aborted
             }
             offset += written
         }
-        return true
+        return .accepted
     }
 
     fileprivate func appendHeaderLine(_ bytes: UnsafeRawBufferPointer) {
         let line = String(decoding: bytes, as: UTF8.self).trimmingLineEnd()
+        if line.isEmpty {
+            self.headBlockEnded()
+            return
+        }
         if line.hasPrefix("HTTP/") {
             // A new status line (after 100 Continue or a redirect) starts a new header block.
             self.headers.removeAll()
@@ -170,8 +192,25 @@ final class CurlTransfer: @unchecked Sendable {
         self.headers.append((name, value))
     }
 
+    /// The blank line after a header block: the final head unless it was an interim 1xx or a redirect being followed.
+    private func headBlockEnded() {
+        var status = 0
+        _ = skiff_easy_getinfo_long(self.handle, CURLINFO_RESPONSE_CODE, &status)
+        if (100..<200).contains(status) { return }
+        if self.followsRedirects, (300..<400).contains(status), self.headers.contains(where: { $0.name.lowercased() == "location" }) {
+            return
+        }
+        self.headComplete = true
+        self.stream?.headersArrived(status: status, headers: self.headers)
+    }
+
     /// Resumes the waiting task exactly once.
     func finish(_ result: Result<HTTPResponse, any Error>) {
+        if let stream {
+            stream.finish(result.map { _ in () })
+            self.onFinish?(self.bodyBytes)
+            return
+        }
         guard let continuation = self.continuation else { return }
         self.continuation = nil
         self.onFinish?(self.bodyBytes)
@@ -217,7 +256,11 @@ private let curlWriteBody: skiff_data_callback = { buffer, size, count, userdata
     guard let userdata, let buffer else { return 0 }
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
     let length = size * count
-    return transfer.appendBody(UnsafeRawBufferPointer(start: buffer, count: length)) ? length : 0
+    switch transfer.appendBody(UnsafeRawBufferPointer(start: buffer, count: length)) {
+    case .accepted: return length
+    case .paused: return Int(CURL_WRITEFUNC_PAUSE)
+    case .aborted: return 0
+    }
 }
 
 private let curlWriteHeader: skiff_data_callback = { buffer, size, count, userdata in

@@ -34,6 +34,20 @@ public final class HTTPClient: Sendable {
         return (response, bytes.value)
     }
 
+    /// Sends the request and returns as soon as the response head has arrived; the body follows through
+    /// `response.body`, paused whenever the consumer is `highWaterMark` bytes behind. Cancelling the task or
+    /// dropping the body ends the transfer at once.
+    public func stream(_ request: HTTPRequest, highWaterMark: Int = 256 * 1024) async throws -> HTTPStreamingResponse {
+        let flag = CancellationFlag()
+        let driver = self.driver
+        let state = BodyStreamState(highWaterMark: max(1, highWaterMark), cancellation: flag, wake: { driver.wakeup() })
+        let transfer = try CurlTransfer(id: driver.makeID(), request: request, continuation: nil, cancellation: flag, stream: state)
+        let body = HTTPBodyStream(state: state, client: self)
+        driver.submit(transfer)
+        let (status, headers) = try await state.head()
+        return HTTPStreamingResponse(status: status, headers: headers, body: body)
+    }
+
     /// Hands one transfer to the driver and suspends until it finishes; cancellation flags it and wakes the driver.
     private func perform(_ request: HTTPRequest, sink: Int32?, onFinish: (@Sendable (Int) -> Void)?) async throws -> HTTPResponse {
         let flag = CancellationFlag()

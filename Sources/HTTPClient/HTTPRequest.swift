@@ -58,11 +58,14 @@ public struct HTTPTimeouts: Sendable, Equatable {
     public var total: Duration?
     /// Longest stretch with no bytes received before the transfer is abandoned, or nil for none.
     public var idle: Duration?
+    /// Time from sending until the response head arrives (an LLM's time to first token), or nil for none.
+    public var firstByte: Duration?
 
-    public init(connect: Duration = .seconds(10), total: Duration? = .seconds(60), idle: Duration? = nil) {
+    public init(connect: Duration = .seconds(10), total: Duration? = .seconds(60), idle: Duration? = nil, firstByte: Duration? = nil) {
         self.connect = connect
         self.total = total
         self.idle = idle
+        self.firstByte = firstByte
     }
 }
 

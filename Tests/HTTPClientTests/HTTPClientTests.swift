@@ -169,3 +169,103 @@ struct HTTPClientTests {
         } throws: { ($0 as? HTTPClientError)?.code == .shutdown }
     }
 }
+
+/// Streaming bodies: chunks as they arrive, backpressure, cancellation, broken streams, first-byte timeouts.
+@Suite("HTTPClient streaming")
+struct HTTPClientStreamingTests {
+    func endpoint() async throws -> String { try await HTTPClientTests.peer.value.string("endpoint") }
+
+    func stats() async throws -> [String: Int] {
+        let response = try await HTTPClient().execute(HTTPRequest(url: try await self.endpoint() + "/_stats"))
+        return (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Int]) ?? [:]
+    }
+
+    @Test func chunksArriveInOrderBeforeTheBodyEnds() async throws {
+        let client = HTTPClient()
+        // A gated stream: the server sends its first chunk and then waits for us, so reading that chunk
+        // proves the body is delivered as it arrives rather than when it ends.
+        let response = try await client.stream(HTTPRequest(url: try await self.endpoint() + "/stream?id=order&gate=1&chunks=5&size=10"))
+        #expect(response.status == 200)
+        #expect(response.header("transfer-encoding") == "chunked")
+        var iterator = response.body.makeAsyncIterator()
+        var bytes = try #require(try await iterator.next())
+        #expect(bytes == [UInt8](repeating: 65, count: 10))
+        _ = try await client.execute(HTTPRequest(url: try await self.endpoint() + "/_release?id=order"))
+        while let chunk = try await iterator.next() { bytes += chunk }
+        var expected: [UInt8] = []
+        for index in 0..<5 { expected += [UInt8](repeating: UInt8(65 + index), count: 10) }
+        #expect(bytes == expected)
+    }
+
+    @Test func aSlowConsumerPausesTheTransfer() async throws {
+        let client = HTTPClient()
+        // 32 MiB offered; the consumer reads one chunk, then stops for a while.
+        let response = try await client.stream(
+            HTTPRequest(url: try await self.endpoint() + "/stream?id=slow&chunks=512&size=65536", maxResponseBytes: 64 << 20),
+            highWaterMark: 128 * 1024
+        )
+        var iterator = response.body.makeAsyncIterator()
+        var total = try await iterator.next()?.count ?? 0
+        try await Task.sleep(for: .milliseconds(700))
+        // Paused: the server got no further than what socket buffers and the high-water mark hold.
+        let sentWhilePaused = try await self.stats()["stream_sent:slow"] ?? 0
+        #expect(sentWhilePaused < 16 << 20, "server sent \(sentWhilePaused) bytes to a consumer that stopped reading")
+        while let chunk = try await iterator.next() { total += chunk.count }
+        #expect(total == 512 * 65536)
+        #expect(try await self.stats()["stream_sent:slow"] == 512 * 65536)
+    }
+
+    @Test func droppingTheBodyEndsTheTransfer() async throws {
+        let client = HTTPClient()
+        let before = try await self.stats()["stream_aborted:drop"] ?? 0
+        do {
+            let response = try await client.stream(HTTPRequest(url: try await self.endpoint() + "/stream?id=drop&chunks=100&size=1000&delay_ms=50"))
+            var iterator = response.body.makeAsyncIterator()
+            _ = try await iterator.next()
+            response.body.cancel()
+            await #expect(throws: HTTPClientError.self) { while try await iterator.next() != nil {} }
+        }
+        var aborted = before
+        for _ in 0..<1000 where aborted == before {
+            try await Task.sleep(for: .milliseconds(10))
+            aborted = try await self.stats()["stream_aborted:drop"] ?? 0
+        }
+        #expect(aborted > before, "the server never saw the client go away")
+    }
+
+    @Test func aStreamThatBreaksMidwayThrows() async throws {
+        let response = try await HTTPClient().stream(HTTPRequest(url: try await self.endpoint() + "/stream?id=break&chunks=6&size=100&break=1"))
+        var received = 0
+        await #expect {
+            for try await chunk in response.body { received += chunk.count }
+        } throws: { ($0 as? HTTPClientError)?.code == .network }
+        #expect(received >= 300)
+    }
+
+    @Test func theFirstByteTimeoutBoundsTheWaitForTheHead() async throws {
+        let url = try await self.endpoint() + "/slowhead?ms=3000"
+        await #expect {
+            _ = try await HTTPClient().stream(HTTPRequest(url: url, timeouts: HTTPTimeouts(firstByte: .milliseconds(300))))
+        } throws: { ($0 as? HTTPClientError)?.code == .timedOut }
+        await #expect {
+            _ = try await HTTPClient().execute(HTTPRequest(url: url, timeouts: HTTPTimeouts(firstByte: .milliseconds(300))))
+        } throws: { ($0 as? HTTPClientError)?.code == .timedOut }
+        let late = try await HTTPClient().stream(
+            HTTPRequest(url: try await self.endpoint() + "/slowhead?ms=200", timeouts: HTTPTimeouts(firstByte: .seconds(5)))
+        )
+        #expect(try await String(decoding: late.body.collect(), as: UTF8.self) == #"{"late":true}"#)
+    }
+
+    @Test func errorStatusesStreamTheirBodyToo() async throws {
+        let response = try await HTTPClient().stream(HTTPRequest(url: try await self.endpoint() + "/status/429"))
+        #expect(response.status == 429)
+        #expect(try await response.body.collect() == Array(#"{"status":"as asked"}"#.utf8))
+    }
+
+    @Test func refusedConnectionFailsBeforeTheHead() async throws {
+        let port = try SkiffProcess.freePort()
+        await #expect {
+            _ = try await HTTPClient().stream(HTTPRequest(url: "http://127.0.0.1:\(port)/"))
+        } throws: { ($0 as? HTTPClientError)?.code == .couldNotConnect }
+    }
+}

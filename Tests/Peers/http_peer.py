@@ -10,6 +10,7 @@ import time
 import urllib.parse
 
 STATS = {"aborted": 0, "hanging": 0}
+GATES = {}  # stream id -> Event: a gated stream sends its first chunk, then waits for GET /_release?id=…
 LOCK = threading.Lock()
 
 
@@ -38,6 +39,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         query = dict(urllib.parse.parse_qsl(url.query))
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if url.path == "/_release":
+            with LOCK:
+                gate = GATES.setdefault(query.get("id", ""), threading.Event())
+            gate.set()
+            return self.reply(200, b"{}")
         if url.path == "/_stats":
             with LOCK:
                 return self.reply(200, json.dumps(STATS).encode())
@@ -52,6 +58,43 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if url.path == "/slow":
             time.sleep(int(query.get("ms", "1000")) / 1000)
             return self.reply(200, b'{"slow":true}')
+        if url.path == "/stream":
+            # Chunked body: `chunks` pieces of `size` bytes, `delay_ms` apart; counts what the client accepted.
+            chunks, size, delay = int(query.get("chunks", "10")), int(query.get("size", "100")), int(query.get("delay_ms", "0"))
+            breaks = query.get("break") == "1"
+            sent, aborted = f"stream_sent:{query.get('id', '')}", f"stream_aborted:{query.get('id', '')}"
+            with LOCK:
+                STATS[sent] = 0
+                STATS.setdefault(aborted, 0)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            try:
+                for index in range(chunks):
+                    if breaks and index == chunks // 2:
+                        self.wfile.write(b"%x\r\n" % size + b"y" * (size // 2))  # half a chunk, then hang up
+                        self.wfile.flush()
+                        self.connection.shutdown(2)
+                        return
+                    self.wfile.write(b"%x\r\n" % size + bytes([65 + index % 26]) * size + b"\r\n")
+                    self.wfile.flush()
+                    with LOCK:
+                        STATS[sent] += size
+                    if index == 0 and query.get("gate") == "1":
+                        with LOCK:
+                            gate = GATES.setdefault(query.get("id", ""), threading.Event())
+                        gate.wait(30)
+                    if delay:
+                        time.sleep(delay / 1000)
+                self.wfile.write(b"0\r\n\r\n")
+            except OSError:
+                with LOCK:
+                    STATS[aborted] += 1
+            return
+        if url.path == "/slowhead":
+            time.sleep(int(query.get("ms", "1000")) / 1000)
+            return self.reply(200, b'{"late":true}')
         if url.path == "/hang":
             # Never answer; notice when the client gives up and closes the connection.
             with LOCK:

@@ -1,0 +1,241 @@
+import Synchronization
+
+/// A response whose body arrives as it is received: headers first, then chunks through `body`.
+public struct HTTPStreamingResponse: Sendable {
+    public let status: Int
+    public let headers: [(name: String, value: String)]
+    public let body: HTTPBodyStream
+
+    /// The value of the first header with this name, compared case-insensitively.
+    public func header(_ name: String) -> String? {
+        let lowered = name.lowercased()
+        return self.headers.first { $0.name.lowercased() == lowered }?.value
+    }
+}
+
+/// The body of a streaming response as an `AsyncSequence` of byte chunks, with backpressure: when the consumer
+/// falls `highWaterMark` bytes behind, the transfer is paused (the server is slowed by TCP) until it catches up.
+/// Dropping the stream, or cancelling the task that iterates it, ends the transfer at once.
+public final class HTTPBodyStream: AsyncSequence, Sendable {
+    public typealias Element = [UInt8]
+
+    let state: BodyStreamState
+    /// Keeps the client (and its driver thread) alive for as long as the body is being read.
+    let client: HTTPClient
+
+    init(state: BodyStreamState, client: HTTPClient) {
+        self.state = state
+        self.client = client
+    }
+
+    deinit {
+        self.state.abandon()
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let stream: HTTPBodyStream
+
+        public mutating func next() async throws -> [UInt8]? {
+            try await self.stream.state.next()
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(stream: self)
+    }
+
+    /// Stops the transfer; iteration then ends with `.cancelled`.
+    public func cancel() {
+        self.state.abandon()
+    }
+
+    /// Reads the whole remaining body (bounded by the request's `maxResponseBytes`).
+    public func collect() async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        for try await chunk in self { bytes += chunk }
+        return bytes
+    }
+}
+
+/// What the driver thread and the consuming task share about one streaming transfer.
+final class BodyStreamState: Sendable {
+    private struct Inner {
+        var head: CheckedContinuation<(Int, [(name: String, value: String)]), any Error>?
+        /// The head, when it arrived before anyone asked for it.
+        var arrivedHead: (Int, [(name: String, value: String)])?
+        var chunks: [[UInt8]] = []
+        var firstChunk = 0
+        var buffered = 0
+        var waiter: CheckedContinuation<[UInt8]?, any Error>?
+        var finished: Result<Void, any Error>?
+        var paused = false
+        var resumeRequested = false
+    }
+
+    private let inner = Mutex(Inner())
+    let highWaterMark: Int
+    let cancellation: CancellationFlag
+    /// Wakes the driver so it notices a resume or cancel request.
+    let wake: @Sendable () -> Void
+
+    init(highWaterMark: Int, cancellation: CancellationFlag, wake: @escaping @Sendable () -> Void) {
+        self.highWaterMark = highWaterMark
+        self.cancellation = cancellation
+        self.wake = wake
+    }
+
+    /// Suspends until the response head arrives (or the transfer fails first).
+    func head() async throws -> (Int, [(name: String, value: String)]) {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                enum Early {
+                    case head(Int, [(name: String, value: String)])
+                    case failed(any Error)
+                    case none
+                }
+                let early: Early = self.inner.withLock { inner in
+                    if let head = inner.arrivedHead { return .head(head.0, head.1) }
+                    if let finished = inner.finished {
+                        if case .failure(let error) = finished { return .failed(error) }
+                        return .failed(HTTPClientError(.network, "the transfer ended without a response"))
+                    }
+                    inner.head = continuation
+                    return .none
+                }
+                switch early {
+                case .head(let status, let headers): continuation.resume(returning: (status, headers))
+                case .failed(let error): continuation.resume(throwing: error)
+                case .none: break
+                }
+            }
+        } onCancel: {
+            self.abandon()
+        }
+    }
+
+    /// Driver thread: the head is complete.
+    func headersArrived(status: Int, headers: [(name: String, value: String)]) {
+        let continuation = self.inner.withLock { inner -> CheckedContinuation<(Int, [(name: String, value: String)]), any Error>? in
+            defer { inner.head = nil }
+            if inner.head == nil { inner.arrivedHead = (status, headers) }
+            return inner.head
+        }
+        continuation?.resume(returning: (status, headers))
+    }
+
+    /// Driver thread: a chunk arrived. False means "pause": libcurl keeps the bytes and offers them again later.
+    func offer(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let chunk = [UInt8](bytes)
+        let waiter: CheckedContinuation<[UInt8]?, any Error>? = self.inner.withLock { inner in
+            if let waiter = inner.waiter {
+                inner.waiter = nil
+                return waiter
+            }
+            if inner.buffered >= self.highWaterMark {
+                inner.paused = true
+                return nil
+            }
+            inner.chunks.append(chunk)
+            inner.buffered += chunk.count
+            return nil
+        }
+        if let waiter {
+            waiter.resume(returning: chunk)
+            return true
+        }
+        return !self.inner.withLock { $0.paused }
+    }
+
+    /// Driver thread: whether the consumer has drained enough to resume a paused transfer (clears the request).
+    func takeResumeRequest() -> Bool {
+        self.inner.withLock { inner in
+            guard inner.resumeRequested else { return false }
+            inner.resumeRequested = false
+            inner.paused = false
+            return true
+        }
+    }
+
+    /// Driver thread: the transfer ended, successfully or not.
+    func finish(_ result: Result<Void, any Error>) {
+        let (head, waiter) = self.inner.withLock { inner in
+            inner.finished = result
+            defer {
+                inner.head = nil
+                inner.waiter = nil
+            }
+            return (inner.head, inner.waiter)
+        }
+        if let head {
+            if case .failure(let error) = result {
+                head.resume(throwing: error)
+            } else {
+                head.resume(throwing: HTTPClientError(.network, "the transfer ended without a response"))
+            }
+        }
+        if let waiter {
+            switch result {
+            case .success: waiter.resume(returning: nil)
+            case .failure(let error): waiter.resume(throwing: error)
+            }
+        }
+    }
+
+    /// Consumer: the next chunk, nil at the end, or the transfer's error.
+    func next() async throws -> [UInt8]? {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8]?, any Error>) in
+                enum Outcome {
+                    case chunk([UInt8], wake: Bool)
+                    case end(Result<Void, any Error>)
+                    case wait
+                }
+                let outcome: Outcome = self.inner.withLock { inner in
+                    if inner.firstChunk < inner.chunks.count {
+                        let chunk = inner.chunks[inner.firstChunk]
+                        inner.firstChunk += 1
+                        inner.buffered -= chunk.count
+                        if inner.firstChunk > 64 && inner.firstChunk * 2 > inner.chunks.count {
+                            inner.chunks.removeFirst(inner.firstChunk)
+                            inner.firstChunk = 0
+                        }
+                        var wake = false
+                        if inner.paused && !inner.resumeRequested && inner.buffered <= self.highWaterMark / 2 {
+                            inner.resumeRequested = true
+                            wake = true
+                        }
+                        return .chunk(chunk, wake: wake)
+                    }
+                    if let finished = inner.finished { return .end(finished) }
+                    if inner.paused && !inner.resumeRequested {
+                        inner.resumeRequested = true
+                    }
+                    inner.waiter = continuation
+                    return .wait
+                }
+                switch outcome {
+                case .chunk(let chunk, let wake):
+                    if wake { self.wake() }
+                    continuation.resume(returning: chunk)
+                case .end(.success):
+                    continuation.resume(returning: nil)
+                case .end(.failure(let error)):
+                    continuation.resume(throwing: error)
+                case .wait:
+                    self.wake()
+                }
+            }
+        } onCancel: {
+            self.abandon()
+        }
+    }
+
+    /// Consumer side gave up: cancel the transfer (the driver removes it and fails any waiter).
+    func abandon() {
+        guard !self.cancellation.isCancelled else { return }
+        let done = self.inner.withLock { $0.finished != nil }
+        guard !done else { return }
+        self.cancellation.cancel()
+        self.wake()
+    }
+}
