@@ -44,6 +44,36 @@ struct SettingsTests {
         }
     }
 
+    @Test func modelSettings() throws {
+        let settings = try Settings.from(environment: [
+            "MODEL_DIR": "/srv/models", "EMBEDDING_MODEL": "mini@2", "USE_8BIT_QUANTIZATION": "true", "ML_NUM_THREADS": "2",
+            "MAX_CLIENT_BATCH_SIZE": "64", "MAX_BATCH_TOKENS": "1024", "BATCH_WINDOW_MS": "2.5", "MAX_CONCURRENT_REQUESTS": "10",
+            "SIMILARITY_THRESHOLD": "0.8", "ML_THREAD_SPINNING": "false",
+        ])
+        #expect(settings.modelDirectory == "/srv/models")
+        #expect(settings.embeddingModel == "mini@2")
+        #expect(settings.useInt8 && !settings.threadSpinning)
+        #expect(settings.batchWindow == .microseconds(2500))
+        #expect(settings.maxBatchTokens == 1024 && settings.maxClientBatchSize == 64 && settings.maxConcurrentRequests == 10)
+        #expect(settings.similarityThreshold == 0.8)
+        #expect(settings.requiredModels == ["EMBEDDING_MODEL"])
+        #expect(try Settings.from(environment: ["EMBEDDING_MODEL": ""]).requiredModels.isEmpty)
+        #expect(try Settings.from(environment: ["EMBEDDING_MODEL": ""]).embeddingModel == nil)
+    }
+
+    @Test(arguments: [
+        ["EMBEDDING_MODEL": "../etc"], ["EMBEDDING_MODEL": "a/b"], ["REQUIRED_MODELS": "CLASSIFIER"],
+        ["REQUIRED_MODELS": "EMBEDDING_MODEL", "EMBEDDING_MODEL": ""], ["SIMILARITY_THRESHOLD": "2"], ["BATCH_WINDOW_MS": "-1"],
+    ])
+    func badModelSettingsNameTheVariable(environment: [String: String]) {
+        #expect {
+            _ = try Settings.from(environment: environment)
+        } throws: { error in
+            let error = error as! SettingsError
+            return environment.keys.contains(error.variable)
+        }
+    }
+
     @Test func ssmSettings() throws {
         #expect(try SSMSettings.from(environment: [:]).loader == nil)
         let settings = try SSMSettings.from(environment: [

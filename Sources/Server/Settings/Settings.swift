@@ -81,6 +81,9 @@ struct Settings: Sendable, Equatable {
             for name in settings.requiredModels where name != "EMBEDDING_MODEL" {
                 throw SettingsError(variable: "REQUIRED_MODELS", message: "\"\(name)\" is not a model variable (known: EMBEDDING_MODEL)")
             }
+            if settings.requiredModels.contains("EMBEDDING_MODEL") && settings.embeddingModel == nil {
+                throw SettingsError(variable: "REQUIRED_MODELS", message: "requires EMBEDDING_MODEL, which is empty")
+            }
         } else if settings.embeddingModel == nil {
             settings.requiredModels = []
         }
