@@ -4,19 +4,15 @@ It also counts how many connections closed before their response was sent (/_sta
 
 import http.server
 import json
-import sys
 import threading
 import time
 import urllib.parse
 
+from loopback import serve_until_stdin_closes
+
 STATS = {"aborted": 0, "hanging": 0}
 GATES = {}  # stream id -> Event: a gated stream sends its first chunk, then waits for GET /_release?id=…
 LOCK = threading.Lock()
-
-
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -117,9 +113,4 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
 
 
-server = Server(("127.0.0.1", 0), Handler)
-server.daemon_threads = True
-threading.Thread(target=server.serve_forever, daemon=True).start()
-print(json.dumps({"endpoint": f"http://127.0.0.1:{server.server_address[1]}"}), flush=True)
-sys.stdin.read()
-server.shutdown()
+serve_until_stdin_closes(Handler)

@@ -12,17 +12,12 @@ import hashlib
 import http.server
 import json
 import os
-import sys
-import threading
 import urllib.parse
+
+from loopback import serve_until_stdin_closes
 
 LFS_THRESHOLD = 1024 * 1024  # files above this are "LFS" files with a sha256, as on the hub
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
-
-
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 64
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -107,11 +102,7 @@ def main():
     Handler.private = set(args.private)
     Handler.token = args.token
     Handler.corrupt = set(args.corrupt)
-    server = Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    print(json.dumps({"endpoint": f"http://127.0.0.1:{server.server_address[1]}"}), flush=True)
-    sys.stdin.read()
-    server.shutdown()
+    serve_until_stdin_closes(Handler)
 
 
 if __name__ == "__main__":

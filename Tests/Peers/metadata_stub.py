@@ -14,9 +14,10 @@ import argparse
 import datetime
 import http.server
 import json
-import sys
 import threading
 import urllib.parse
+
+from loopback import serve_until_stdin_closes
 import uuid
 
 STATS = {"token_puts": 0, "credential_fetches": 0, "rejected_without_token": 0, "requests": 0}
@@ -32,11 +33,6 @@ def bump(key):
 def iso(seconds_from_now):
     when = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds_from_now)
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -160,11 +156,7 @@ def main():
     parser.add_argument("--web-token", default="web-identity-token")
     args = parser.parse_args()
     Handler.args = args
-    server = Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    print(json.dumps({"endpoint": f"http://127.0.0.1:{server.server_address[1]}"}), flush=True)
-    sys.stdin.read()
-    server.shutdown()
+    serve_until_stdin_closes(Handler)
 
 
 if __name__ == "__main__":

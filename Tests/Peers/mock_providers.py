@@ -62,6 +62,8 @@ import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 
+from loopback import LoopbackServer, serve_until_stdin_closes
+
 CHUNKS = 20  # content events in a streamed text answer; the benchmark relies on it
 SECRET_HEADERS = {"authorization", "api-key", "x-api-key", "x-goog-api-key", "proxy-authorization", "cookie"}
 OPENAI_LIKE = {"/openai/v1": "openai", "/deepseek/v1": "deepseek", "/deepseek": "deepseek", "/xai/v1": "xai"}
@@ -217,9 +219,7 @@ class Reject(Exception):
 
 # --- HTTP -------------------------------------------------------------------------------------------------------
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
+class Server(LoopbackServer):
 
     def handle_error(self, request, client_address):
         if not isinstance(sys.exc_info()[1], OSError):  # a client hanging up is routine here
@@ -837,11 +837,7 @@ def main():
     for pair in parser.parse_args().key:
         provider, _, key = pair.partition("=")
         KEYS[provider] = key
-    server = Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    print(json.dumps({"endpoint": f"http://127.0.0.1:{server.server_address[1]}"}), flush=True)
-    sys.stdin.read()
-    server.shutdown()
+    serve_until_stdin_closes(Handler, Server)
 
 
 if __name__ == "__main__":

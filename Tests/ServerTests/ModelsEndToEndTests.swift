@@ -102,20 +102,9 @@ struct ModelsEndToEndTests {
     }
 
     @Test func pullInstallsAVerifiedVersionThatServes() async throws {
-        let repository = try Self.hubRepository()
-        defer { try? FileManager.default.removeItem(at: repository) }
-        let hub = try await PeerProcess.start(
-            [
-                PackagePaths.python, PackagePaths.peer("hub_stub.py"), "--repo", "acme/mini-embed=\(repository.path)", "--private", "acme/mini-embed",
-                "--token", "hf_secret",
-            ],
-            timeout: 20
-        )
-        let models = FileManager.default.temporaryDirectory.appendingPathComponent("pulled-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: models) }
-        var environment = SkiffProcess.baseEnvironment()
-        environment["HF_ENDPOINT"] = hub.string("endpoint")
-        environment["MODEL_DIR"] = models.path
+        let hub = try await PulledModels(hubArguments: ["--private", "acme/mini-embed", "--token", "hf_secret"])
+        defer { hub.remove() }
+        var environment = hub.environment
 
         let refused = try await SkiffProcess.run(["models", "pull", "acme/mini-embed"], environment: environment)
         #expect(refused.status == 1)
@@ -126,17 +115,17 @@ struct ModelsEndToEndTests {
         #expect(pulled.status == 0, "\(pulled.stderr)")
         #expect(pulled.stdout.contains("installed mini-embed version 0123456789ab"))
         #expect(!pulled.stdout.contains("hf_secret") && !pulled.stderr.contains("hf_secret"))
-        let latest = try String(contentsOf: models.appendingPathComponent("mini-embed/latest"), encoding: .utf8)
+        let latest = try String(contentsOf: hub.models.appendingPathComponent("mini-embed/latest"), encoding: .utf8)
         #expect(latest == "0123456789ab\n")
         let metadata =
-            try JSONSerialization.jsonObject(with: Data(contentsOf: models.appendingPathComponent("mini-embed/0123456789ab/metadata.json")))
+            try JSONSerialization.jsonObject(with: Data(contentsOf: hub.models.appendingPathComponent("mini-embed/0123456789ab/metadata.json")))
             as? [String: Any]
         #expect(metadata?["pooling"] as? String == "mean")
         #expect(metadata?["max_seq_length"] as? Int == 256)
 
         // The pulled model serves.
         var serve = SkiffProcess.baseEnvironment()
-        serve["MODEL_DIR"] = models.path
+        serve["MODEL_DIR"] = hub.models.path
         serve["EMBEDDING_MODEL"] = "mini-embed"
         let server = try SkiffServer(environment: serve)
         try await server.waitUntilReady()
@@ -149,26 +138,45 @@ struct ModelsEndToEndTests {
     }
 
     @Test func pullRejectsAFileThatDoesNotMatchTheHubsDigest() async throws {
-        let repository = try Self.hubRepository()
-        defer { try? FileManager.default.removeItem(at: repository) }
-        let hub = try await PeerProcess.start(
-            [
-                PackagePaths.python, PackagePaths.peer("hub_stub.py"), "--repo", "acme/mini-embed=\(repository.path)", "--corrupt",
-                "acme/mini-embed:onnx/model.onnx",
-            ],
-            timeout: 20
-        )
-        let models = FileManager.default.temporaryDirectory.appendingPathComponent("pulled-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: models) }
-        var environment = SkiffProcess.baseEnvironment()
-        environment["HF_ENDPOINT"] = hub.string("endpoint")
-        environment["MODEL_DIR"] = models.path
+        let hub = try await PulledModels(hubArguments: ["--corrupt", "acme/mini-embed:onnx/model.onnx"])
+        defer { hub.remove() }
+        let environment = hub.environment
         let run = try await SkiffProcess.run(["models", "pull", "acme/mini-embed"], environment: environment, timeout: 120)
         #expect(run.status == 1)
         #expect(run.stderr.contains("sha256"))
-        #expect(!FileManager.default.fileExists(atPath: models.appendingPathComponent("mini-embed/latest").path))
+        #expect(!FileManager.default.fileExists(atPath: hub.models.appendingPathComponent("mini-embed/latest").path))
         let missing = try await SkiffProcess.run(["models", "pull", "acme/nothing"], environment: environment)
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("not found"))
+    }
+}
+
+/// A hub stub serving the default model's files as `acme/mini-embed`, and an empty model directory to pull into.
+struct PulledModels {
+    let repository: URL
+    let models: URL
+    let hub: PeerProcess
+
+    init(hubArguments: [String]) async throws {
+        self.repository = try ModelsEndToEndTests.hubRepository()
+        self.models = FileManager.default.temporaryDirectory.appendingPathComponent("pulled-\(UUID().uuidString)")
+        self.hub = try await PeerProcess.start(
+            [PackagePaths.python, PackagePaths.peer("hub_stub.py"), "--repo", "acme/mini-embed=\(self.repository.path)"] + hubArguments,
+            timeout: 20
+        )
+    }
+
+    /// What `skiff models pull` needs to reach the hub and install here.
+    var environment: [String: String] {
+        var environment = SkiffProcess.baseEnvironment()
+        environment["HF_ENDPOINT"] = self.hub.string("endpoint")
+        environment["MODEL_DIR"] = self.models.path
+        return environment
+    }
+
+    func remove() {
+        self.hub.stop()
+        try? FileManager.default.removeItem(at: self.repository)
+        try? FileManager.default.removeItem(at: self.models)
     }
 }

@@ -132,15 +132,6 @@ public final class ModelRegistry: Sendable {
         }
     }
 
-    /// True once every configured model has finished loading, successfully or not: a broken model answers
-    /// 503 on its own endpoints instead of keeping the whole instance out of the load balancer.
-    public var finishedLoading: Bool {
-        self.embeddingSlot.withLock { slot in
-            if case .loading = slot { return false }
-            return true
-        }
-    }
-
     public var statuses: [ModelStatus] {
         guard let name = self.configuration.embeddingModel, !name.isEmpty else { return [] }
         let slot = self.embeddingSlot.withLock { $0 }

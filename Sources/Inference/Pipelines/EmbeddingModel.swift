@@ -99,9 +99,6 @@ public final class EmbeddingModel: Sendable {
         return (vectors, encodings.reduce(0) { $0 + $1.count })
     }
 
-    /// Requests queued or running in this model's batcher.
-    public var queueDepth: Int { self.batcher.depth }
-
     public var batchStatistics: DynamicBatcher<Encoding, [Float]>.Statistics { self.batcher.stats }
 
     /// Finishes queued work and stops the batcher.
