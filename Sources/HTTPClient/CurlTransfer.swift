@@ -31,6 +31,7 @@ final class CurlTransfer: @unchecked Sendable {
     init(
         id: UInt64,
         request: HTTPRequest,
+        proxy: ProxySettings = ProxySettings(),
         continuation: CheckedContinuation<HTTPResponse, any Error>?,
         cancellation: CancellationFlag,
         sink: Int32? = nil,
@@ -50,7 +51,7 @@ final class CurlTransfer: @unchecked Sendable {
         self.headDeadline = request.timeouts.firstByte.map { ContinuousClock.now + $0 }
         self.onFinish = onFinish
         do {
-            try self.configure(request)
+            try self.configure(request, proxy: proxy)
         } catch {
             self.continuation = nil
             self.release()
@@ -58,7 +59,7 @@ final class CurlTransfer: @unchecked Sendable {
         }
     }
 
-    private func configure(_ request: HTTPRequest) throws {
+    private func configure(_ request: HTTPRequest, proxy: ProxySettings) throws {
         func check(_ code: CURLcode, _ what: String) throws {
             guard code == CURLE_OK else {
                 throw HTTPClientError(.invalidRequest, "\(what): \(String(cString: curl_easy_strerror(code)))")
@@ -83,8 +84,18 @@ final class CurlTransfer: @unchecked Sendable {
             try check(skiff_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 1), "FOLLOWLOCATION")
             try check(skiff_easy_setopt_long(handle, CURLOPT_MAXREDIRS, 5), "MAXREDIRS")
         }
+        // HTTP/2 over TLS where the server offers it (ALPN); HTTP/1.1 otherwise, and for plain http.
+        try check(skiff_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)), "HTTP_VERSION")
+        // Wait briefly for an existing connection to multiplex on rather than opening a second one.
+        try check(skiff_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1), "PIPEWAIT")
         if request.bypassProxy {
             try check(skiff_easy_setopt_string(handle, CURLOPT_NOPROXY, "*"), "NOPROXY")
+        } else {
+            // Explicit, so the process environment is read once (ProxySettings) and libcurl never guesses.
+            try check(skiff_easy_setopt_string(handle, CURLOPT_PROXY, proxy.proxy(for: request.url) ?? ""), "PROXY")
+            if let noProxy = proxy.noProxy {
+                try check(skiff_easy_setopt_string(handle, CURLOPT_NOPROXY, noProxy), "NOPROXY")
+            }
         }
 
         let method = request.method.uppercased()

@@ -7,8 +7,13 @@ import Synchronization
 /// All transfers share one multi handle, so connections (and TLS sessions) to AWS and to providers are reused.
 public final class HTTPClient: Sendable {
     private let driver = CurlMultiDriver()
+    /// Where transfers go through, fixed when the client is made.
+    public let proxy: ProxySettings
 
-    public init() {}
+    /// `proxy` defaults to the process environment's `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`.
+    public init(proxy: ProxySettings = .from(environment: ProcessInfo.processInfo.environment)) {
+        self.proxy = proxy
+    }
 
     deinit {
         self.driver.shutdown()
@@ -41,7 +46,14 @@ public final class HTTPClient: Sendable {
         let flag = CancellationFlag()
         let driver = self.driver
         let state = BodyStreamState(highWaterMark: max(1, highWaterMark), cancellation: flag, wake: { driver.wakeup() })
-        let transfer = try CurlTransfer(id: driver.makeID(), request: request, continuation: nil, cancellation: flag, stream: state)
+        let transfer = try CurlTransfer(
+            id: driver.makeID(),
+            request: request,
+            proxy: self.proxy,
+            continuation: nil,
+            cancellation: flag,
+            stream: state
+        )
         let body = HTTPBodyStream(state: state, client: self)
         driver.submit(transfer)
         let (status, headers) = try await state.head()
@@ -57,6 +69,7 @@ public final class HTTPClient: Sendable {
                     let transfer = try CurlTransfer(
                         id: self.driver.makeID(),
                         request: request,
+                        proxy: self.proxy,
                         continuation: continuation,
                         cancellation: flag,
                         sink: sink,

@@ -5,8 +5,9 @@ proxies to, so each provider's base URL can point at a prefix of it. Standard li
   /deepseek/…, /deepseek/v1/…, /xai/v1/…        the same format and paths, as DeepSeek and xAI speak it
   /azure/chat/completions?api-version=…, /azure/embeddings?api-version=…
                                                 Azure AI Inference (api-key: KEY or Bearer), OpenAI bodies
-  /anthropic/v1/messages                        Anthropic Messages (x-api-key or Bearer, anthropic-version)
-  /gemini/v1beta/models/MODEL:generateContent, …:streamGenerateContent?alt=sse (CRLF-framed events; without
+  /anthropic/v1/messages, /anthropic/v1/models  Anthropic Messages (x-api-key or Bearer, anthropic-version)
+  /gemini/v1beta/models (GET), /gemini/v1beta/models/MODEL:generateContent, …:streamGenerateContent?alt=sse
+                                                (CRLF-framed events; without
                                                 alt=sse one JSON array)  Gemini (x-goog-api-key, or ?key=)
 
 The model name picks the behaviour, so tests need no control channel. Words combine ("m-tool-delay-20"):
@@ -414,6 +415,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         """(provider, operation, model from the path or None) for a provider path, else None."""
         if path == "/anthropic/v1/messages" and self.command == "POST":
             return "anthropic", "messages", None
+        if path == "/anthropic/v1/models" and self.command == "GET":
+            return "anthropic", "models", None
+        if path == "/gemini/v1beta/models" and self.command == "GET":
+            return "gemini", "models", None
         if match := re.fullmatch(r"/gemini/v1beta/models/([^/:]+):(generateContent|streamGenerateContent)", path):
             if self.command == "POST":
                 return "gemini", match.group(2), urllib.parse.unquote(match.group(1))
@@ -643,6 +648,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         version = self.headers.get("anthropic-version")
         if not version:
             raise Reject(400, "anthropic-version: header is required")
+        if operation == "models":
+            return self.reply(200, {"data": [{"type": "model", "id": "claude-mock-1", "display_name": "Claude Mock",
+                                              "created_at": "2025-01-01T00:00:00Z"}],
+                                    "has_more": False, "first_id": "claude-mock-1", "last_id": "claude-mock-1"})
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", version):  # SDK 2.12 sends 2026-10-21; skiff may send 2023-06-01
             raise Reject(400, f"anthropic-version: \"{version}\" is not a valid version")
         for name in body:
@@ -743,6 +752,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise Reject(403, "Method doesn't allow unregistered callers (callers without established identity). "
                              "Please use API Key or other form of API consumer identity to call this API.")
             raise Reject(400, "API key not valid. Please pass a valid API key.")
+        if operation == "models":
+            return self.reply(200, {"models": [{"name": "models/gemini-mock-1", "displayName": "Gemini Mock",
+                                                "supportedGenerationMethods": ["generateContent"]}]})
         for name in body:
             if name not in self.GEMINI_FIELDS:
                 raise Reject(400, f"Invalid JSON payload received. Unknown name \"{name}\": Cannot find field.")

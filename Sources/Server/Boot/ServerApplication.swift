@@ -1,8 +1,11 @@
 import Foundation
+import Gateway
+import HTTPClient
 import Hummingbird
 import Inference
 import Logging
 import NIOCore
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
@@ -13,14 +16,31 @@ struct ServerApplication {
     let readiness: Readiness
     let registry: ModelRegistry
     let logger: Logger
+    /// The process's outbound client (providers), shared by every route.
+    let httpClient: HTTPClient
+    let gateway: Gateway
+    /// What `/metrics` prints; the process bootstraps swift-metrics with it.
+    let metrics: PrometheusCollectorRegistry
     /// Called with the bound port once the listener is up (the port may have been 0: any free one).
     var onListening: (@Sendable (Int) -> Void)?
 
-    init(settings: Settings, readiness: Readiness? = nil, registry: ModelRegistry? = nil, logger: Logger) {
+    init(
+        settings: Settings,
+        readiness: Readiness? = nil,
+        registry: ModelRegistry? = nil,
+        httpClient: HTTPClient? = nil,
+        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        logger: Logger
+    ) {
         self.settings = settings
         self.registry = registry ?? ModelRegistry(configuration: Self.registryConfiguration(settings))
         self.readiness = readiness ?? Readiness(waitsForModels: !settings.requiredModels.isEmpty)
         self.logger = logger
+        self.httpClient = httpClient ?? HTTPClient()
+        self.metrics = metrics
+        // Settings built the router once already: a routes file that fails here failed boot before.
+        let router = (try? settings.gateway.makeRouter()) ?? (try! ModelRouter(providers: settings.gateway.providers))
+        self.gateway = Gateway(router: router, configuration: settings.gateway.configuration, client: self.httpClient)
     }
 
     static func registryConfiguration(_ settings: Settings) -> ModelRegistryConfiguration {
@@ -39,18 +59,26 @@ struct ServerApplication {
         )
     }
 
-    func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    func makeRouter() -> Router<SkiffRequestContext> {
+        let router = Router(context: SkiffRequestContext.self)
         router.middlewares.add(RequestIDMiddleware())
         router.middlewares.add(JSONErrorMiddleware())
         HealthRoutes(readiness: self.readiness).register(on: router)
+        MetricsRoutes(registry: self.metrics).register(on: router)
         let embeddings = EmbeddingRoutes(registry: self.registry, settings: self.settings)
         embeddings.register(on: router)
-        OpenAIEmbeddingRoutes(embeddings: embeddings).register(on: router)
+        OpenAIEmbeddingRoutes(embeddings: embeddings, gateway: self.gateway).register(on: router)
+        let registry = self.registry
+        GatewayRoutes(
+            gateway: self.gateway,
+            catalog: ModelCatalog(router: self.gateway.router, client: self.httpClient),
+            settings: self.settings,
+            localModels: { registry.statuses.filter { $0.state == .loaded }.map(\.name) }
+        ).register(on: router)
         return router
     }
 
-    func makeApplication(router: Router<BasicRequestContext>? = nil) -> some ApplicationProtocol {
+    func makeApplication(router: Router<SkiffRequestContext>? = nil) -> some ApplicationProtocol {
         let readiness = self.readiness
         let logger = self.logger
         let settings = self.settings
@@ -78,7 +106,7 @@ struct ServerApplication {
     /// Models, then the server, then the drain gate. Graceful shutdown runs in reverse: the drain gate
     /// marks the instance not ready, the server finishes in-flight requests, and only then do the model
     /// batchers stop.
-    func makeServiceGroup(router: Router<BasicRequestContext>? = nil) -> ServiceGroup {
+    func makeServiceGroup(router: Router<SkiffRequestContext>? = nil) -> ServiceGroup {
         let app = self.makeApplication(router: router)
         var configuration = ServiceGroupConfiguration(
             services: [

@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
+import Gateway
 import HTTPClient
 import Logging
+import Metrics
+import Prometheus
 import Synchronization
 
 /// Boot (SSM → environment → settings) and serve until SIGTERM.
@@ -40,10 +43,14 @@ struct ServeCommand: AsyncParsableCommand {
                 "log_level": "\(settings.logLevel)", "shutdown_grace_s": "\(settings.shutdownGrace.seconds)",
                 "idle_timeout_s": "\(settings.idleTimeout.seconds)", "drain_delay_s": "\(settings.drainDelay.seconds)",
                 "model_dir": "\(settings.modelDirectory)", "embedding_model": "\(settings.embeddingModel ?? "")",
+                "providers": "\(settings.gateway.enabledProviders.joined(separator: ","))",
+                "model_routes": "\(settings.gateway.routesFile?.models?.keys.sorted().joined(separator: ",") ?? "")",
                 "boot_ms": "\(Int((ContinuousClock.now - started).seconds * 1000))",
             ]
         )
-        try await ServerApplication(settings: settings, logger: appLogger).run()
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
+        try await ServerApplication(settings: settings, metrics: metrics, logger: appLogger).run()
         appLogger.info("stopped")
     }
 }

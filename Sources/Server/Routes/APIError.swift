@@ -40,6 +40,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as GatewayHTTPError {
+            throw error
         } catch let error as HTTPError {
             let type: String
             switch error.status.code {

@@ -22,12 +22,19 @@ struct JSONRequest {
         limit: Int,
         dialect: Dialect
     ) async throws -> T {
-        let buffer: ByteBuffer
+        try self.decode(type, from: try await self.body(of: request, limit: limit), dialect: dialect)
+    }
+
+    /// The whole body, or a 413 past `limit`.
+    static func body(of request: Request, limit: Int) async throws -> ByteBuffer {
         do {
-            buffer = try await request.body.collect(upTo: limit)
+            return try await request.body.collect(upTo: limit)
         } catch {
             throw APIError(.contentTooLarge, type: "request_too_large", message: "request body exceeds \(limit) bytes (MAX_REQUEST_BYTES)")
         }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer, dialect: Dialect) throws -> T {
         guard buffer.readableBytes > 0 else {
             throw APIError(
                 .badRequest,

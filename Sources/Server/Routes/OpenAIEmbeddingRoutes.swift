@@ -1,10 +1,15 @@
 import Foundation
+import Gateway
 import Hummingbird
 import Inference
+import Logging
+import NIOCore
 
 /// `POST /v1/embeddings` in OpenAI's shape, so the official SDK works unchanged against local models.
 struct OpenAIEmbeddingRoutes: Sendable {
     let embeddings: EmbeddingRoutes
+    /// Models that are not local go to a provider through the gateway (`text-embedding-3-small` → OpenAI).
+    let gateway: Gateway?
 
     struct EmbeddingsRequest: Decodable {
         let input: Input
@@ -48,13 +53,14 @@ struct OpenAIEmbeddingRoutes: Sendable {
 
     func create(_ request: Request, context: some RequestContext) async throws -> Response {
         let settings = self.embeddings.settings
-        let body = try await JSONRequest.decode(
-            EmbeddingsRequest.self,
-            from: request,
-            context: context,
-            limit: settings.maxRequestBytes,
-            dialect: .openAI
-        )
+        let buffer = try await JSONRequest.body(of: request, limit: settings.maxRequestBytes)
+        if let gateway, !gateway.router.isEmpty, let json = try? JSONValue.parse(buffer.readableBytesView),
+            let requested = json["model"]?.stringValue,
+            !(settings.embeddingModel.map { Self.matches(requested, model: $0) } ?? false)
+        {
+            return try await self.forward(json, to: gateway, context: context)
+        }
+        let body = try JSONRequest.decode(EmbeddingsRequest.self, from: buffer, dialect: .openAI)
         guard case .texts(let texts) = body.input else {
             throw APIError(
                 .badRequest,
@@ -112,6 +118,47 @@ struct OpenAIEmbeddingRoutes: Sendable {
         output.number(result.tokens)
         output.raw("}}")
         return output.response()
+    }
+
+    /// A provider's embeddings, passed through as the provider sent them.
+    func forward(_ body: JSONValue, to gateway: Gateway, context: some RequestContext) async throws -> Response {
+        let call = UpstreamCall(
+            timeouts: gateway.configuration.timeouts,
+            requestID: context.logger[metadataKey: "hb.request.id"]?.description,
+            maxResponseBytes: gateway.configuration.maxResponseBytes
+        )
+        let started = ContinuousClock.now
+        let model = body["model"]?.stringValue ?? ""
+        do {
+            let result = try await gateway.embeddings(body, call: call, logger: context.logger)
+            GatewayRoutes.log(
+                context.logger,
+                route: "/v1/embeddings",
+                model: model,
+                status: 200,
+                stream: false,
+                outcome: result.outcome,
+                error: nil,
+                started: started
+            )
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: result.body)))
+        } catch {
+            var error = error
+            if error.kind == .modelNotFound, let local = self.embeddings.settings.embeddingModel {
+                error.message += " Local embedding model: \(local)."
+            }
+            GatewayRoutes.log(
+                context.logger,
+                route: "/v1/embeddings",
+                model: model,
+                status: error.status,
+                stream: false,
+                outcome: nil,
+                error: error,
+                started: started
+            )
+            throw GatewayHTTPError(error)
+        }
     }
 
     /// Little-endian float32 bytes, base64-encoded: what OpenAI sends and its SDK decodes.

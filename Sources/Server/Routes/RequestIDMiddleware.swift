@@ -23,6 +23,9 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
             var headers = error.headers
             headers[Self.headerName] = id
             throw APIError(error.status, type: error.type, message: error.message, headers: headers)
+        } catch var error as GatewayHTTPError {
+            error.headers[Self.headerName] = id
+            throw error
         }
     }
 

@@ -43,6 +43,9 @@ struct Settings: Sendable, Equatable {
     /// Model variables that must load before `/health/ready` answers 200 (`REQUIRED_MODELS`).
     var requiredModels: [String] = ["EMBEDDING_MODEL"]
 
+    /// The LLM gateway: providers, routes file, retries and limits.
+    var gateway = GatewaySettings()
+
     init() {}
 
     static func from(environment: [String: String]) throws(SettingsError) -> Settings {
@@ -87,6 +90,7 @@ struct Settings: Sendable, Equatable {
         } else if settings.embeddingModel == nil {
             settings.requiredModels = []
         }
+        settings.gateway = try GatewaySettings.from(environment: environment)
         return settings
     }
 }

@@ -1,0 +1,416 @@
+import Foundation
+import HTTPClient
+import Logging
+import Synchronization
+
+/// The LLM gateway: resolves a model name to deployments, calls them through the shared libcurl client with
+/// retries and fallbacks, and translates between the client's API and the provider's. Knows nothing of inbound
+/// HTTP: the server hands it bodies and gets bodies, streams and `GatewayError`s back.
+public final class Gateway: Sendable {
+    public let router: ModelRouter
+    public let configuration: GatewayConfiguration
+    let client: HTTPClient
+    let metrics: GatewayMetrics
+    private let openStreams = Atomic<Int>(0)
+
+    public init(
+        router: ModelRouter,
+        configuration: GatewayConfiguration = GatewayConfiguration(),
+        client: HTTPClient,
+        metrics: GatewayMetrics = GatewayMetrics()
+    ) {
+        self.router = router
+        self.configuration = configuration
+        self.client = client
+        self.metrics = metrics
+    }
+
+    /// The API the client spoke: answers and stream events go back in it.
+    public enum Front: Sendable {
+        case chatCompletions
+        /// Anthropic's Messages API; the client's `anthropic-version` / `anthropic-beta` go on to Anthropic.
+        case messages(clientHeaders: [(name: String, value: String)])
+    }
+
+    /// What one request came to, for the access log.
+    public struct Outcome: Sendable {
+        public var deployment: Deployment?
+        public var attempts: Int
+        public var usage: TokenUsage?
+        public var timeToFirstToken: Duration?
+    }
+
+    public struct Completion: Sendable {
+        public var body: [UInt8]
+        public var outcome: Outcome
+    }
+
+    // MARK: Non-streaming
+
+    /// One complete answer, in the front's format.
+    public func complete(_ body: JSONValue, front: Front, call: UpstreamCall, logger: Logger) async throws(GatewayError) -> Completion {
+        let started = ContinuousClock.now
+        let model = try Self.model(of: body)
+        let plan = try self.router.plan(for: model)
+        var translated: JSONValue?  // the Messages body as OpenAI's, made once if a non-Anthropic deployment needs it
+        let result = try await self.attempt(plan, model: model, started: started, logger: logger) {
+            deployment throws(GatewayError) -> (Completion, TokenUsage?) in
+            let response: HTTPResponse
+            var request: HTTPRequest
+            switch front {
+            case .messages(let headers) where deployment.provider.kind == .anthropic:
+                request = AnthropicAdapter.request(
+                    try Self.nativeMessagesBody(
+                        body,
+                        deployment: deployment,
+                        defaultMaxTokens: self.configuration.anthropicDefaultMaxTokens,
+                        stream: false
+                    ),
+                    deployment: deployment,
+                    call: call,
+                    clientHeaders: headers
+                )
+                response = try await self.send(request, deployment: deployment)
+                let message = try AnthropicAdapter.message(from: response.body, deployment: deployment)
+                let usage = AnthropicAdapter.usage(message["usage"])
+                return (Completion(body: response.body, outcome: Outcome(deployment: deployment, attempts: 0, usage: usage)), usage)
+            case .messages:
+                if translated == nil { translated = try MessagesTranslator.openAIBody(fromMessages: body) }
+                request = try self.adapter(deployment).chatRequest(translated!, deployment: deployment, stream: false, call: call)
+                response = try await self.send(request, deployment: deployment)
+                let completion = try self.adapter(deployment).completion(from: response.body, deployment: deployment)
+                let message = MessagesTranslator.message(fromCompletion: completion.body, usage: completion.usage)
+                return (
+                    Completion(body: message.serialized(), outcome: Outcome(deployment: deployment, attempts: 0, usage: completion.usage)),
+                    completion.usage
+                )
+            case .chatCompletions:
+                request = try self.adapter(deployment).chatRequest(body, deployment: deployment, stream: false, call: call)
+                response = try await self.send(request, deployment: deployment)
+                let completion = try self.adapter(deployment).completion(from: response.body, deployment: deployment)
+                return (
+                    Completion(body: completion.bytes(), outcome: Outcome(deployment: deployment, attempts: 0, usage: completion.usage)),
+                    completion.usage
+                )
+            }
+        }
+        var completion = result.value.0
+        completion.outcome.attempts = result.attempts
+        self.metrics.request(
+            provider: result.deployment.provider.name,
+            model: result.deployment.model,
+            outcome: "ok",
+            duration: ContinuousClock.now - started,
+            timeToFirstToken: nil,
+            usage: result.value.1
+        )
+        return completion
+    }
+
+    /// Embeddings from an OpenAI-format provider (OpenAI, Azure, and any other that offers them).
+    public func embeddings(_ body: JSONValue, call: UpstreamCall, logger: Logger) async throws(GatewayError) -> Completion {
+        let started = ContinuousClock.now
+        let model = try Self.model(of: body)
+        let plan = try self.router.plan(for: model)
+        let result = try await self.attempt(plan, model: model, started: started, logger: logger) {
+            deployment throws(GatewayError) -> (Completion, TokenUsage?) in
+            guard deployment.provider.kind.speaksOpenAI else {
+                throw GatewayError.invalid(
+                    "model \(model) is served by \(deployment.provider.name), which skiff does not route embeddings to (OpenAI-format providers only)",
+                    code: "unsupported_model"
+                )
+            }
+            var upstream = body
+            upstream["model"] = .string(deployment.model)
+            let request = call.request(
+                url: OpenAIAdapter.url(deployment.provider, path: "embeddings"),
+                headers: OpenAIAdapter.headers(deployment.provider),
+                body: upstream
+            )
+            let response = try await self.send(request, deployment: deployment)
+            guard let parsed = try? JSONValue.parse(response.body), parsed["data"]?.arrayValue != nil else {
+                throw UpstreamErrors.badResponse("no data in the embeddings answer", deployment: deployment)
+            }
+            let usage = TokenUsage(openAI: parsed["usage"])
+            return (Completion(body: response.body, outcome: Outcome(deployment: deployment, attempts: 0, usage: usage)), usage)
+        }
+        var completion = result.value.0
+        completion.outcome.attempts = result.attempts
+        self.metrics.request(
+            provider: result.deployment.provider.name,
+            model: result.deployment.model,
+            outcome: "ok",
+            duration: ContinuousClock.now - started,
+            timeToFirstToken: nil,
+            usage: result.value.1
+        )
+        return completion
+    }
+
+    // MARK: Streaming
+
+    /// Opens the stream and returns once the first event for the client is ready: until then every failure is
+    /// retried or falls back, after it none can be (the client has bytes).
+    public func stream(_ body: JSONValue, front: Front, call: UpstreamCall, logger: Logger) async throws(GatewayError) -> ChatStream {
+        let started = ContinuousClock.now
+        let model = try Self.model(of: body)
+        let plan = try self.router.plan(for: model)
+        guard self.openStreams.wrappingAdd(1, ordering: .relaxed).newValue <= self.configuration.maxConcurrentStreams else {
+            self.openStreams.wrappingSubtract(1, ordering: .relaxed)
+            throw GatewayError(
+                .overloaded,
+                status: 429,
+                type: "rate_limit_error",
+                code: "too_many_streams",
+                message:
+                    "skiff already has \(self.configuration.maxConcurrentStreams) upstream streams open (GATEWAY_MAX_CONCURRENT_STREAMS); retry shortly",
+                retryAfter: .seconds(1)
+            )
+        }
+        let release: @Sendable () -> Void = { [self] in
+            self.openStreams.wrappingSubtract(1, ordering: .relaxed)
+            self.metrics.streamClosed()
+        }
+        self.metrics.streamOpened()
+        let includeUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
+        var translated: JSONValue?
+        do {
+            let result = try await self.attempt(plan, model: model, started: started, logger: logger) {
+                deployment throws(GatewayError) -> (ChatStream, TokenUsage?) in
+                let request: HTTPRequest
+                let translator: any StreamTranslator
+                switch front {
+                case .messages(let headers) where deployment.provider.kind == .anthropic:
+                    request = AnthropicAdapter.request(
+                        try Self.nativeMessagesBody(
+                            body,
+                            deployment: deployment,
+                            defaultMaxTokens: self.configuration.anthropicDefaultMaxTokens,
+                            stream: true
+                        ),
+                        deployment: deployment,
+                        call: call,
+                        clientHeaders: headers
+                    )
+                    translator = AnthropicPassthroughStream(deployment: deployment)
+                case .messages:
+                    if translated == nil { translated = try MessagesTranslator.openAIBody(fromMessages: body) }
+                    let adapter = self.adapter(deployment)
+                    request = try adapter.chatRequest(translated!, deployment: deployment, stream: true, call: call)
+                    translator = OpenAIToAnthropicStream(
+                        upstream: adapter.streamTranslator(deployment: deployment, includeUsage: true),
+                        model: deployment.model,
+                        provider: deployment.provider.name
+                    )
+                case .chatCompletions:
+                    let adapter = self.adapter(deployment)
+                    request = try adapter.chatRequest(body, deployment: deployment, stream: true, call: call)
+                    translator = adapter.streamTranslator(deployment: deployment, includeUsage: includeUsage)
+                }
+                let response = try await self.open(request, deployment: deployment)
+                let stream = ChatStream(
+                    body: response.body,
+                    translator: translator,
+                    deployment: deployment,
+                    front: front,
+                    started: started,
+                    metrics: self.metrics
+                )
+                try await stream.prime()
+                return (stream, nil)
+            }
+            result.value.0.attempts = result.attempts
+            result.value.0.arm(release: release)
+            return result.value.0
+        } catch {
+            release()
+            throw error
+        }
+    }
+
+    // MARK: Attempts
+
+    struct Attempted<Value> {
+        var value: Value
+        var deployment: Deployment
+        var attempts: Int
+    }
+
+    /// Runs `body` against each deployment in turn with retries: connection errors, 408, 429 and 5xx are retried
+    /// with exponential backoff and full jitter (or the upstream's `Retry-After`), within the retry budget; then
+    /// the next deployment, when the error is one a fallback may not share.
+    func attempt<Value>(
+        _ plan: [Deployment],
+        model: String,
+        started: ContinuousClock.Instant,
+        logger: Logger,
+        _ body: (Deployment) async throws(GatewayError) -> Value
+    ) async throws(GatewayError) -> Attempted<Value> {
+        let budgetEnd = started + self.configuration.retryBudget
+        var attempts = 0
+        var lastError: GatewayError?
+        deployments: for (index, deployment) in plan.enumerated() {
+            if index > 0 {
+                self.metrics.fallback(from: plan[index - 1].provider.name)
+                logger.warning(
+                    "falling back",
+                    metadata: [
+                        "model": "\(model)", "from": "\(plan[index - 1].label)", "to": "\(deployment.label)", "error": "\(lastError?.message ?? "")",
+                    ]
+                )
+            }
+            for attempt in 1...max(1, self.configuration.maxAttempts) {
+                attempts += 1
+                do throws(GatewayError) {
+                    try Task.checkCancellation(orThrow: deployment)
+                    return Attempted(value: try await body(deployment), deployment: deployment, attempts: attempts)
+                } catch {
+                    if error.kind == .cancelled { throw error }
+                    lastError = error
+                    self.metrics.request(
+                        provider: deployment.provider.name,
+                        model: deployment.model,
+                        outcome: error.kind.rawValue,
+                        duration: ContinuousClock.now - started,
+                        timeToFirstToken: nil,
+                        usage: nil
+                    )
+                    guard error.isRetryable, attempt < self.configuration.maxAttempts else { break }
+                    let delay = error.retryAfter ?? self.backoff(attempt: attempt)
+                    if let retryAfter = error.retryAfter, retryAfter > self.configuration.maxRetryAfter { break }
+                    guard ContinuousClock.now + delay <= budgetEnd else { break }
+                    self.metrics.retry(provider: deployment.provider.name, reason: error.kind.rawValue)
+                    logger.info(
+                        "retrying upstream",
+                        metadata: [
+                            "deployment": "\(deployment.label)", "attempt": "\(attempt + 1)", "status": "\(error.status)",
+                            "delay_ms": "\(delay.nanoseconds / 1_000_000)",
+                        ]
+                    )
+                    do {
+                        try await Task.sleep(for: delay)
+                    } catch {
+                        throw GatewayError(.cancelled, status: 499, message: "the client went away")
+                    }
+                }
+            }
+            guard let error = lastError, error.allowsFallback else { break deployments }
+        }
+        guard var error = lastError else {
+            throw GatewayError(.modelNotFound, status: 404, code: "model_not_found", message: "no deployment for model \(model)")
+        }
+        if attempts > 1 { error.message += " (after \(attempts) attempts)" }
+        throw error
+    }
+
+    /// Full jitter: a uniform wait up to `base · 2^(attempt-1)`, capped.
+    func backoff(attempt: Int) -> Duration {
+        let ceiling = min(self.configuration.maxBackoff, self.configuration.retryBase * (1 << min(attempt - 1, 20)))
+        let nanos = max(Int64(1), ceiling.nanoseconds)
+        return .nanoseconds(Int64.random(in: 0...nanos))
+    }
+
+    // MARK: Transport
+
+    /// A complete exchange; a non-2xx answer becomes the provider's error.
+    func send(_ request: HTTPRequest, deployment: Deployment) async throws(GatewayError) -> HTTPResponse {
+        let response: HTTPResponse
+        do {
+            response = try await self.client.execute(request)
+        } catch {
+            throw Self.transportError(error, deployment: deployment)
+        }
+        guard (200..<300).contains(response.status) else {
+            throw UpstreamErrors.error(status: response.status, headers: response.headers, body: response.body, deployment: deployment)
+        }
+        return response
+    }
+
+    /// The head of a stream; a non-2xx answer is read whole and becomes the provider's error.
+    func open(_ request: HTTPRequest, deployment: Deployment) async throws(GatewayError) -> HTTPStreamingResponse {
+        let response: HTTPStreamingResponse
+        do {
+            response = try await self.client.stream(request)
+        } catch {
+            throw Self.transportError(error, deployment: deployment)
+        }
+        guard (200..<300).contains(response.status) else {
+            let body = (try? await response.body.collect()) ?? []
+            throw UpstreamErrors.error(status: response.status, headers: response.headers, body: body, deployment: deployment)
+        }
+        return response
+    }
+
+    static func transportError(_ error: any Error, deployment: Deployment) -> GatewayError {
+        let name = deployment.provider.name
+        guard let error = error as? HTTPClientError else {
+            return GatewayError(.connection, status: 502, message: "\(name): \(error)", provider: name)
+        }
+        switch error.code {
+        case .cancelled:
+            return GatewayError(.cancelled, status: 499, message: "the client went away", provider: name)
+        case .timedOut:
+            return GatewayError(
+                .timeout,
+                status: 504,
+                type: "api_error",
+                code: "upstream_timeout",
+                message: "\(name) timed out for model \(deployment.model): \(error.message)",
+                provider: name
+            )
+        case .responseTooLarge:
+            return GatewayError(
+                .badResponse,
+                status: 502,
+                type: "api_error",
+                code: "upstream_too_large",
+                message: "\(name) sent a response larger than skiff accepts",
+                provider: name
+            )
+        case .shutdown:
+            return GatewayError(.cancelled, status: 503, type: "api_error", message: "skiff is shutting down", provider: name)
+        default:
+            return GatewayError(
+                .connection,
+                status: 502,
+                type: "api_error",
+                code: "upstream_unreachable",
+                message: "could not reach \(name) for model \(deployment.model): \(error.message)",
+                provider: name
+            )
+        }
+    }
+
+    func adapter(_ deployment: Deployment) -> any ProviderAdapter {
+        switch deployment.provider.kind {
+        case .openAI, .deepSeek, .xAI, .azure: return OpenAIAdapter()
+        case .anthropic: return AnthropicAdapter(defaultMaxTokens: self.configuration.anthropicDefaultMaxTokens)
+        case .gemini: return GeminiAdapter()
+        }
+    }
+
+    /// A Messages body for Anthropic itself: the deployment's model name, `max_tokens` defaulted.
+    static func nativeMessagesBody(_ body: JSONValue, deployment: Deployment, defaultMaxTokens: Int, stream: Bool) throws(GatewayError) -> JSONValue {
+        var upstream = body
+        upstream["model"] = .string(deployment.model)
+        if upstream["max_tokens"] == nil { upstream["max_tokens"] = .int(defaultMaxTokens) }
+        upstream["stream"] = stream ? true : nil
+        return upstream
+    }
+
+    /// The request's `model`, which every route needs.
+    static func model(of body: JSONValue) throws(GatewayError) -> String {
+        guard body.objectValue != nil else { throw GatewayError.invalid("the body must be a JSON object") }
+        guard let model = body["model"]?.stringValue, !model.isEmpty else {
+            throw GatewayError.invalid("model: a model name is required", code: "missing_model")
+        }
+        return model
+    }
+}
+
+extension Task where Success == Never, Failure == Never {
+    /// `checkCancellation` as a `GatewayError`.
+    static func checkCancellation(orThrow deployment: Deployment) throws(GatewayError) {
+        if Task.isCancelled { throw GatewayError(.cancelled, status: 499, message: "the client went away", provider: deployment.provider.name) }
+    }
+}

@@ -1,0 +1,65 @@
+import Metrics
+import Synchronization
+
+/// Accounting per provider and model through swift-metrics (exported by whatever backend the process bootstraps):
+/// requests and errors by kind, latency, time to first token, tokens, retries and fallbacks.
+public final class GatewayMetrics: Sendable {
+    /// Model labels seen so far; past the cap new names count as "other", so clients cannot explode cardinality.
+    private let models = Mutex<Set<String>>([])
+    private let maxModelLabels: Int
+    private let activeStreams: Meter
+
+    public init(maxModelLabels: Int = 200) {
+        self.maxModelLabels = maxModelLabels
+        self.activeStreams = Meter(label: "gateway_active_streams")
+    }
+
+    func modelLabel(_ model: String) -> String {
+        self.models.withLock { seen in
+            if seen.contains(model) { return model }
+            guard seen.count < self.maxModelLabels else { return "other" }
+            seen.insert(model)
+            return model
+        }
+    }
+
+    /// One finished request: `outcome` is "ok" or the error kind.
+    func request(provider: String, model: String, outcome: String, duration: Duration, timeToFirstToken: Duration?, usage: TokenUsage?) {
+        let model = self.modelLabel(model)
+        let dimensions = [("provider", provider), ("model", model)]
+        Counter(label: "gateway_requests_total", dimensions: dimensions + [("outcome", outcome)]).increment()
+        Metrics.Timer(label: "gateway_request_duration_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+            .recordNanoseconds(duration.nanoseconds)
+        if let timeToFirstToken {
+            Metrics.Timer(label: "gateway_time_to_first_token_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+                .recordNanoseconds(timeToFirstToken.nanoseconds)
+        }
+        if let usage {
+            Counter(label: "gateway_tokens_total", dimensions: dimensions + [("type", "prompt")]).increment(by: usage.promptTokens)
+            Counter(label: "gateway_tokens_total", dimensions: dimensions + [("type", "completion")]).increment(by: usage.completionTokens)
+        }
+    }
+
+    func retry(provider: String, reason: String) {
+        Counter(label: "gateway_retries_total", dimensions: [("provider", provider), ("reason", reason)]).increment()
+    }
+
+    func fallback(from provider: String) {
+        Counter(label: "gateway_fallbacks_total", dimensions: [("provider", provider)]).increment()
+    }
+
+    func streamOpened() { self.activeStreams.increment(by: 1.0) }
+    func streamClosed() { self.activeStreams.decrement(by: 1.0) }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = self.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+
+    /// Seconds as a double, for log fields.
+    public var secondsValue: Double {
+        Double(self.components.seconds) + Double(self.components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,303 @@
+import CCrypto
+import Foundation
+import HTTPClient
+
+/// Google's Gemini API behind OpenAI's chat completions: roles and `parts`, `systemInstruction`,
+/// `generationConfig`, function calls and responses, `usageMetadata`, finish reasons; a blocked prompt is an error.
+struct GeminiAdapter: ProviderAdapter {
+    func chatRequest(_ body: JSONValue, deployment: Deployment, stream: Bool, call: UpstreamCall) throws(GatewayError) -> HTTPRequest {
+        let upstream = try Self.generateBody(fromOpenAI: body)
+        let model =
+            deployment.model.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._"))) ?? deployment.model
+        let operation = stream ? "streamGenerateContent?alt=sse" : "generateContent"
+        let url = "\(deployment.provider.baseURL)/v1beta/models/\(model):\(operation)"
+        return call.request(url: url, headers: [(name: "x-goog-api-key", value: deployment.provider.apiKey.value)], body: upstream)
+    }
+
+    func completion(from body: [UInt8], deployment: Deployment) throws(GatewayError) -> ChatCompletion {
+        let response: JSONValue
+        do {
+            response = try JSONValue.parse(body)
+        } catch {
+            throw UpstreamErrors.badResponse(error.message, deployment: deployment)
+        }
+        try Self.checkBlocked(response, deployment: deployment)
+        guard let candidate = response["candidates"]?.arrayValue?.first else {
+            throw UpstreamErrors.badResponse("no candidates in the answer", deployment: deployment)
+        }
+        var text = ""
+        var calls: [JSONValue] = []
+        for part in candidate["content"]?["parts"]?.arrayValue ?? [] where part["thought"]?.boolValue != true {
+            if let piece = part["text"]?.stringValue { text += piece }
+            if let call = part["functionCall"] { calls.append(Self.toolCall(call, index: calls.count, seed: response)) }
+        }
+        var message: [String: JSONValue] = ["role": "assistant", "content": text.isEmpty && !calls.isEmpty ? .null : .string(text)]
+        if !calls.isEmpty { message["tool_calls"] = .array(calls) }
+        let usage = Self.usage(response["usageMetadata"])
+        let completion: JSONValue = [
+            "id": .string("chatcmpl-" + (response["responseId"]?.stringValue ?? "gemini")),
+            "object": "chat.completion",
+            "created": .int(Int(Date().timeIntervalSince1970)),
+            "model": response["modelVersion"] ?? .string(deployment.model),
+            "choices": [
+                [
+                    "index": 0, "message": .object(message), "logprobs": nil,
+                    "finish_reason": .string(Self.finishReason(candidate["finishReason"]?.stringValue, hasCalls: !calls.isEmpty)),
+                ]
+            ],
+            "usage": usage?.openAIObject ?? .null,
+        ]
+        return ChatCompletion(body: completion, usage: usage)
+    }
+
+    func streamTranslator(deployment: Deployment, includeUsage: Bool) -> any StreamTranslator {
+        GeminiToOpenAIStream(deployment: deployment, includeUsage: includeUsage)
+    }
+
+    /// A prompt Gemini refused is an error, as OpenAI reports its own content filter (400, `content_filter`).
+    static func checkBlocked(_ response: JSONValue, deployment: Deployment) throws(GatewayError) {
+        guard let reason = response["promptFeedback"]?["blockReason"]?.stringValue else { return }
+        throw GatewayError(
+            .contentFiltered,
+            status: 400,
+            type: "invalid_request_error",
+            code: "content_filter",
+            message: "\(deployment.provider.name) blocked the prompt for model \(deployment.model) (blockReason \(reason))",
+            provider: deployment.provider.name
+        )
+    }
+
+    static func usage(_ metadata: JSONValue?) -> TokenUsage? {
+        guard let metadata, let prompt = metadata["promptTokenCount"]?.intValue else { return nil }
+        let completion = (metadata["candidatesTokenCount"]?.intValue ?? 0) + (metadata["thoughtsTokenCount"]?.intValue ?? 0)
+        return TokenUsage(promptTokens: prompt, completionTokens: completion)
+    }
+
+    static func finishReason(_ reason: String?, hasCalls: Bool) -> String {
+        if hasCalls { return "tool_calls" }
+        switch reason {
+        case "MAX_TOKENS": return "length"
+        case "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY": return "content_filter"
+        default: return "stop"
+        }
+    }
+
+    /// Gemini's function calls carry no id; OpenAI clients need one to answer with a tool result. The id is
+    /// derived from the call, so a retried answer gets the same ids.
+    static func toolCall(_ call: JSONValue, index: Int, seed: JSONValue) -> JSONValue {
+        let name = call["name"]?.stringValue ?? ""
+        let arguments = (call["args"] ?? [:]).serializedString
+        let id = call["id"]?.stringValue ?? "call_" + Self.shortHash("\(index):\(name):\(arguments):\(seed["responseId"]?.stringValue ?? "")")
+        return ["id": .string(id), "type": "function", "function": ["name": .string(name), "arguments": .string(arguments)]]
+    }
+
+    static func shortHash(_ text: String) -> String {
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        let bytes = Array(text.utf8)
+        _ = SHA256(bytes, bytes.count, &digest)
+        return digest.prefix(12).map { String(format: "%02x", $0) }.joined()
+    }
+
+    // MARK: OpenAI request → generateContent request
+
+    static func generateBody(fromOpenAI body: JSONValue) throws(GatewayError) -> JSONValue {
+        guard let messages = body["messages"]?.arrayValue, !messages.isEmpty else {
+            throw GatewayError.invalid("messages: a non-empty array is required", code: "invalid_messages")
+        }
+        var system: [JSONValue] = []
+        var contents: [(role: String, parts: [JSONValue])] = []
+        /// tool_call_id → function name: Gemini answers a call by the function's name.
+        var callNames: [String: String] = [:]
+        func append(_ role: String, _ parts: [JSONValue]) {
+            guard !parts.isEmpty else { return }
+            if let last = contents.last, last.role == role {
+                contents[contents.count - 1].parts += parts
+            } else {
+                contents.append((role, parts))
+            }
+        }
+        for (index, message) in messages.enumerated() {
+            let role = message["role"]?.stringValue ?? ""
+            switch role {
+            case "system", "developer":
+                system += try Self.parts(message["content"], at: index)
+            case "user":
+                append("user", try Self.parts(message["content"], at: index))
+            case "assistant":
+                var parts = try Self.parts(message["content"] ?? .null, at: index)
+                for call in message["tool_calls"]?.arrayValue ?? [] {
+                    let name = call["function"]?["name"]?.stringValue ?? ""
+                    if let id = call["id"]?.stringValue { callNames[id] = name }
+                    let arguments = call["function"]?["arguments"]?.stringValue ?? "{}"
+                    let args = (try? JSONValue.parse(arguments.isEmpty ? "{}" : arguments)) ?? [:]
+                    parts.append(["functionCall": ["name": .string(name), "args": args.objectValue != nil ? args : [:]]])
+                }
+                append("model", parts)
+            case "tool", "function":
+                let id = message["tool_call_id"]?.stringValue ?? ""
+                let name = callNames[id] ?? message["name"]?.stringValue ?? id
+                let text = AnthropicAdapter.plainText(message["content"])
+                let parsed = try? JSONValue.parse(text)
+                let response: JSONValue = parsed?.objectValue != nil ? parsed! : ["result": .string(text)]
+                append("user", [["functionResponse": ["name": .string(name), "response": response]]])
+            default:
+                throw GatewayError.invalid("messages[\(index)].role: \"\(role)\" is not one of system, developer, user, assistant, tool")
+            }
+        }
+        var out: [String: JSONValue] = [
+            "contents": .array(contents.map { ["role": .string($0.role), "parts": .array($0.parts)] })
+        ]
+        if !system.isEmpty { out["systemInstruction"] = ["parts": .array(system)] }
+        var config: [String: JSONValue] = [:]
+        let mapping = [
+            ("temperature", "temperature"), ("top_p", "topP"), ("seed", "seed"), ("n", "candidateCount"),
+            ("presence_penalty", "presencePenalty"), ("frequency_penalty", "frequencyPenalty"),
+        ]
+        for (from, to) in mapping {
+            if let value = body[from], value != .null { config[to] = value }
+        }
+        if let maxTokens = body["max_completion_tokens"]?.intValue ?? body["max_tokens"]?.intValue {
+            config["maxOutputTokens"] = .int(maxTokens)
+        }
+        switch body["stop"] {
+        case .string(let stop): config["stopSequences"] = [.string(stop)]
+        case .array(let stops): config["stopSequences"] = .array(stops)
+        default: break
+        }
+        switch body["response_format"]?["type"]?.stringValue {
+        case "json_object":
+            config["responseMimeType"] = "application/json"
+        case "json_schema":
+            config["responseMimeType"] = "application/json"
+            if let schema = body["response_format"]?["json_schema"]?["schema"] { config["responseJsonSchema"] = schema }
+        default: break
+        }
+        if !config.isEmpty { out["generationConfig"] = .object(config) }
+        if let tools = body["tools"]?.arrayValue, !tools.isEmpty {
+            let declarations: [JSONValue] = tools.compactMap { tool in
+                guard let function = tool["function"] else { return nil }
+                var declaration: [String: JSONValue] = ["name": function["name"] ?? ""]
+                if let description = function["description"] { declaration["description"] = description }
+                if let parameters = function["parameters"] { declaration["parametersJsonSchema"] = parameters }
+                return .object(declaration)
+            }
+            out["tools"] = [["functionDeclarations": .array(declarations)]]
+        }
+        switch body["tool_choice"] {
+        case .string("none"): out["toolConfig"] = ["functionCallingConfig": ["mode": "NONE"]]
+        case .string("required"): out["toolConfig"] = ["functionCallingConfig": ["mode": "ANY"]]
+        case .string("auto"): out["toolConfig"] = ["functionCallingConfig": ["mode": "AUTO"]]
+        case .object(let choice):
+            out["toolConfig"] = ["functionCallingConfig": ["mode": "ANY", "allowedFunctionNames": [choice["function"]?["name"] ?? ""]]]
+        default: break
+        }
+        return .object(out)
+    }
+
+    static func parts(_ content: JSONValue?, at index: Int) throws(GatewayError) -> [JSONValue] {
+        switch content {
+        case nil, .null?: return []
+        case .string(let text)?: return text.isEmpty ? [] : [["text": .string(text)]]
+        case .array(let items)?:
+            var parts: [JSONValue] = []
+            for item in items {
+                switch item["type"]?.stringValue {
+                case "text": parts.append(["text": item["text"] ?? ""])
+                case "image_url":
+                    let url = item["image_url"]?["url"]?.stringValue ?? ""
+                    let source = AnthropicAdapter.imageSource(url)
+                    if source["type"]?.stringValue == "base64" {
+                        parts.append(["inlineData": ["mimeType": source["media_type"] ?? "image/png", "data": source["data"] ?? ""]])
+                    } else {
+                        parts.append(["fileData": ["fileUri": .string(url)]])
+                    }
+                default:
+                    throw GatewayError.invalid(
+                        "messages[\(index)].content: part type \"\(item["type"]?.stringValue ?? "?")\" is not supported for Gemini models"
+                    )
+                }
+            }
+            return parts
+        default:
+            throw GatewayError.invalid("messages[\(index)].content: expected a string or an array of parts")
+        }
+    }
+}
+
+/// Gemini's `streamGenerateContent?alt=sse` events (each a whole GenerateContentResponse) as OpenAI chunks.
+struct GeminiToOpenAIStream: StreamTranslator {
+    let deployment: Deployment
+    let includeUsage: Bool
+    private var builder: ChunkBuilder
+    private var started = false
+    private var finished = false
+    private var callCount = 0
+    private(set) var usage: TokenUsage?
+
+    init(deployment: Deployment, includeUsage: Bool) {
+        self.deployment = deployment
+        self.includeUsage = includeUsage
+        self.builder = ChunkBuilder(id: "chatcmpl-gemini", model: deployment.model)
+    }
+
+    mutating func translate(_ event: SSEEvent) throws(GatewayError) -> [SSEEvent] {
+        let response: JSONValue
+        do {
+            response = try JSONValue.parse(event.data)
+        } catch {
+            throw UpstreamErrors.badResponse(error.message, deployment: self.deployment).interrupted()
+        }
+        if let error = response["error"] {
+            throw GatewayError(
+                .streamInterrupted,
+                status: 502,
+                message: "\(self.deployment.provider.name) reported an error mid-stream for model \(self.deployment.model): "
+                    + Scrubber.scrub(error["message"]?.stringValue ?? "unknown error", keys: [self.deployment.provider.apiKey]),
+                provider: self.deployment.provider.name
+            )
+        }
+        try GeminiAdapter.checkBlocked(response, deployment: self.deployment)
+        if let usage = GeminiAdapter.usage(response["usageMetadata"]) { self.usage = usage }
+        var events: [SSEEvent] = []
+        if !self.started {
+            self.started = true
+            if let id = response["responseId"]?.stringValue { self.builder.id = "chatcmpl-" + id }
+            if let model = response["modelVersion"]?.stringValue { self.builder.model = model }
+            events.append(self.builder.chunk(delta: ["role": "assistant", "content": ""]))
+        }
+        guard let candidate = response["candidates"]?.arrayValue?.first else { return events }
+        var calls: [JSONValue] = []
+        for part in candidate["content"]?["parts"]?.arrayValue ?? [] where part["thought"]?.boolValue != true {
+            if let text = part["text"]?.stringValue, !text.isEmpty {
+                events.append(self.builder.chunk(delta: ["content": .string(text)]))
+            }
+            if let call = part["functionCall"] {
+                var toolCall = GeminiAdapter.toolCall(call, index: self.callCount, seed: response)
+                toolCall["index"] = .int(self.callCount)
+                self.callCount += 1
+                calls.append(toolCall)
+            }
+        }
+        if !calls.isEmpty { events.append(self.builder.chunk(delta: ["tool_calls": .array(calls)])) }
+        if let reason = candidate["finishReason"]?.stringValue {
+            self.finished = true
+            events.append(self.builder.chunk(delta: [:], finishReason: GeminiAdapter.finishReason(reason, hasCalls: self.callCount > 0)))
+        }
+        return events
+    }
+
+    mutating func finish() throws(GatewayError) -> [SSEEvent] {
+        guard self.finished else {
+            throw GatewayError(
+                .streamInterrupted,
+                status: 502,
+                message: "\(self.deployment.provider.name) ended the stream for model \(self.deployment.model) without a finish reason",
+                provider: self.deployment.provider.name
+            )
+        }
+        var events: [SSEEvent] = []
+        if self.includeUsage, let usage = self.usage { events.append(self.builder.usageChunk(usage)) }
+        events.append(SSEEvent(data: "[DONE]"))
+        return events
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import HTTPClient
+
+/// OpenAI's chat completions format, which DeepSeek, xAI and Azure AI Inference speak too: the client's body goes
+/// upstream nearly as it came (model renamed, usage requested on streams) and the answer comes back unchanged.
+struct OpenAIAdapter: ProviderAdapter {
+    func chatRequest(_ body: JSONValue, deployment: Deployment, stream: Bool, call: UpstreamCall) throws(GatewayError) -> HTTPRequest {
+        var upstream = body
+        upstream["model"] = .string(deployment.model)
+        if stream {
+            upstream["stream"] = true
+            // Usage arrives only when asked for; accounting needs it, whatever the client asked.
+            var options = body["stream_options"]?.objectValue ?? [:]
+            options["include_usage"] = true
+            upstream["stream_options"] = .object(options)
+        } else {
+            upstream["stream"] = nil
+            upstream["stream_options"] = nil
+        }
+        return call.request(url: Self.url(deployment.provider, path: "chat/completions"), headers: Self.headers(deployment.provider), body: upstream)
+    }
+
+    func completion(from body: [UInt8], deployment: Deployment) throws(GatewayError) -> ChatCompletion {
+        let parsed: JSONValue
+        do {
+            parsed = try JSONValue.parse(body)
+        } catch {
+            throw UpstreamErrors.badResponse(error.message, deployment: deployment)
+        }
+        guard parsed["choices"]?.arrayValue != nil else {
+            throw UpstreamErrors.badResponse("no choices in the answer", deployment: deployment)
+        }
+        return ChatCompletion(body: parsed, rawBody: body, usage: TokenUsage(openAI: parsed["usage"]))
+    }
+
+    func streamTranslator(deployment: Deployment, includeUsage: Bool) -> any StreamTranslator {
+        OpenAIStreamPassthrough(deployment: deployment, includeUsage: includeUsage)
+    }
+
+    /// `base/path`, with Azure's `api-version` query.
+    static func url(_ provider: ProviderConfiguration, path: String) -> String {
+        var url = provider.baseURL + "/" + path
+        if provider.kind == .azure, let version = provider.apiVersion {
+            url +=
+                "?api-version=" + (version.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._"))) ?? version)
+        }
+        return url
+    }
+
+    /// Azure AI Inference takes its key in `api-key`; the others as a Bearer token.
+    static func headers(_ provider: ProviderConfiguration) -> [(name: String, value: String)] {
+        if provider.kind == .azure {
+            return [(name: "api-key", value: provider.apiKey.value)]
+        }
+        return [(name: "Authorization", value: "Bearer " + provider.apiKey.value)]
+    }
+}
+
+/// OpenAI-format stream events pass through as they are; the usage-only chunk skiff asked for is dropped when the
+/// client did not ask for it, an in-stream error becomes a thrown error, and a chunk cut short is caught.
+struct OpenAIStreamPassthrough: StreamTranslator {
+    let deployment: Deployment
+    let includeUsage: Bool
+    private(set) var usage: TokenUsage?
+    private var done = false
+
+    init(deployment: Deployment, includeUsage: Bool) {
+        self.deployment = deployment
+        self.includeUsage = includeUsage
+    }
+
+    mutating func translate(_ event: SSEEvent) throws(GatewayError) -> [SSEEvent] {
+        let data = event.data
+        if data == "[DONE]" {
+            self.done = true
+            return []
+        }
+        guard JSONStructure.isComplete(data) else {
+            throw UpstreamErrors.badResponse("a stream event is not complete JSON", deployment: self.deployment).interrupted()
+        }
+        // Most chunks carry neither an error nor usage: only those are parsed.
+        if data.contains("\"error\"") || data.contains("\"usage\":{") || data.contains("\"usage\": {") {
+            let parsed: JSONValue
+            do {
+                parsed = try JSONValue.parse(data)
+            } catch {
+                throw UpstreamErrors.badResponse(error.message, deployment: self.deployment).interrupted()
+            }
+            if let error = parsed["error"], error != .null {
+                throw GatewayError(
+                    .streamInterrupted,
+                    status: 502,
+                    type: error["type"]?.stringValue,
+                    code: error["code"]?.stringValue,
+                    message: "\(self.deployment.provider.name) reported an error mid-stream for model \(self.deployment.model): "
+                        + Scrubber.scrub(error["message"]?.stringValue ?? "unknown error", keys: [self.deployment.provider.apiKey]),
+                    provider: self.deployment.provider.name
+                )
+            }
+            if let usage = TokenUsage(openAI: parsed["usage"]) {
+                self.usage = usage
+                if !self.includeUsage && (parsed["choices"]?.arrayValue?.isEmpty ?? true) { return [] }
+            }
+        }
+        return [SSEEvent(data: data)]
+    }
+
+    mutating func finish() throws(GatewayError) -> [SSEEvent] {
+        guard self.done else {
+            throw GatewayError(
+                .streamInterrupted,
+                status: 502,
+                message: "\(self.deployment.provider.name) ended the stream for model \(self.deployment.model) before [DONE]",
+                provider: self.deployment.provider.name
+            )
+        }
+        return [SSEEvent(data: "[DONE]")]
+    }
+}
+
+extension GatewayError {
+    /// The same failure, seen in the middle of a stream.
+    func interrupted() -> GatewayError {
+        var copy = self
+        copy.kind = .streamInterrupted
+        return copy
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import HTTPClient
+
+/// What the gateway needs from one upstream API: how to ask it for a chat completion in OpenAI's terms, and how
+/// to read its answers, stream events and errors back into them.
+protocol ProviderAdapter: Sendable {
+    func chatRequest(_ body: JSONValue, deployment: Deployment, stream: Bool, call: UpstreamCall) throws(GatewayError) -> HTTPRequest
+    /// The upstream's 2xx body as an OpenAI `chat.completion`, with the usage it reported.
+    func completion(from body: [UInt8], deployment: Deployment) throws(GatewayError) -> ChatCompletion
+    /// Turns the upstream's stream events into OpenAI `chat.completion.chunk` events.
+    func streamTranslator(deployment: Deployment, includeUsage: Bool) -> any StreamTranslator
+}
+
+/// Per-request details every upstream call carries.
+public struct UpstreamCall: Sendable {
+    public var timeouts: HTTPTimeouts
+    /// Sent upstream so provider-side logs can be matched with skiff's.
+    public var requestID: String?
+    /// Largest upstream body read into memory.
+    public var maxResponseBytes: Int
+
+    public init(timeouts: HTTPTimeouts = HTTPTimeouts(), requestID: String? = nil, maxResponseBytes: Int = 32 * 1024 * 1024) {
+        self.timeouts = timeouts
+        self.requestID = requestID
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    func request(url: String, headers: [(name: String, value: String)], body: JSONValue, method: String = "POST") -> HTTPRequest {
+        var all = headers
+        all.append((name: "Content-Type", value: "application/json"))
+        if let requestID { all.append((name: "X-Request-Id", value: requestID)) }
+        var request = HTTPRequest(method: method, url: url, headers: all, body: body.serialized(), timeouts: self.timeouts)
+        request.maxResponseBytes = self.maxResponseBytes
+        return request
+    }
+}
+
+/// A non-streamed answer: the OpenAI-format body to send (the upstream's own bytes when it already spoke OpenAI)
+/// and the usage it reported.
+public struct ChatCompletion: Sendable {
+    public var body: JSONValue
+    /// The upstream's bytes, when they can go to the client unchanged.
+    public var rawBody: [UInt8]?
+    public var usage: TokenUsage?
+
+    public func bytes() -> [UInt8] { self.rawBody ?? self.body.serialized() }
+}
+
+/// Translates one upstream stream, event by event, into the events the client reads.
+public protocol StreamTranslator: Sendable {
+    /// Events for the client from one upstream event; throws for an in-stream error or an unreadable event.
+    mutating func translate(_ event: SSEEvent) throws(GatewayError) -> [SSEEvent]
+    /// The upstream body ended cleanly: the closing events, or a throw when the stream stopped before its end.
+    mutating func finish() throws(GatewayError) -> [SSEEvent]
+    /// Usage reported so far.
+    var usage: TokenUsage? { get }
+}
+
+/// Reads a provider's non-2xx answer into a `GatewayError` that names the provider and never its key.
+enum UpstreamErrors {
+    static func error(status: Int, headers: [(name: String, value: String)], body: [UInt8], deployment: Deployment) -> GatewayError {
+        let parsed = try? JSONValue.parse(body)
+        let errorObject = parsed?["error"]
+        var message =
+            errorObject?["message"]?.stringValue ?? errorObject?.stringValue ?? parsed?["message"]?.stringValue
+            ?? String(String(decoding: body.prefix(300), as: UTF8.self))
+        if message.isEmpty { message = "no error message" }
+        let name = deployment.provider.name
+        let retryAfter = Self.retryAfter(headers: headers) ?? Self.geminiRetryDelay(errorObject)
+        var code = errorObject?["code"]?.stringValue
+        var kind: GatewayError.Kind = status == 429 ? .rateLimited : .upstreamStatus
+        if code == "content_filter" || errorObject?["innererror"]?["code"]?.stringValue == "ResponsibleAIPolicyViolation" {
+            kind = .contentFiltered
+            code = "content_filter"
+        }
+        let upstreamType = errorObject?["type"]?.stringValue
+        // OpenAI's own types pass through; other providers' (Anthropic's "overloaded_error"…) map by status.
+        let type = deployment.provider.kind.speaksOpenAI && upstreamType != nil ? upstreamType : nil
+        return GatewayError(
+            kind,
+            status: status,
+            type: type,
+            code: code,
+            message: "\(name) returned \(status) for model \(deployment.model): \(Scrubber.scrub(message, keys: [deployment.provider.apiKey]))",
+            provider: name,
+            retryAfter: retryAfter
+        )
+    }
+
+    /// `Retry-After` in seconds or as an HTTP date; `retry-after-ms` (OpenAI, Azure) when present.
+    static func retryAfter(headers: [(name: String, value: String)]) -> Duration? {
+        func header(_ name: String) -> String? {
+            headers.first { $0.name.lowercased() == name }?.value.trimmingCharacters(in: .whitespaces)
+        }
+        if let millis = header("retry-after-ms").flatMap(Double.init), millis >= 0 {
+            return .milliseconds(Int64(millis))
+        }
+        guard let value = header("retry-after") else { return nil }
+        if let seconds = Double(value), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
+        if let date = HTTPDate.parse(value) {
+            return .milliseconds(Int64(max(0, date.timeIntervalSinceNow) * 1000))
+        }
+        return nil
+    }
+
+    /// Gemini puts the delay in the error's details: `{"@type": "...RetryInfo", "retryDelay": "1s"}`.
+    static func geminiRetryDelay(_ error: JSONValue?) -> Duration? {
+        for detail in error?["details"]?.arrayValue ?? [] {
+            if let delay = detail["retryDelay"]?.stringValue, delay.hasSuffix("s"), let seconds = Double(delay.dropLast()) {
+                return .milliseconds(Int64(seconds * 1000))
+            }
+        }
+        return nil
+    }
+
+    /// A 2xx body that is not what the API promises.
+    static func badResponse(_ detail: String, deployment: Deployment) -> GatewayError {
+        GatewayError(
+            .badResponse,
+            status: 502,
+            type: "api_error",
+            code: "bad_upstream_response",
+            message: "\(deployment.provider.name) sent an unreadable response for model \(deployment.model): \(detail)",
+            provider: deployment.provider.name
+        )
+    }
+}

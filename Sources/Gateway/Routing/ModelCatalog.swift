@@ -1,0 +1,86 @@
+import Foundation
+import HTTPClient
+import Logging
+import Synchronization
+
+/// The models behind `/v1/models`: each enabled provider's own list (fetched concurrently, cached for a few
+/// minutes so a busy `/v1/models` does not hammer providers) plus the routes file's aliases. Ids that the prefix
+/// rules would not route back to their provider are listed as `provider/id`, so every listed id works.
+public final class ModelCatalog: Sendable {
+    public struct Entry: Sendable, Equatable {
+        public var id: String
+        public var ownedBy: String
+    }
+
+    private let router: ModelRouter
+    private let client: HTTPClient
+    private let ttl: Duration
+    private let cache = Mutex<(entries: [Entry], at: ContinuousClock.Instant)?>(nil)
+
+    public init(router: ModelRouter, client: HTTPClient, ttl: Duration = .seconds(300)) {
+        self.router = router
+        self.client = client
+        self.ttl = ttl
+    }
+
+    /// Provider models and aliases; a provider that cannot be listed is left out (and logged), never an error.
+    public func entries(logger: Logger) async -> [Entry] {
+        if let cached = self.cache.withLock({ $0 }), ContinuousClock.now - cached.at < self.ttl {
+            return cached.entries
+        }
+        var entries: [Entry] = self.router.aliases.map { Entry(id: $0, ownedBy: "skiff") }
+        let providers = self.router.providers.values.sorted { $0.name < $1.name }
+        let lists = await withTaskGroup(of: (Int, [Entry]).self) { group in
+            for (index, provider) in providers.enumerated() {
+                group.addTask { (index, await self.list(provider, logger: logger)) }
+            }
+            var results: [(Int, [Entry])] = []
+            for await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }.flatMap(\.1)
+        }
+        var seen = Set(entries.map(\.id))
+        for entry in lists where seen.insert(entry.id).inserted { entries.append(entry) }
+        self.cache.withLock { $0 = (entries, ContinuousClock.now) }
+        return entries
+    }
+
+    private func list(_ provider: ProviderConfiguration, logger: Logger) async -> [Entry] {
+        var request: HTTPRequest
+        switch provider.kind {
+        case .openAI, .deepSeek, .xAI:
+            request = HTTPRequest(url: provider.baseURL + "/models", headers: OpenAIAdapter.headers(provider))
+        case .anthropic:
+            request = HTTPRequest(
+                url: provider.baseURL + "/v1/models?limit=1000",
+                headers: [(name: "x-api-key", value: provider.apiKey.value), (name: "anthropic-version", value: provider.apiVersion ?? "2023-06-01")]
+            )
+        case .gemini:
+            request = HTTPRequest(
+                url: provider.baseURL + "/v1beta/models?pageSize=1000",
+                headers: [(name: "x-goog-api-key", value: provider.apiKey.value)]
+            )
+        case .azure:
+            return []  // Azure AI Inference has no model listing; its deployments appear through the routes file
+        }
+        request.timeouts = HTTPTimeouts(connect: .seconds(3), total: .seconds(5))
+        do {
+            let response = try await self.client.execute(request)
+            guard response.status == 200 else {
+                logger.warning("could not list models", metadata: ["provider": "\(provider.name)", "status": "\(response.status)"])
+                return []
+            }
+            let body = try JSONValue.parse(response.body)
+            let items = body["data"]?.arrayValue ?? body["models"]?.arrayValue ?? []
+            return items.compactMap { item in
+                var id = item["id"]?.stringValue ?? item["name"]?.stringValue ?? ""
+                if id.hasPrefix("models/") { id.removeFirst("models/".count) }
+                guard !id.isEmpty else { return nil }
+                let routable = provider.name == provider.kind.rawValue && provider.kind.owns(model: id)
+                return Entry(id: routable ? id : "\(provider.name)/\(id)", ownedBy: provider.name)
+            }
+        } catch {
+            logger.warning("could not list models", metadata: ["provider": "\(provider.name)", "error": "\(error)"])
+            return []
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+
+/// Anthropic's stream (`message_start`, `content_block_*`, `message_delta`, `message_stop`, `ping`, `error`) as
+/// OpenAI chunks, event by event: text deltas become content deltas, `tool_use` blocks become tool call deltas.
+struct AnthropicToOpenAIStream: StreamTranslator {
+    let deployment: Deployment
+    let includeUsage: Bool
+    private var builder: ChunkBuilder
+    private var inputTokens = 0
+    private var outputTokens = 0
+    private var sawUsage = false
+    /// Anthropic content block index → OpenAI tool call index.
+    private var toolIndex: [Int: Int] = [:]
+    private var stopped = false
+    private var finishReason: String?
+
+    init(deployment: Deployment, includeUsage: Bool) {
+        self.deployment = deployment
+        self.includeUsage = includeUsage
+        self.builder = ChunkBuilder(id: "chatcmpl-skiff", model: deployment.model)
+    }
+
+    var usage: TokenUsage? {
+        self.sawUsage ? TokenUsage(promptTokens: self.inputTokens, completionTokens: self.outputTokens) : nil
+    }
+
+    mutating func translate(_ event: SSEEvent) throws(GatewayError) -> [SSEEvent] {
+        let data: JSONValue
+        do {
+            data = try JSONValue.parse(event.data)
+        } catch {
+            throw UpstreamErrors.badResponse(error.message, deployment: self.deployment).interrupted()
+        }
+        switch data["type"]?.stringValue ?? event.event {
+        case "message_start":
+            let message = data["message"]
+            if let id = message?["id"]?.stringValue { self.builder.id = id }
+            if let model = message?["model"]?.stringValue { self.builder.model = model }
+            if let usage = AnthropicAdapter.usage(message?["usage"]) {
+                self.inputTokens = usage.promptTokens
+                self.outputTokens = usage.completionTokens
+                self.sawUsage = true
+            }
+            return [self.builder.chunk(delta: ["role": "assistant", "content": ""])]
+        case "content_block_start":
+            let block = data["content_block"]
+            guard block?["type"]?.stringValue == "tool_use", let index = data["index"]?.intValue else { return [] }
+            let callIndex = self.toolIndex.count
+            self.toolIndex[index] = callIndex
+            let call: JSONValue = [
+                "index": .int(callIndex), "id": block?["id"] ?? "", "type": "function",
+                "function": ["name": block?["name"] ?? "", "arguments": ""],
+            ]
+            return [self.builder.chunk(delta: ["tool_calls": [call]])]
+        case "content_block_delta":
+            let delta = data["delta"]
+            switch delta?["type"]?.stringValue {
+            case "text_delta":
+                return [self.builder.chunk(delta: ["content": delta?["text"] ?? ""])]
+            case "input_json_delta":
+                let partial = delta?["partial_json"]?.stringValue ?? ""
+                guard !partial.isEmpty, let index = data["index"]?.intValue, let callIndex = self.toolIndex[index] else { return [] }
+                return [self.builder.chunk(delta: ["tool_calls": [["index": .int(callIndex), "function": ["arguments": .string(partial)]]]])]
+            default:
+                return []  // thinking and signature deltas have no OpenAI counterpart
+            }
+        case "message_delta":
+            if let output = data["usage"]?["output_tokens"]?.intValue {
+                self.outputTokens = output
+                self.sawUsage = true
+            }
+            if let input = data["usage"]?["input_tokens"]?.intValue { self.inputTokens = input }
+            guard let reason = data["delta"]?["stop_reason"]?.stringValue else { return [] }
+            let finish = AnthropicAdapter.finishReason(reason)
+            self.finishReason = finish
+            return [self.builder.chunk(delta: [:], finishReason: finish)]
+        case "message_stop":
+            self.stopped = true
+            return []
+        case "error":
+            let error = data["error"]
+            let type = error?["type"]?.stringValue ?? "api_error"
+            throw GatewayError(
+                type == "overloaded_error" ? .overloaded : .streamInterrupted,
+                status: type == "overloaded_error" ? 529 : 502,
+                type: "api_error",
+                code: type,
+                message: "\(self.deployment.provider.name) reported an error mid-stream for model \(self.deployment.model): "
+                    + Scrubber.scrub(error?["message"]?.stringValue ?? type, keys: [self.deployment.provider.apiKey]),
+                provider: self.deployment.provider.name
+            )
+        default:
+            return []  // ping, content_block_stop
+        }
+    }
+
+    mutating func finish() throws(GatewayError) -> [SSEEvent] {
+        guard self.stopped else {
+            throw GatewayError(
+                .streamInterrupted,
+                status: 502,
+                message: "\(self.deployment.provider.name) ended the stream for model \(self.deployment.model) before message_stop",
+                provider: self.deployment.provider.name
+            )
+        }
+        var events: [SSEEvent] = []
+        if self.finishReason == nil { events.append(self.builder.chunk(delta: [:], finishReason: "stop")) }
+        if self.includeUsage, let usage = self.usage { events.append(self.builder.usageChunk(usage)) }
+        events.append(SSEEvent(data: "[DONE]"))
+        return events
+    }
+}

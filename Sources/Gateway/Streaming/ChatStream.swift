@@ -1,0 +1,166 @@
+import HTTPClient
+
+/// An open upstream stream, translated for the client. `next()` hands out the client's bytes as they come; a
+/// failure after the first event can no longer be retried, so it becomes the front's own error event and the
+/// stream ends. Dropping the stream (or cancelling its reader) ends the upstream transfer at once.
+///
+/// `@unchecked Sendable`: one task reads it at a time (the route writing the response); the state is not shared.
+public final class ChatStream: @unchecked Sendable {
+    public let deployment: Deployment
+    public internal(set) var attempts = 1
+    private let body: HTTPBodyStream
+    private var iterator: HTTPBodyStream.AsyncIterator
+    private var parser = SSEParser()
+    private var translator: any StreamTranslator
+    private let front: Gateway.Front
+    private var pending: [SSEEvent] = []
+    private var ended = false
+    private var failure: GatewayError?
+    private let started: ContinuousClock.Instant
+    private var firstEvent: ContinuousClock.Instant?
+    private let metrics: GatewayMetrics
+    /// Set once the stream is handed to the client: frees its slot and records it when it closes. A stream that
+    /// failed before that is counted by the attempt loop instead.
+    private var release: (@Sendable () -> Void)?
+    private var closed = false
+
+    init(
+        body: HTTPBodyStream,
+        translator: any StreamTranslator,
+        deployment: Deployment,
+        front: Gateway.Front,
+        started: ContinuousClock.Instant,
+        metrics: GatewayMetrics
+    ) {
+        self.body = body
+        self.iterator = body.makeAsyncIterator()
+        self.translator = translator
+        self.deployment = deployment
+        self.front = front
+        self.started = started
+        self.metrics = metrics
+    }
+
+    func arm(release: @escaping @Sendable () -> Void) {
+        self.release = release
+    }
+
+    deinit {
+        self.close()
+    }
+
+    /// What the request came to so far (usage is complete once `next()` has returned nil).
+    public var outcome: Gateway.Outcome {
+        Gateway.Outcome(
+            deployment: self.deployment,
+            attempts: self.attempts,
+            usage: self.translator.usage,
+            timeToFirstToken: self.firstEvent.map { $0 - self.started }
+        )
+    }
+
+    /// The error the stream ended with, if it did.
+    public var error: GatewayError? { self.failure }
+
+    /// Reads until the first event for the client exists; throws what went wrong before it (to be retried).
+    func prime() async throws(GatewayError) {
+        while self.pending.isEmpty && !self.ended {
+            try await self.fill()
+        }
+        self.firstEvent = ContinuousClock.now
+    }
+
+    /// The next bytes for the client, or nil at the end. Errors are already in the bytes, in the front's format.
+    public func next() async -> [UInt8]? {
+        while self.pending.isEmpty && !self.ended {
+            do {
+                try await self.fill()
+            } catch {
+                self.ended = true
+                self.failure = error
+                if error.kind != .cancelled { self.pending.append(self.errorEvent(error)) }
+            }
+        }
+        guard !self.pending.isEmpty else {
+            self.close()
+            return nil
+        }
+        var bytes: [UInt8] = []
+        for event in self.pending { bytes += event.encoded() }
+        self.pending.removeAll(keepingCapacity: true)
+        return bytes
+    }
+
+    /// Reads one upstream chunk and translates the events it completes.
+    private func fill() async throws(GatewayError) {
+        let chunk: [UInt8]?
+        do {
+            chunk = try await self.iterator.next()
+        } catch {
+            var failure = Gateway.transportError(error, deployment: self.deployment)
+            if failure.kind == .connection {
+                let detail = (error as? HTTPClientError)?.message ?? "\(error)"
+                failure.message = "the connection to \(self.deployment.provider.name) broke mid-stream for model \(self.deployment.model): \(detail)"
+            }
+            throw failure.interrupted(ifNot: .cancelled)
+        }
+        do {
+            if let chunk {
+                for event in try self.parser.feed(chunk) {
+                    self.pending += try self.translator.translate(event)
+                }
+            } else {
+                if let last = self.parser.finish() { self.pending += try self.translator.translate(last) }
+                self.pending += try self.translator.finish()
+                self.ended = true
+            }
+        } catch let error as GatewayError {
+            throw error
+        } catch {
+            throw UpstreamErrors.badResponse("a stream line exceeded \(SSEParser().maxLineBytes) bytes", deployment: self.deployment).interrupted()
+        }
+    }
+
+    private func errorEvent(_ error: GatewayError) -> SSEEvent {
+        switch self.front {
+        case .chatCompletions: return SSEEvent(data: error.openAIBody().serializedString)
+        case .messages: return SSEEvent(event: "error", data: error.anthropicBody().serializedString)
+        }
+    }
+
+    /// Stops the upstream transfer from another task (the client went away); the reader's `next()` then ends.
+    /// The one member that is safe to call concurrently with the reader.
+    public func cancelUpstream() {
+        self.body.cancel()
+    }
+
+    /// Ends the upstream transfer (if still running), frees the stream slot and records the request.
+    public func close() {
+        guard !self.closed else { return }
+        self.closed = true
+        self.body.cancel()
+        guard let release = self.release else { return }
+        release()
+        let outcome: String
+        if let failure = self.failure {
+            outcome = failure.kind.rawValue
+        } else {
+            outcome = self.ended ? "ok" : GatewayError.Kind.cancelled.rawValue
+        }
+        self.metrics.request(
+            provider: self.deployment.provider.name,
+            model: self.deployment.model,
+            outcome: outcome,
+            duration: ContinuousClock.now - self.started,
+            timeToFirstToken: self.firstEvent.map { $0 - self.started },
+            usage: self.translator.usage
+        )
+    }
+}
+
+extension GatewayError {
+    /// A transport failure in the middle of a stream, unless it is the client going away.
+    func interrupted(ifNot kind: Kind) -> GatewayError {
+        self.kind == kind ? self : self.interrupted()
+    }
+}

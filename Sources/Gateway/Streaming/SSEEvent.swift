@@ -1,0 +1,33 @@
+/// One server-sent event: an optional name and its data (lines joined with "\n").
+public struct SSEEvent: Sendable, Equatable {
+    public var event: String?
+    public var data: String
+
+    public init(event: String? = nil, data: String) {
+        self.event = event
+        self.data = data
+    }
+
+    /// The event framed for the wire, LF line endings, one `data:` line per line of data.
+    public func encoded() -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(self.data.utf8.count + 32)
+        if let event {
+            bytes.append(contentsOf: "event: ".utf8)
+            bytes.append(contentsOf: event.utf8)
+            bytes.append(0x0A)
+        }
+        var lineStart = true
+        for unit in self.data.utf8 {
+            if lineStart {
+                bytes.append(contentsOf: "data: ".utf8)
+                lineStart = false
+            }
+            bytes.append(unit)
+            if unit == 0x0A { lineStart = true }
+        }
+        if lineStart { bytes.append(contentsOf: "data: ".utf8) }
+        bytes.append(contentsOf: [0x0A, 0x0A])
+        return bytes
+    }
+}

@@ -1,0 +1,253 @@
+import Foundation
+import Gateway
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The OpenAI-compatible LLM API (`/v1/chat/completions`, `/v1/models`) and Anthropic's (`/v1/messages`),
+/// served by the gateway. Routing only: bodies go to `Gateway` and its answers come back as they are.
+struct GatewayRoutes: Sendable {
+    let gateway: Gateway
+    let catalog: ModelCatalog
+    let settings: Settings
+    /// Local models listed by `/v1/models` next to the providers' (the embedding model, when loaded).
+    let localModels: @Sendable () -> [String]
+
+    func register(on router: Router<SkiffRequestContext>) {
+        router.post("/v1/chat/completions") { request, context in
+            try await self.serve(request, context: context, front: .chatCompletions)
+        }
+        router.post("/v1/messages") { request, context in
+            let forwarded = request.headers.filter { ["anthropic-version", "anthropic-beta"].contains($0.name.canonicalName) }
+            return try await self.serve(
+                request,
+                context: context,
+                front: .messages(clientHeaders: forwarded.map { ($0.name.canonicalName, $0.value) })
+            )
+        }
+        router.get("/v1/models") { _, context in
+            try await self.models(context: context)
+        }
+        router.get("/v1/models/{id+}") { _, context in
+            try await self.model(context.parameters.getCatchAll().joined(separator: "/"), context: context)
+        }
+    }
+
+    // MARK: Completions and messages
+
+    func serve(_ request: Request, context: SkiffRequestContext, front: Gateway.Front) async throws -> Response {
+        let anthropic: Bool
+        if case .messages = front { anthropic = true } else { anthropic = false }
+        let started = ContinuousClock.now
+        let body: JSONValue
+        do {
+            body = try await Self.readJSON(request, limit: self.settings.maxRequestBytes)
+        } catch {
+            throw GatewayHTTPError(error, anthropic: anthropic)
+        }
+        let call = self.upstreamCall(context)
+        let gateway = self.gateway
+        let logger = context.logger
+        let model = body["model"]?.stringValue ?? ""
+        let route = anthropic ? "/v1/messages" : "/v1/chat/completions"
+
+        guard body["stream"]?.boolValue == true else {
+            do {
+                let completion = try await ClientDisconnect.cancelling(on: context.channel) {
+                    try await gateway.complete(body, front: front, call: call, logger: logger)
+                }
+                Self.log(logger, route: route, model: model, status: 200, stream: false, outcome: completion.outcome, error: nil, started: started)
+                var headers: HTTPFields = [.contentType: "application/json"]
+                if let deployment = completion.outcome.deployment { headers[Self.deploymentHeader] = deployment.label }
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: completion.body)))
+            } catch {
+                throw self.failed(error, logger: logger, route: route, model: model, stream: false, anthropic: anthropic, started: started)
+            }
+        }
+
+        let stream: ChatStream
+        do {
+            stream = try await ClientDisconnect.cancelling(on: context.channel) {
+                try await gateway.stream(body, front: front, call: call, logger: logger)
+            }
+        } catch {
+            throw self.failed(error, logger: logger, route: route, model: model, stream: true, anthropic: anthropic, started: started)
+        }
+        let channel = context.channel
+        var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
+        headers[Self.deploymentHeader] = stream.deployment.label
+        return Response(
+            status: .ok,
+            headers: headers,
+            body: ResponseBody { writer in
+                defer {
+                    stream.close()
+                    let status = stream.error.map { $0.kind == .cancelled ? 499 : $0.status } ?? 200
+                    Self.log(
+                        logger,
+                        route: route,
+                        model: model,
+                        status: status,
+                        stream: true,
+                        outcome: stream.outcome,
+                        error: stream.error,
+                        started: started
+                    )
+                }
+                try await ClientDisconnect.watching(channel, onGone: { stream.cancelUpstream() }) {
+                    while let bytes = await stream.next() {
+                        try await writer.write(ByteBuffer(bytes: bytes))
+                    }
+                }
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    /// Logs the failure and turns it into the client's error response.
+    private func failed(
+        _ error: any Error,
+        logger: Logger,
+        route: String,
+        model: String,
+        stream: Bool,
+        anthropic: Bool,
+        started: ContinuousClock.Instant
+    ) -> any Error {
+        let gatewayError: GatewayError
+        switch error {
+        case let error as GatewayError: gatewayError = error
+        case is CancellationError: gatewayError = GatewayError(.cancelled, status: 499, message: "the client went away")
+        default: return error
+        }
+        Self.log(logger, route: route, model: model, status: gatewayError.status, stream: stream, outcome: nil, error: gatewayError, started: started)
+        return GatewayHTTPError(gatewayError, anthropic: anthropic)
+    }
+
+    static let deploymentHeader = HTTPField.Name("X-Skiff-Deployment")!
+
+    /// One access-log line per gateway request: who served it, how long it took, what it used. Never a key.
+    static func log(
+        _ logger: Logger,
+        route: String,
+        model: String,
+        status: Int,
+        stream: Bool,
+        outcome: Gateway.Outcome?,
+        error: GatewayError?,
+        started: ContinuousClock.Instant
+    ) {
+        var metadata: Logger.Metadata = [
+            "route": "\(route)", "model": "\(model)", "status": "\(status)", "stream": "\(stream)",
+            "duration_ms": "\(Self.milliseconds(ContinuousClock.now - started))",
+        ]
+        if let deployment = outcome?.deployment {
+            metadata["provider"] = "\(deployment.provider.name)"
+            metadata["upstream_model"] = "\(deployment.model)"
+        }
+        if let attempts = outcome?.attempts { metadata["attempts"] = "\(attempts)" }
+        if let ttft = outcome?.timeToFirstToken { metadata["ttft_ms"] = "\(Self.milliseconds(ttft))" }
+        if let usage = outcome?.usage {
+            metadata["prompt_tokens"] = "\(usage.promptTokens)"
+            metadata["completion_tokens"] = "\(usage.completionTokens)"
+        }
+        if let error {
+            metadata["error"] = "\(error.kind.rawValue)"
+            metadata["error_message"] = "\(error.message)"
+            if let provider = error.provider { metadata["provider"] = "\(provider)" }
+        }
+        let level: Logger.Level = error == nil || error?.kind == .cancelled ? .info : (status >= 500 ? .error : .warning)
+        logger.log(level: level, "gateway request", metadata: metadata)
+    }
+
+    static func milliseconds(_ duration: Duration) -> String {
+        String(format: "%.1f", duration.secondsValue * 1000)
+    }
+
+    // MARK: Models
+
+    func models(context: SkiffRequestContext) async throws -> Response {
+        var data: [JSONValue] = self.localModels().map { Self.modelObject(id: $0, ownedBy: "skiff-local") }
+        for entry in await self.catalog.entries(logger: context.logger) {
+            data.append(Self.modelObject(id: entry.id, ownedBy: entry.ownedBy))
+        }
+        let body: JSONValue = ["object": "list", "data": .array(data)]
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.serialized()))
+        )
+    }
+
+    func model(_ id: String, context: SkiffRequestContext) async throws -> Response {
+        let local = self.localModels().map { ($0, "skiff-local") }
+        let remote = await self.catalog.entries(logger: context.logger).map { ($0.id, $0.ownedBy) }
+        guard let found = (local + remote).first(where: { $0.0 == id }) else {
+            throw GatewayHTTPError(
+                GatewayError(
+                    .modelNotFound,
+                    status: 404,
+                    type: "invalid_request_error",
+                    code: "model_not_found",
+                    message: "The model `\(id)` does not exist or you do not have access to it."
+                )
+            )
+        }
+        let body = Self.modelObject(id: found.0, ownedBy: found.1)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.serialized()))
+        )
+    }
+
+    static func modelObject(id: String, ownedBy: String) -> JSONValue {
+        ["id": .string(id), "object": "model", "created": 0, "owned_by": .string(ownedBy)]
+    }
+
+    // MARK: Helpers
+
+    func upstreamCall(_ context: SkiffRequestContext) -> UpstreamCall {
+        let configuration = self.gateway.configuration
+        return UpstreamCall(
+            timeouts: configuration.timeouts,
+            requestID: context.logger[metadataKey: "hb.request.id"]?.description,
+            maxResponseBytes: configuration.maxResponseBytes
+        )
+    }
+
+    /// The body as JSON within `MAX_REQUEST_BYTES` (413 beyond it), an object, or a 400 that says why not.
+    static func readJSON(_ request: Request, limit: Int) async throws(GatewayError) -> JSONValue {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            throw GatewayError(
+                .invalidRequest,
+                status: 413,
+                type: "invalid_request_error",
+                code: "request_too_large",
+                message: "request body exceeds \(limit) bytes (MAX_REQUEST_BYTES)"
+            )
+        }
+        guard buffer.readableBytes > 0 else {
+            throw GatewayError(.invalidRequest, status: 400, code: "invalid_json", message: "request body is empty; send a JSON object")
+        }
+        let body: JSONValue
+        do {
+            body = try JSONValue.parse(buffer.readableBytesView)
+        } catch {
+            throw GatewayError(.invalidRequest, status: 400, code: "invalid_json", message: "request body is not valid JSON: \(error.message)")
+        }
+        guard body.objectValue != nil else {
+            throw GatewayError(
+                .invalidRequest,
+                status: 400,
+                code: "invalid_json",
+                message: "request body must be a JSON object, not \(body.typeName)"
+            )
+        }
+        return body
+    }
+}

@@ -1,0 +1,106 @@
+import Testing
+
+@testable import Gateway
+
+@Suite struct SSEParserTests {
+    /// Feeds `text` split at every possible point into two chunks, and byte by byte: framing must not depend on
+    /// where the network cut the body.
+    func parseAllWays(_ text: String) throws -> [[SSEEvent]] {
+        let bytes = Array(text.utf8)
+        var results: [[SSEEvent]] = []
+        for split in 0...bytes.count {
+            var parser = SSEParser()
+            var events = try parser.feed(bytes[..<split])
+            events += try parser.feed(bytes[split...])
+            if let last = parser.finish() { events.append(last) }
+            results.append(events)
+        }
+        var parser = SSEParser()
+        var events: [SSEEvent] = []
+        for byte in bytes { events += try parser.feed([byte]) }
+        if let last = parser.finish() { events.append(last) }
+        results.append(events)
+        return results
+    }
+
+    @Test(arguments: ["\n", "\r\n", "\r"])
+    func framesWithEveryLineEnding(_ end: String) throws {
+        let text =
+            "event: message_start\(end)data: {\"a\":1}\(end)\(end): a comment\(end)data: first\(end)data:second\(end)\(end)data: [DONE]\(end)\(end)"
+        for events in try self.parseAllWays(text) {
+            #expect(
+                events == [
+                    SSEEvent(event: "message_start", data: "{\"a\":1}"),
+                    SSEEvent(data: "first\nsecond"),
+                    SSEEvent(data: "[DONE]"),
+                ]
+            )
+        }
+    }
+
+    @Test func ignoresEventsWithoutDataAndUnknownFields() throws {
+        let text = "event: ping\n\nid: 7\nretry: 100\ndata: x\n\n"
+        for events in try self.parseAllWays(text) {
+            #expect(events == [SSEEvent(data: "x")])
+        }
+    }
+
+    @Test func keepsALastEventWithoutTheBlankLine() throws {
+        for events in try self.parseAllWays("data: a\n\ndata: tail") {
+            #expect(events == [SSEEvent(data: "a"), SSEEvent(data: "tail")])
+        }
+    }
+
+    @Test func refusesEndlessLines() throws {
+        var parser = SSEParser(maxLineBytes: 16)
+        #expect(throws: SSEParserError.self) { _ = try parser.feed(Array(repeating: UInt8(ascii: "a"), count: 17)) }
+    }
+
+    @Test func encodesWhatItParses() throws {
+        let events = [SSEEvent(event: "content_block_delta", data: "{\"x\":\"a\\nb\"}"), SSEEvent(data: "line one\nline two"), SSEEvent(data: "")]
+        var parser = SSEParser()
+        let bytes = events.flatMap { $0.encoded() }
+        #expect(try parser.feed(bytes) == events)
+    }
+}
+
+@Suite struct JSONValueTests {
+    @Test func keepsIntegersDoublesAndBooleansApart() throws {
+        let value = try JSONValue.parse(#"{"i":1,"d":1.5,"t":true,"f":false,"z":0,"n":null,"big":10000000000000000000,"e":1e3}"#)
+        #expect(value["i"] == .int(1))
+        #expect(value["d"] == .double(1.5))
+        #expect(value["t"] == .bool(true))
+        #expect(value["f"] == .bool(false))
+        #expect(value["z"] == .int(0))
+        #expect(value["n"] == .null)
+        #expect(value["big"] == .double(1e19))
+        #expect(value["e"] == .double(1000))
+    }
+
+    @Test func serializesSoThatItParsesBackEqual() throws {
+        let original: JSONValue = [
+            "text": "quote \" backslash \\ newline \n tab \t bell \u{07} emoji 🚀 é",
+            "numbers": [1, -2, 3.25, 1e-7, 0],
+            "nested": ["a": [true, false, nil], "b": [:]],
+        ]
+        #expect(try JSONValue.parse(original.serialized()) == original)
+    }
+
+    @Test func rejectsInvalidJSONWithAMessage() {
+        #expect(throws: JSONError.self) { try JSONValue.parse("{\"a\":") }
+        #expect(throws: JSONError.self) { try JSONValue.parse("") }
+    }
+
+    @Test(arguments: [
+        (#"{"a":[1,2,{"b":"}"}]}"#, true),
+        (#"{"a":"\"}"}"#, true),
+        (#"{"a":[1,2"#, false),
+        (#"{"a":"unterminated}"#, false),
+        (#"{"a":1}}"#, false),
+        (#"{"a":1}{"b":2}"#, false),
+        ("", false),
+    ])
+    func structureCheckCatchesCutChunks(_ text: String, _ complete: Bool) {
+        #expect(JSONStructure.isComplete(text) == complete)
+    }
+}

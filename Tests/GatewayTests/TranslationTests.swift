@@ -1,0 +1,131 @@
+import Testing
+
+@testable import Gateway
+
+@Suite struct TranslationTests {
+    static let conversation: JSONValue = [
+        "model": "x",
+        "messages": [
+            ["role": "system", "content": "Be terse."],
+            ["role": "user", "content": "Weather in Paris and Rome?"],
+            [
+                "role": "assistant", "content": nil,
+                "tool_calls": [
+                    ["id": "call_1", "type": "function", "function": ["name": "get_weather", "arguments": "{\"city\":\"Paris\"}"]],
+                    ["id": "call_2", "type": "function", "function": ["name": "get_weather", "arguments": "{\"city\":\"Rome\"}"]],
+                ],
+            ],
+            ["role": "tool", "tool_call_id": "call_1", "content": "sunny"],
+            ["role": "tool", "tool_call_id": "call_2", "content": "{\"sky\":\"rain\"}"],
+        ],
+        "tools": [["type": "function", "function": ["name": "get_weather", "description": "Weather", "parameters": ["type": "object"]]]],
+        "tool_choice": "required",
+        "stop": "END",
+        "temperature": 0.2,
+    ]
+
+    @Test func openAIToAnthropic() throws {
+        let body = try AnthropicAdapter.messagesBody(fromOpenAI: Self.conversation, defaultMaxTokens: 1234)
+        #expect(body["system"] == [["type": "text", "text": "Be terse."]])
+        #expect(body["max_tokens"] == 1234)
+        #expect(body["stop_sequences"] == ["END"])
+        #expect(body["temperature"] == 0.2)
+        #expect(body["tool_choice"] == ["type": "any"])
+        #expect(body["tools"] == [["name": "get_weather", "description": "Weather", "input_schema": ["type": "object"]]])
+        let messages = try #require(body["messages"]?.arrayValue)
+        #expect(messages.map { $0["role"]?.stringValue } == ["user", "assistant", "user"])
+        #expect(messages[1]["content"]?.arrayValue?.map { $0["input"] } == [["city": "Paris"], ["city": "Rome"]])
+        // Both tool results travel in one user turn, as Anthropic requires for parallel calls.
+        #expect(messages[2]["content"]?.arrayValue?.map { $0["tool_use_id"] } == ["call_1", "call_2"])
+    }
+
+    @Test func openAIToGemini() throws {
+        let body = try GeminiAdapter.generateBody(fromOpenAI: Self.conversation)
+        #expect(body["systemInstruction"] == ["parts": [["text": "Be terse."]]])
+        #expect(body["generationConfig"] == ["temperature": 0.2, "stopSequences": ["END"]])
+        #expect(body["toolConfig"] == ["functionCallingConfig": ["mode": "ANY"]])
+        let contents = try #require(body["contents"]?.arrayValue)
+        #expect(contents.map { $0["role"]?.stringValue } == ["user", "model", "user"])
+        // Results are answered by function name, parsed when they are JSON objects.
+        #expect(
+            contents[2]["parts"] == [
+                ["functionResponse": ["name": "get_weather", "response": ["result": "sunny"]]],
+                ["functionResponse": ["name": "get_weather", "response": ["sky": "rain"]]],
+            ]
+        )
+    }
+
+    @Test func anthropicStreamBecomesOpenAIChunks() throws {
+        let deployment = Deployment(provider: ProviderConfiguration(kind: .anthropic, baseURL: "http://a", apiKey: Secret("k")), model: "claude")
+        var stream = AnthropicToOpenAIStream(deployment: deployment, includeUsage: true)
+        let events: [(String, String)] = [
+            ("message_start", #"{"type":"message_start","message":{"id":"msg_1","model":"claude-x","usage":{"input_tokens":7,"output_tokens":1}}}"#),
+            ("content_block_start", #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#),
+            ("ping", #"{"type":"ping"}"#),
+            ("content_block_delta", #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}"#),
+            ("content_block_stop", #"{"type":"content_block_stop","index":0}"#),
+            (
+                "content_block_start",
+                #"{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_1","name":"f","input":{}}}"#
+            ),
+            ("content_block_delta", #"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"a\":"}}"#),
+            ("content_block_delta", #"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"1}"}}"#),
+            ("message_delta", #"{"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":12}}"#),
+            ("message_stop", #"{"type":"message_stop"}"#),
+        ]
+        var chunks: [JSONValue] = []
+        for (name, data) in events {
+            chunks += try stream.translate(SSEEvent(event: name, data: data)).map { try JSONValue.parse($0.data) }
+        }
+        let closing = try stream.finish()
+        #expect(closing.last?.data == "[DONE]")
+        chunks += try closing.dropLast().map { try JSONValue.parse($0.data) }
+        let deltas = chunks.compactMap { $0["choices"]?.arrayValue?.first?["delta"] }
+        #expect(deltas.first == ["role": "assistant", "content": ""])
+        #expect(deltas.contains(["content": "Hi"]))
+        #expect(deltas.contains(["tool_calls": [["index": 0, "id": "toolu_1", "type": "function", "function": ["name": "f", "arguments": ""]]]]))
+        let arguments = deltas.compactMap { $0["tool_calls"]?.arrayValue?.first?["function"]?["arguments"]?.stringValue }.joined()
+        #expect(arguments == "{\"a\":1}")
+        #expect(chunks.compactMap { $0["choices"]?.arrayValue?.first?["finish_reason"]?.stringValue } == ["tool_calls"])
+        #expect(chunks.last?["usage"] == ["prompt_tokens": 7, "completion_tokens": 12, "total_tokens": 19])
+        #expect(Set(chunks.compactMap { $0["id"]?.stringValue }) == ["msg_1"])
+    }
+
+    @Test func aStreamThatStopsEarlyIsAnError() throws {
+        let deployment = Deployment(provider: ProviderConfiguration(kind: .gemini, baseURL: "http://g", apiKey: Secret("k")), model: "gemini-x")
+        var stream = GeminiToOpenAIStream(deployment: deployment, includeUsage: false)
+        _ = try stream.translate(SSEEvent(data: #"{"candidates":[{"content":{"parts":[{"text":"Hel"}],"role":"model"}}]}"#))
+        let error = #expect(throws: GatewayError.self) { try stream.finish() }
+        #expect(error?.kind == .streamInterrupted)
+    }
+
+    @Test func messagesRequestsReachOtherProvidersAsOpenAIRequests() throws {
+        let messages: JSONValue = [
+            "model": "gpt-4o", "max_tokens": 100, "system": "Be terse.", "stop_sequences": ["X"],
+            "messages": [
+                ["role": "user", "content": "Weather?"],
+                ["role": "assistant", "content": [["type": "tool_use", "id": "toolu_1", "name": "w", "input": ["c": "Paris"]]]],
+                [
+                    "role": "user",
+                    "content": [["type": "tool_result", "tool_use_id": "toolu_1", "content": "sunny"], ["type": "text", "text": "thanks"]],
+                ],
+            ],
+            "tools": [["name": "w", "input_schema": ["type": "object"]]],
+            "tool_choice": ["type": "any"],
+        ]
+        let body = try MessagesTranslator.openAIBody(fromMessages: messages)
+        let out = try #require(body["messages"]?.arrayValue)
+        #expect(out.map { $0["role"]?.stringValue } == ["system", "user", "assistant", "tool", "user"])
+        #expect(out[2]["tool_calls"]?.arrayValue?.first?["function"]?["arguments"] == "{\"c\":\"Paris\"}")
+        #expect(out[3] == ["role": "tool", "tool_call_id": "toolu_1", "content": "sunny"])
+        #expect(body["tool_choice"] == "required")
+        #expect(body["stop"] == ["X"])
+        let reply = MessagesTranslator.message(
+            fromCompletion: ["id": "chatcmpl-1", "model": "gpt-4o", "choices": [["message": ["content": "ok"], "finish_reason": "length"]]],
+            usage: TokenUsage(promptTokens: 3, completionTokens: 4)
+        )
+        #expect(reply["stop_reason"] == "max_tokens")
+        #expect(reply["usage"] == ["input_tokens": 3, "output_tokens": 4])
+        #expect(reply["content"] == [["type": "text", "text": "ok"]])
+    }
+}
