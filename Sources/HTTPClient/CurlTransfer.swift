@@ -32,6 +32,7 @@ final class CurlTransfer: @unchecked Sendable {
         id: UInt64,
         request: HTTPRequest,
         proxy: ProxySettings = ProxySettings(),
+        caBundlePath: String? = nil,
         continuation: CheckedContinuation<HTTPResponse, any Error>?,
         cancellation: CancellationFlag,
         sink: Int32? = nil,
@@ -51,7 +52,7 @@ final class CurlTransfer: @unchecked Sendable {
         self.headDeadline = request.timeouts.firstByte.map { ContinuousClock.now + $0 }
         self.onFinish = onFinish
         do {
-            try self.configure(request, proxy: proxy)
+            try self.configure(request, proxy: proxy, caBundlePath: caBundlePath)
         } catch {
             self.continuation = nil
             self.release()
@@ -59,7 +60,7 @@ final class CurlTransfer: @unchecked Sendable {
         }
     }
 
-    private func configure(_ request: HTTPRequest, proxy: ProxySettings) throws {
+    private func configure(_ request: HTTPRequest, proxy: ProxySettings, caBundlePath: String?) throws {
         func check(_ code: CURLcode, _ what: String) throws {
             guard code == CURLE_OK else {
                 throw HTTPClientError(.invalidRequest, "\(what): \(String(cString: curl_easy_strerror(code)))")
@@ -83,6 +84,9 @@ final class CurlTransfer: @unchecked Sendable {
         if request.followRedirects {
             try check(skiff_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 1), "FOLLOWLOCATION")
             try check(skiff_easy_setopt_long(handle, CURLOPT_MAXREDIRS, 5), "MAXREDIRS")
+        }
+        if let caBundlePath {
+            try check(skiff_easy_setopt_string(handle, CURLOPT_CAINFO, caBundlePath), "CAINFO")
         }
         // HTTP/2 over TLS where the server offers it (ALPN); HTTP/1.1 otherwise, and for plain http.
         try check(skiff_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)), "HTTP_VERSION")

@@ -9,10 +9,17 @@ public final class HTTPClient: Sendable {
     private let driver = CurlMultiDriver()
     /// Where transfers go through, fixed when the client is made.
     public let proxy: ProxySettings
+    /// A PEM bundle of trusted CAs instead of the system's (a private CA in front of a provider, tests).
+    public let caBundlePath: String?
 
-    /// `proxy` defaults to the process environment's `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`.
-    public init(proxy: ProxySettings = .from(environment: ProcessInfo.processInfo.environment)) {
+    /// `proxy` defaults to the process environment's `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`; `caBundlePath`
+    /// to `SSL_CERT_FILE`, as OpenSSL-based tools read it.
+    public init(
+        proxy: ProxySettings = .from(environment: ProcessInfo.processInfo.environment),
+        caBundlePath: String? = ProcessInfo.processInfo.environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+    ) {
         self.proxy = proxy
+        self.caBundlePath = caBundlePath
     }
 
     deinit {
@@ -50,6 +57,7 @@ public final class HTTPClient: Sendable {
             id: driver.makeID(),
             request: request,
             proxy: self.proxy,
+            caBundlePath: self.caBundlePath,
             continuation: nil,
             cancellation: flag,
             stream: state
@@ -70,6 +78,7 @@ public final class HTTPClient: Sendable {
                         id: self.driver.makeID(),
                         request: request,
                         proxy: self.proxy,
+                        caBundlePath: self.caBundlePath,
                         continuation: continuation,
                         cancellation: flag,
                         sink: sink,

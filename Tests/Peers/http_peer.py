@@ -45,7 +45,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.reply(200, json.dumps(STATS).encode())
         if url.path == "/echo":
             payload = {"method": self.command, "path": self.path, "headers": [[k, v] for k, v in self.headers.items()],
-                       "body": body.decode("utf-8", "replace")}
+                       "body": body.decode("utf-8", "replace"), "client_port": self.client_address[1]}
             return self.reply(200, json.dumps(payload).encode(), headers=[("X-Echo", "yes"), ("X-Multi", "a"), ("X-Multi", "b")])
         if url.path.startswith("/status/"):
             return self.reply(int(url.path.split("/")[2]), b'{"status":"as asked"}')

@@ -62,6 +62,9 @@ public final class ChatStream: @unchecked Sendable {
     /// The error the stream ended with, if it did.
     public var error: GatewayError? { self.failure }
 
+    /// Whether the upstream stream reached its end (not cut short by an error or the client leaving).
+    public var isComplete: Bool { self.ended && self.failure == nil && self.pending.isEmpty }
+
     /// Reads until the first event for the client exists; throws what went wrong before it (to be retried).
     func prime() async throws(GatewayError) {
         while self.pending.isEmpty && !self.ended {

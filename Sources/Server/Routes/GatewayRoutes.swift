@@ -29,7 +29,7 @@ struct GatewayRoutes: Sendable {
         router.get("/v1/models") { _, context in
             try await self.models(context: context)
         }
-        router.get("/v1/models/{id+}") { _, context in
+        router.get("/v1/models/**") { _, context in
             try await self.model(context.parameters.getCatchAll().joined(separator: "/"), context: context)
         }
     }
@@ -83,7 +83,7 @@ struct GatewayRoutes: Sendable {
             body: ResponseBody { writer in
                 defer {
                     stream.close()
-                    let status = stream.error.map { $0.kind == .cancelled ? 499 : $0.status } ?? 200
+                    let status = stream.error.map { $0.kind == .cancelled ? 499 : $0.status } ?? (stream.isComplete ? 200 : 499)
                     Self.log(
                         logger,
                         route: route,

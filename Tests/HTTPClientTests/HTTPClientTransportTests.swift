@@ -1,0 +1,81 @@
+import Foundation
+import HTTPClient
+import TestSupport
+import Testing
+
+/// Connection reuse, HTTP/2 and proxies: how transfers travel, checked by what the servers saw.
+@Suite("HTTPClient transport")
+struct HTTPClientTransportTests {
+    static let plain = Task { try await PeerProcess.start([PackagePaths.python, PackagePaths.peer("http_peer.py")], timeout: 20) }
+    static let h2 = Task { try await PeerProcess.start([PackagePaths.python, PackagePaths.peer("h2_peer.py")], timeout: 30) }
+
+    func json(_ response: HTTPResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+    }
+
+    @Test func sequentialRequestsReuseOneConnection() async throws {
+        let endpoint = try await Self.plain.value.string("endpoint")
+        let client = HTTPClient(proxy: ProxySettings())
+        var ports: Set<Int> = []
+        for _ in 0..<5 {
+            let response = try await client.execute(HTTPRequest(url: endpoint + "/echo"))
+            ports.insert(try self.json(response)["client_port"] as? Int ?? -1)
+        }
+        #expect(ports.count == 1, "each request opened its own connection: \(ports)")
+    }
+
+    @Test func negotiatesHTTP2AndMultiplexesConcurrentRequests() async throws {
+        let peer = try await Self.h2.value
+        let client = HTTPClient(proxy: ProxySettings(), caBundlePath: peer.string("ca"))
+        let first = try self.json(try await client.execute(HTTPRequest(url: peer.string("endpoint") + "/version")))
+        #expect(first["http_version"] as? String == "2")
+        let connections = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    let response = try await client.execute(HTTPRequest(url: peer.string("endpoint") + "/version"))
+                    return try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])["connection"] as? Int ?? -1
+                }
+            }
+            return try await group.reduce(into: Set<Int>()) { $0.insert($1) }
+        }
+        #expect(connections == [first["connection"] as? Int ?? 0], "HTTP/2 requests should share the first connection")
+    }
+
+    @Test func anUntrustedCertificateIsRefused() async throws {
+        let peer = try await Self.h2.value
+        let client = HTTPClient(proxy: ProxySettings(), caBundlePath: nil)
+        let error = await #expect(throws: HTTPClientError.self) {
+            _ = try await client.execute(HTTPRequest(url: peer.string("endpoint") + "/version"))
+        }
+        #expect(error?.code == .tls)
+    }
+
+    @Test func plainHTTPGoesThroughTheConfiguredProxy() async throws {
+        let endpoint = try await Self.plain.value.string("endpoint")
+        // The peer plays the proxy: it receives the absolute-form request line a forward proxy gets.
+        let client = HTTPClient(proxy: ProxySettings(httpProxy: endpoint))
+        let response = try await client.execute(HTTPRequest(url: "http://provider.skiff.invalid/echo"))
+        let echo = try self.json(response)
+        #expect(echo["path"] as? String == "http://provider.skiff.invalid/echo")
+    }
+
+    @Test func noProxyHostsAndBypassingRequestsGoDirect() async throws {
+        let endpoint = try await Self.plain.value.string("endpoint")
+        let deadProxy = "http://127.0.0.1:9"  // nothing listens on discard
+        let listed = HTTPClient(proxy: ProxySettings(httpProxy: deadProxy, noProxy: "localhost,127.0.0.1"))
+        #expect(try await listed.execute(HTTPRequest(url: endpoint + "/echo")).status == 200)
+        let unlisted = HTTPClient(proxy: ProxySettings(httpProxy: deadProxy))
+        await #expect(throws: HTTPClientError.self) { _ = try await unlisted.execute(HTTPRequest(url: endpoint + "/echo")) }
+        var bypassing = HTTPRequest(url: endpoint + "/echo")
+        bypassing.bypassProxy = true
+        #expect(try await unlisted.execute(bypassing).status == 200)
+    }
+
+    @Test func proxySettingsComeFromTheUsualVariables() {
+        let upper = ProxySettings.from(environment: ["HTTPS_PROXY": "http://p:3128", "http_proxy": "http://q:3128", "NO_PROXY": "a,b"])
+        #expect(upper == ProxySettings(httpsProxy: "http://p:3128", httpProxy: "http://q:3128", noProxy: "a,b"))
+        let both = ProxySettings.from(environment: ["HTTPS_PROXY": "http://upper", "https_proxy": "http://lower", "no_proxy": " "])
+        #expect(both.httpsProxy == "http://upper")
+        #expect(both.noProxy == nil)
+    }
+}

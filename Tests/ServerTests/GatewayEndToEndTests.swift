@@ -1,0 +1,274 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The built binary as an LLM gateway in front of the mock providers, driven by the official `openai` and
+/// `anthropic` Python SDKs: every provider, streaming, tools, errors as the SDKs' own exception types.
+@Suite("Gateway end to end")
+struct GatewayEndToEndTests {
+    /// One mock and one skiff for the SDK tests; tests that count upstream requests start their own.
+    static let shared = Task { () throws -> (PeerProcess, SkiffServer) in
+        let peer = try await MockProviders.start()
+        let routes = FileManager.default.temporaryDirectory.appendingPathComponent("routes-\(UUID().uuidString).yaml")
+        try """
+        models:
+          fast:
+            deployments:
+              - {provider: openai, model: gpt-error500}
+            fallbacks: [claude-3-5-haiku]
+        """.write(to: routes, atomically: true, encoding: .utf8)
+        var environment = SkiffProcess.baseEnvironment().merging(MockProviders.environment(peer)) { $1 }
+        environment["MODEL_ROUTES_FILE"] = routes.path
+        environment["GATEWAY_MAX_ATTEMPTS"] = "2"
+        environment["GATEWAY_RETRY_BASE_MS"] = "10"
+        let server = try SkiffServer(environment: environment)
+        try await server.waitUntilReady()
+        return (peer, server)
+    }
+
+    static var server: SkiffServer {
+        get async throws { try await self.shared.value.1 }
+    }
+
+    static let prompt = "echo: Please say hello to the skiff tests"
+
+    @Test(arguments: ["gpt-4o-mini", "claude-3-5-haiku", "gemini-2.0-flash", "deepseek-chat", "grok-3", "azure/mock-chat", "fast"], [false, true])
+    func openAISDKReachesEveryProvider(_ model: String, _ stream: Bool) async throws {
+        let server = try await Self.server
+        let result = try await SDKClient.run("openai_chat_client.py", [server.baseURL + "/v1", model] + (stream ? ["--stream"] : []))
+        #expect(result["error"] == nil, "\(result)")
+        #expect(result["text"] as? String == Self.prompt)
+        #expect(result["finish_reason"] as? String == "stop")
+        #expect(result["usage"] as? [String: Int] == ["prompt_tokens": 10, "completion_tokens": 8, "total_tokens": 18])
+        if stream { #expect(result["chunks"] as? Int == 20) }
+    }
+
+    @Test(arguments: ["gpt-tool-parallel", "claude-tool-parallel", "gemini-tool-parallel"], [false, true])
+    func toolCallsComeBackInOpenAIsShape(_ model: String, _ stream: Bool) async throws {
+        let server = try await Self.server
+        let result = try await SDKClient.run("openai_chat_client.py", [server.baseURL + "/v1", model, "--tools"] + (stream ? ["--stream"] : []))
+        #expect(result["finish_reason"] as? String == "tool_calls", "\(result)")
+        let calls = try #require(result["tool_calls"] as? [[String: Any]])
+        #expect(calls.count == 2)
+        #expect(calls.allSatisfy { $0["name"] as? String == "get_weather" && ($0["id"] as? String)?.isEmpty == false })
+        #expect(
+            calls.compactMap { ($0["arguments"] as? [String: String])?["location"] } == [
+                "Please say hello to the skiff tests", "Please say hello to the skiff tests",
+            ]
+        )
+    }
+
+    @Test(arguments: ["claude-3-5-haiku", "gpt-4o-mini", "gemini-2.0-flash"], [false, true])
+    func anthropicSDKReachesAnthropicAndOthers(_ model: String, _ stream: Bool) async throws {
+        let server = try await Self.server
+        let result = try await SDKClient.run("anthropic_client.py", [server.baseURL, model] + (stream ? ["--stream"] : []))
+        #expect(result["error"] == nil, "\(result)")
+        #expect(result["text"] as? String == Self.prompt)
+        #expect(result["stop_reason"] as? String == "end_turn")
+        #expect(result["usage"] as? [String: Int] == ["input_tokens": 10, "output_tokens": 8])
+        if stream { #expect(result["chunks"] as? Int == 20) }
+        let tools = try await SDKClient.run(
+            "anthropic_client.py",
+            [server.baseURL, model.prefix { $0 != "-" } + "-tool", "--tools"] + (stream ? ["--stream"] : [])
+        )
+        #expect(tools["stop_reason"] as? String == "tool_use", "\(tools)")
+        #expect((tools["tool_uses"] as? [[String: Any]])?.first?["input"] as? [String: String] == ["location": "Please say hello to the skiff tests"])
+    }
+
+    @Test(arguments: [
+        ("openai_chat_client.py", "no-such-model", false, "NotFoundError", 404),
+        ("openai_chat_client.py", "gpt-status-400", false, "BadRequestError", 400),
+        ("openai_chat_client.py", "claude-status-401", true, "AuthenticationError", 401),
+        ("openai_chat_client.py", "gemini-error500", true, "InternalServerError", 500),
+        ("openai_chat_client.py", "gpt-ratelimit-9", false, "RateLimitError", 429),
+        ("openai_chat_client.py", "gemini-blocked", false, "BadRequestError", 400),
+        ("openai_chat_client.py", "gpt-streamerror", true, "APIError", 0),
+        ("openai_chat_client.py", "claude-breakstream", true, "APIError", 0),
+        ("anthropic_client.py", "no-such-model", false, "NotFoundError", 404),
+        ("anthropic_client.py", "claude-status-529", false, "OverloadedError", 529),
+        ("anthropic_client.py", "gpt-error500", true, "InternalServerError", 500),
+        ("anthropic_client.py", "gemini-streamerror", true, "APIStatusError", 0),
+    ])
+    func errorsSurfaceAsTheSDKsOwnExceptions(_ script: String, _ model: String, _ stream: Bool, _ kind: String, _ status: Int) async throws {
+        let server = try await Self.server
+        let base = script.hasPrefix("openai") ? server.baseURL + "/v1" : server.baseURL
+        let result = try await SDKClient.run(script, [base, model] + (stream ? ["--stream"] : []))
+        let error = try #require(result["error"] as? [String: Any], "\(result)")
+        #expect(error["class"] as? String == kind, "\(error)")
+        if status != 0 { #expect(error["status"] as? Int == status) }
+        let message = error["message"] as? String ?? ""
+        #expect(message.contains("openai") || message.contains("anthropic") || message.contains("gemini") || model == "no-such-model", "\(message)")
+    }
+
+    @Test func providerEmbeddingsThroughTheSDK() async throws {
+        let server = try await Self.server
+        let result = try await SDKClient.run("openai_embeddings_client.py", [server.baseURL + "/v1", "text-embedding-3-small"])
+        #expect(result["model"] as? String == "text-embedding-3-small")
+        #expect(result["indices"] as? [Int] == [0, 1, 2])
+        #expect(result["short_length"] as? Int == 32)
+        let vectors = try #require(result["default"] as? [[Double]])
+        let floats = try #require(result["float"] as? [[Double]])
+        #expect(zip(vectors.joined(), floats.joined()).allSatisfy { abs($0 - $1) < 1e-6 })
+        let errors = try #require(result["errors"] as? [String: [String: Any]])
+        #expect(errors["unknown_model"]?["class"] as? String == "NotFoundError")
+        #expect(errors["empty_input"]?["class"] as? String == "BadRequestError")
+    }
+
+    @Test func modelsListsProvidersAndAliases() async throws {
+        let server = try await Self.server
+        let (status, body) = try await HTTPProbe.get(server.baseURL + "/v1/models")
+        #expect(status == 200)
+        let listing = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+        let ids = Set((listing["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
+        for expected in ["fast", "claude-mock-1", "gemini-mock-1", "openai/mock-chat", "deepseek/mock-chat", "xai/mock-tool"] {
+            #expect(ids.contains(expected), "\(expected) missing from \(ids.sorted())")
+        }
+        #expect(try await HTTPProbe.get(server.baseURL + "/v1/models/claude-mock-1").0 == 200)
+        #expect(try await HTTPProbe.get(server.baseURL + "/v1/models/nope").0 == 404)
+    }
+
+    @Test func metricsAccountPerProviderAndModel() async throws {
+        let server = try await Self.server
+        _ = try await SDKClient.run("openai_chat_client.py", [server.baseURL + "/v1", "claude-metrics", "--stream"])
+        let (_, metrics) = try await HTTPProbe.get(server.baseURL + "/metrics")
+        #expect(metrics.contains(#"gateway_requests_total{provider="anthropic",model="claude-metrics",outcome="ok"} 1"#), "\(metrics)")
+        #expect(metrics.contains(#"gateway_tokens_total{provider="anthropic",model="claude-metrics",type="completion"} 8"#))
+        #expect(metrics.contains(#"gateway_time_to_first_token_seconds_count{provider="anthropic",model="claude-metrics"} 1"#))
+        #expect(metrics.contains("gateway_request_duration_seconds_bucket"))
+        let log = server.log
+        #expect(log.contains(#""model":"claude-metrics""#) && log.contains(#""completion_tokens":"8""#))
+    }
+}
+
+/// Gateway behaviour that needs a mock and a skiff of its own: what the upstream saw, limits, secrets.
+@Suite("Gateway failures end to end")
+struct GatewayFailureTests {
+    static func start(
+        _ extra: [String: String] = [:],
+        keys: [String: String] = [:],
+        mockKeys: [String: String] = [:]
+    ) async throws -> (PeerProcess, SkiffServer) {
+        let peer = try await MockProviders.start(keys: mockKeys)
+        var environment = SkiffProcess.baseEnvironment().merging(MockProviders.environment(peer, keys: keys)) { $1 }
+        environment.merge(extra) { $1 }
+        let server = try SkiffServer(environment: environment)
+        try await server.waitUntilReady()
+        return (peer, server)
+    }
+
+    /// Sends a request on a raw socket, reads for `readFor`, then hangs up.
+    static func hangUp(_ server: SkiffServer, body: String, readFor: Duration) async throws {
+        try await blockingIO {
+            let handle = try RawConnection(port: server.port)
+            handle.send(
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            )
+            Thread.sleep(forTimeInterval: Double(readFor.components.seconds) + Double(readFor.components.attoseconds) / 1e18)
+            handle.close()
+        }
+    }
+
+    @Test(arguments: [("gpt-delay-300", true), ("claude-slowfirst-5000", true), ("gemini-slowfirst-5000", false)])
+    func aClientThatHangsUpCancelsTheUpstream(_ model: String, _ stream: Bool) async throws {
+        let (peer, server) = try await Self.start()
+        let body = #"{"model": "\#(model)", "stream": \#(stream), "messages": [{"role": "user", "content": "a long answer please"}]}"#
+        try await Self.hangUp(server, body: body, readFor: .milliseconds(1200))
+        let hungUp = ContinuousClock.now
+        var disconnects = 0
+        while disconnects == 0 && ContinuousClock.now - hungUp < .seconds(10) {
+            disconnects = try await MockProviders.stats(peer)["client_disconnects"] ?? 0
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(disconnects == 1, "the upstream never saw the connection close")
+        let outcomes = try await MockProviders.requests(peer).compactMap { $0["outcome"] as? String }
+        #expect(outcomes == ["client_disconnected"])
+        #expect(server.log.contains(#""status":"499""#))
+    }
+
+    @Test func limitsRequestSizeAndStreamsAndRejectsBadBodies() async throws {
+        let (peer, server) = try await Self.start(["MAX_REQUEST_BYTES": "2048", "GATEWAY_MAX_CONCURRENT_STREAMS": "1"])
+        defer { withExtendedLifetime(peer) {} }
+        let url = server.baseURL + "/v1/chat/completions"
+        let big = #"{"model": "gpt-4o", "messages": [{"role": "user", "content": "\#(String(repeating: "x", count: 4096))"}]}"#
+        let (tooLarge, tooLargeBody) = try await HTTPProbe.post(url, json: big)
+        #expect(tooLarge == 413)
+        #expect(tooLargeBody.contains("MAX_REQUEST_BYTES"))
+        for (json, fragment) in [("{not json", "not valid JSON"), ("[1,2]", "JSON object"), (#"{"messages": []}"#, "model"), ("", "empty")] {
+            let (status, text) = try await HTTPProbe.post(url, json: json)
+            #expect(status == 400, "\(json)")
+            #expect(text.contains(fragment) && text.contains(#""type":"invalid_request_error""#), "\(text)")
+        }
+        let (badMessages, badText) = try await HTTPProbe.post(url, json: #"{"model": "claude-x", "messages": [{"role": "wizard", "content": "hi"}]}"#)
+        #expect(badMessages == 400 && badText.contains("wizard"))
+
+        // One stream open (slow), the next is refused with 429 and Retry-After, then allowed again.
+        async let slow = HTTPProbe.post(
+            url,
+            json: #"{"model": "gpt-delay-200", "stream": true, "messages": [{"role": "user", "content": "hi there"}]}"#
+        )
+        var refused = (0, "")
+        for _ in 0..<100 {
+            refused = try await HTTPProbe.post(url, json: #"{"model": "gpt-4o", "stream": true, "messages": [{"role": "user", "content": "hi"}]}"#)
+            if refused.0 == 429 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(refused.0 == 429)
+        #expect(refused.1.contains("too_many_streams"))
+        #expect(try await slow.0 == 200)
+        #expect(
+            try await HTTPProbe.post(url, json: #"{"model": "gpt-4o", "stream": true, "messages": [{"role": "user", "content": "hi"}]}"#).0 == 200
+        )
+    }
+
+    @Test func providerKeysNeverAppearInErrorsLogsOrMetrics() async throws {
+        let secret = "sk-proj-SKIFFSECRET0123456789"
+        // skiff holds keys the mock refuses (and one it accepts), so errors quote upstream auth failures.
+        let (peer, server) = try await Self.start(
+            ["LOG_LEVEL": "debug"],
+            keys: ["openai": secret, "anthropic": secret, "gemini": secret + "-g"],
+            mockKeys: ["openai": "other", "anthropic": secret, "gemini": "other"]
+        )
+        defer { withExtendedLifetime(peer) {} }
+        var seen: [String] = []
+        for model in ["gpt-4o", "gemini-2.0-flash", "claude-3-5-haiku", "claude-status-401"] {
+            for stream in [false, true] {
+                let result = try await SDKClient.run("openai_chat_client.py", [server.baseURL + "/v1", model] + (stream ? ["--stream"] : []))
+                seen.append("\(result)")
+            }
+        }
+        let (_, metrics) = try await HTTPProbe.get(server.baseURL + "/metrics")
+        let (_, health) = try await HTTPProbe.get(server.baseURL + "/health")
+        seen += [metrics, health, server.log]
+        #expect(seen.count == 11)
+        #expect(seen[0].contains("401"))
+        for text in seen {
+            #expect(!text.contains("SKIFFSECRET"), "a key leaked: \(text.prefix(500))")
+        }
+    }
+}
+
+/// A plain socket the test can hang up on mid-response.
+final class RawConnection {
+    let fd: Int32
+
+    init(port: Int) throws {
+        self.fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(self.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw PeerError("connect failed") }
+    }
+
+    func send(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(self.fd, $0.baseAddress, $0.count, 0) }
+    }
+
+    func close() {
+        Glibc.close(self.fd)
+    }
+}
