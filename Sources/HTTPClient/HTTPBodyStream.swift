@@ -49,6 +49,22 @@ public final class HTTPBodyStream: AsyncSequence, Sendable {
         self.state.abandon()
     }
 
+    /// What has already arrived, without waiting: so a consumer can hand on everything at hand in one write.
+    public enum Available: Sendable {
+        /// Buffered bytes (possibly several chunks joined).
+        case bytes([UInt8])
+        /// The body ended (no more bytes will come).
+        case end
+        /// Nothing buffered yet; `next()` would wait.
+        case none
+    }
+
+    /// Takes every buffered chunk at once, or tells that the body ended or that nothing is buffered. A failed
+    /// transfer throws its error.
+    public func available() throws -> Available {
+        try self.state.takeAvailable()
+    }
+
     /// Reads the whole remaining body (bounded by the request's `maxResponseBytes`).
     public func collect() async throws -> [UInt8] {
         var bytes: [UInt8] = []
@@ -181,6 +197,41 @@ final class BodyStreamState: Sendable {
         }
     }
 
+    /// Consumer: everything buffered, without waiting.
+    func takeAvailable() throws -> HTTPBodyStream.Available {
+        enum Outcome {
+            case bytes([UInt8], wake: Bool)
+            case end(Result<Void, any Error>)
+            case none
+        }
+        let outcome: Outcome = self.inner.withLock { inner in
+            if inner.firstChunk < inner.chunks.count {
+                var joined: [UInt8] = []
+                joined.reserveCapacity(inner.buffered)
+                for index in inner.firstChunk..<inner.chunks.count { joined += inner.chunks[index] }
+                inner.chunks.removeAll(keepingCapacity: true)
+                inner.firstChunk = 0
+                inner.buffered = 0
+                var wake = false
+                if inner.paused && !inner.resumeRequested {
+                    inner.resumeRequested = true
+                    wake = true
+                }
+                return .bytes(joined, wake: wake)
+            }
+            if let finished = inner.finished { return .end(finished) }
+            return .none
+        }
+        switch outcome {
+        case .bytes(let bytes, let wake):
+            if wake { self.wake() }
+            return .bytes(bytes)
+        case .end(.success): return .end
+        case .end(.failure(let error)): throw error
+        case .none: return .none
+        }
+    }
+
     /// Consumer: the next chunk, nil at the end, or the transfer's error.
     func next() async throws -> [UInt8]? {
         try await withTaskCancellationHandler {
@@ -189,6 +240,8 @@ final class BodyStreamState: Sendable {
                     case chunk([UInt8], wake: Bool)
                     case end(Result<Void, any Error>)
                     case wait
+                    /// Waiting on a paused transfer: the driver must be woken to resume it.
+                    case waitAfterResume
                 }
                 let outcome: Outcome = self.inner.withLock { inner in
                     if inner.firstChunk < inner.chunks.count {
@@ -207,10 +260,11 @@ final class BodyStreamState: Sendable {
                         return .chunk(chunk, wake: wake)
                     }
                     if let finished = inner.finished { return .end(finished) }
+                    inner.waiter = continuation
                     if inner.paused && !inner.resumeRequested {
                         inner.resumeRequested = true
+                        return .waitAfterResume
                     }
-                    inner.waiter = continuation
                     return .wait
                 }
                 switch outcome {
@@ -221,8 +275,10 @@ final class BodyStreamState: Sendable {
                     continuation.resume(returning: nil)
                 case .end(.failure(let error)):
                     continuation.resume(throwing: error)
-                case .wait:
+                case .waitAfterResume:
                     self.wake()
+                case .wait:
+                    break
                 }
             }
         } onCancel: {

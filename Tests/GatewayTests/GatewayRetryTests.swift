@@ -127,6 +127,33 @@ import Testing
         #expect(paths == [429, 200, 200])
     }
 
+    @Test func aSlowFirstByteTimesOutAs504AndIsRetried() async throws {
+        let peer = try await MockProviders.start()
+        let gateway = try Self.gateway(peer) {
+            $0.timeouts.firstByte = .milliseconds(300)
+            $0.maxAttempts = 2
+        }
+        let error = await #expect(throws: GatewayError.self) {
+            try await gateway.stream(
+                Self.chat("claude-slowfirst-3000", stream: true),
+                front: .chatCompletions,
+                call: UpstreamCall(timeouts: gateway.configuration.timeouts),
+                logger: Self.logger
+            )
+        }
+        #expect(error?.status == 504)
+        #expect(error?.kind == .timeout)
+        #expect(try await MockProviders.requests(peer).count == 2)
+        // Within the limit, a slow first byte is just slow.
+        let slow = try await gateway.complete(
+            Self.chat("gemini-slowfirst-100"),
+            front: .chatCompletions,
+            call: UpstreamCall(timeouts: gateway.configuration.timeouts),
+            logger: Self.logger
+        )
+        #expect(slow.outcome.attempts == 1)
+    }
+
     @Test func limitsConcurrentStreams() async throws {
         let peer = try await MockProviders.start()
         let gateway = try Self.gateway(peer) { $0.maxConcurrentStreams = 1 }

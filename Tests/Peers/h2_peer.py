@@ -68,6 +68,7 @@ def main():
     config.certfile, config.keyfile = cert_path, key_path
     config.alpn_protocols = ["h2", "http/1.1"]
     config.loglevel = "WARNING"
+    config.keep_alive_timeout = 600  # a starved test machine can leave the connection idle for a while
     config.accesslog = None
     shutdown = asyncio.Event()
 

@@ -201,23 +201,34 @@ struct GatewayFailureTests {
         let (badMessages, badText) = try await HTTPProbe.post(url, json: #"{"model": "claude-x", "messages": [{"role": "wizard", "content": "hi"}]}"#)
         #expect(badMessages == 400 && badText.contains("wizard"))
 
-        // One stream open (slow), the next is refused with 429 and Retry-After, then allowed again.
-        async let slow = HTTPProbe.post(
-            url,
-            json: #"{"model": "gpt-delay-200", "stream": true, "messages": [{"role": "user", "content": "hi there"}]}"#
-        )
-        var refused = (0, "")
-        for _ in 0..<100 {
-            refused = try await HTTPProbe.post(url, json: #"{"model": "gpt-4o", "stream": true, "messages": [{"role": "user", "content": "hi"}]}"#)
-            if refused.0 == 429 { break }
-            try await Task.sleep(for: .milliseconds(20))
+        // One stream open (slow, its head already sent), the next is refused with 429 and Retry-After; once the
+        // slow one's client hangs up, streams are allowed again.
+        let streamBody = #"{"model": "gpt-4o", "stream": true, "messages": [{"role": "user", "content": "hi"}]}"#
+        let head = try await blockingIO { () -> String in
+            let slow = try RawConnection(port: server.port)
+            let body = #"{"model": "gpt-delay-300", "stream": true, "messages": [{"role": "user", "content": "a slow answer"}]}"#
+            slow.send(
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            )
+            let head = slow.receive(timeout: 10)
+            let refused = try HTTPProbe.sendBlocking(
+                "POST",
+                url,
+                headers: ["Content-Type": "application/json"],
+                body: Array(streamBody.utf8),
+                timeout: 10
+            )
+            slow.close()
+            return head + "\n---\n" + "\(refused.0) \(refused.1)"
         }
-        #expect(refused.0 == 429)
-        #expect(refused.1.contains("too_many_streams"))
-        #expect(try await slow.0 == 200)
-        #expect(
-            try await HTTPProbe.post(url, json: #"{"model": "gpt-4o", "stream": true, "messages": [{"role": "user", "content": "hi"}]}"#).0 == 200
-        )
+        #expect(head.hasPrefix("HTTP/1.1 200"), "\(head)")
+        #expect(head.contains("---\n429 ") && head.contains("too_many_streams") && head.contains("GATEWAY_MAX_CONCURRENT_STREAMS"), "\(head)")
+        var again = 0
+        for _ in 0..<200 where again != 200 {
+            again = try await HTTPProbe.post(url, json: streamBody).0
+            if again != 200 { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(again == 200)
     }
 
     @Test func providerKeysNeverAppearInErrorsLogsOrMetrics() async throws {
@@ -266,6 +277,15 @@ final class RawConnection {
     func send(_ text: String) {
         let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBytes { Glibc.send(self.fd, $0.baseAddress, $0.count, 0) }
+    }
+
+    /// What arrives within `timeout` seconds (at least the first read), as text.
+    func receive(timeout: Int) -> String {
+        var tv = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(self.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let count = recv(self.fd, &buffer, buffer.count, 0)
+        return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : ""
     }
 
     func close() {

@@ -23,7 +23,18 @@ public enum HTTPProbe {
         body: [UInt8]?,
         timeout: TimeInterval
     ) async throws -> (Int, String) {
-        try await blockingIO {
+        try await blockingIO { try self.sendBlocking(method, url, headers: headers, body: body, timeout: timeout) }
+    }
+
+    /// The same exchange on the calling thread, for tests that already run on a blocking thread.
+    public static func sendBlocking(
+        _ method: String,
+        _ url: String,
+        headers: [String: String],
+        body: [UInt8]?,
+        timeout: TimeInterval
+    ) throws -> (Int, String) {
+        do {
             guard let parsed = URL(string: url), let host = parsed.host, let port = parsed.port else { throw PeerError("bad url \(url)") }
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             defer { close(fd) }

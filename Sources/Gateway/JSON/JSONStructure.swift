@@ -37,4 +37,42 @@ public enum JSONStructure {
         }
         return depth == 0 && !inString && sawValue
     }
+
+    /// Whether `"key"` appears as an object key in the text (optionally with an object as its value: `"usage":{`,
+    /// not `"usage":null`). A byte scan: Foundation's `String.contains` costs microseconds per call on Linux, and
+    /// this runs on every chunk of every stream.
+    public static func mentions(_ text: String, key: String, followedByObject: Bool = false) -> Bool {
+        let needle = Array(("\"" + key + "\"").utf8)
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= needle.count else { return false }
+            var index = 0
+            let last = bytes.count - needle.count
+            while index <= last {
+                if bytes[index] == needle[0] {
+                    var matched = true
+                    for offset in 1..<needle.count where bytes[index + offset] != needle[offset] {
+                        matched = false
+                        break
+                    }
+                    if matched {
+                        var after = index + needle.count
+                        while after < bytes.count && (bytes[after] == 0x20 || bytes[after] == 0x0A || bytes[after] == 0x0D || bytes[after] == 0x09) {
+                            after += 1
+                        }
+                        if after < bytes.count && bytes[after] == UInt8(ascii: ":") {
+                            guard followedByObject else { return true }
+                            after += 1
+                            while after < bytes.count
+                                && (bytes[after] == 0x20 || bytes[after] == 0x0A || bytes[after] == 0x0D || bytes[after] == 0x09)
+                            { after += 1 }
+                            if after < bytes.count && bytes[after] == UInt8(ascii: "{") { return true }
+                        }
+                    }
+                }
+                index += 1
+            }
+            return false
+        }
+    }
 }

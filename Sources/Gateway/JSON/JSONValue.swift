@@ -34,12 +34,20 @@ public enum JSONValue: Sendable, Equatable {
         return "invalid JSON"
     }
 
-    /// Foundation hands numbers back as NSNumber: its type code tells booleans, integers and doubles apart.
+    /// Foundation hands back native Swift strings, arrays and dictionaries, and NSNumber for numbers and booleans
+    /// (its type code tells them apart). The order of the casts matters: asking a Swift dictionary whether it is an
+    /// NSNumber bridges it to Objective-C first, which costs more than the whole parse.
     init(foundation value: Any) {
-        switch value {
-        case let string as String:
+        if let string = value as? String {
             self = .string(string)
-        case let number as NSNumber:
+        } else if let object = value as? [String: Any] {
+            var members: [String: JSONValue] = [:]
+            members.reserveCapacity(object.count)
+            for (key, member) in object { members[key] = JSONValue(foundation: member) }
+            self = .object(members)
+        } else if let array = value as? [Any] {
+            self = .array(array.map(JSONValue.init(foundation:)))
+        } else if let number = value as? NSNumber {
             switch UInt8(bitPattern: number.objCType.pointee) {
             case UInt8(ascii: "c"), UInt8(ascii: "B"):
                 self = .bool(number.boolValue)
@@ -51,11 +59,7 @@ public enum JSONValue: Sendable, Equatable {
             default:
                 self = .int(number.intValue)
             }
-        case let array as [Any]:
-            self = .array(array.map(JSONValue.init(foundation:)))
-        case let object as [String: Any]:
-            self = .object(object.mapValues(JSONValue.init(foundation:)))
-        default:
+        } else {
             self = .null
         }
     }

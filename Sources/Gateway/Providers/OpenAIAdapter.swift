@@ -79,7 +79,7 @@ struct OpenAIStreamPassthrough: StreamTranslator {
             throw UpstreamErrors.badResponse("a stream event is not complete JSON", deployment: self.deployment).interrupted()
         }
         // Most chunks carry neither an error nor usage: only those are parsed.
-        if data.contains("\"error\"") || data.contains("\"usage\":{") || data.contains("\"usage\": {") {
+        if JSONStructure.mentions(data, key: "error") || JSONStructure.mentions(data, key: "usage", followedByObject: true) {
             let parsed: JSONValue
             do {
                 parsed = try JSONValue.parse(data)

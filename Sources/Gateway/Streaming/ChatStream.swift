@@ -74,16 +74,16 @@ public final class ChatStream: @unchecked Sendable {
     }
 
     /// The next bytes for the client, or nil at the end. Errors are already in the bytes, in the front's format.
+    /// Everything that has already arrived goes out together, so a fast upstream costs one write, not one per event.
     public func next() async -> [UInt8]? {
         while self.pending.isEmpty && !self.ended {
             do {
                 try await self.fill()
             } catch {
-                self.ended = true
-                self.failure = error
-                if error.kind != .cancelled { self.pending.append(self.errorEvent(error)) }
+                self.fail(error)
             }
         }
+        self.drainAvailable()
         guard !self.pending.isEmpty else {
             self.close()
             return nil
@@ -94,34 +94,81 @@ public final class ChatStream: @unchecked Sendable {
         return bytes
     }
 
+    /// The whole answer, when the upstream has already sent all of it (a fast or short answer): the route can then
+    /// send it as one body. Nil while more is to come.
+    public func completeBody() -> [UInt8]? {
+        self.drainAvailable()
+        guard self.ended else { return nil }
+        var bytes: [UInt8] = []
+        for event in self.pending { bytes += event.encoded() }
+        self.pending.removeAll()
+        self.close()
+        return bytes
+    }
+
+    /// Translates every chunk already received, and the end of the body if it came, without waiting.
+    func drainAvailable() {
+        while !self.ended {
+            do {
+                switch try self.body.available() {
+                case .bytes(let bytes): try self.consume(bytes)
+                case .end: try self.consumeEnd()
+                case .none: return
+                }
+            } catch let error as GatewayError {
+                self.fail(error)
+            } catch {
+                self.fail(self.transportFailure(error))
+            }
+        }
+    }
+
+    private func fail(_ error: GatewayError) {
+        self.ended = true
+        self.failure = error
+        if error.kind != .cancelled { self.pending.append(self.errorEvent(error)) }
+    }
+
     /// Reads one upstream chunk and translates the events it completes.
     private func fill() async throws(GatewayError) {
         let chunk: [UInt8]?
         do {
             chunk = try await self.iterator.next()
         } catch {
-            var failure = Gateway.transportError(error, deployment: self.deployment)
-            if failure.kind == .connection {
-                let detail = (error as? HTTPClientError)?.message ?? "\(error)"
-                failure.message = "the connection to \(self.deployment.provider.name) broke mid-stream for model \(self.deployment.model): \(detail)"
-            }
-            throw failure.interrupted(ifNot: .cancelled)
+            throw self.transportFailure(error)
         }
+        if let chunk {
+            try self.consume(chunk)
+        } else {
+            try self.consumeEnd()
+        }
+    }
+
+    private func consume(_ chunk: [UInt8]) throws(GatewayError) {
+        let events: [SSEEvent]
         do {
-            if let chunk {
-                for event in try self.parser.feed(chunk) {
-                    self.pending += try self.translator.translate(event)
-                }
-            } else {
-                if let last = self.parser.finish() { self.pending += try self.translator.translate(last) }
-                self.pending += try self.translator.finish()
-                self.ended = true
-            }
-        } catch let error as GatewayError {
-            throw error
+            events = try self.parser.feed(chunk)
         } catch {
-            throw UpstreamErrors.badResponse("a stream line exceeded \(SSEParser().maxLineBytes) bytes", deployment: self.deployment).interrupted()
+            throw UpstreamErrors.badResponse("a stream line exceeded \(error.maxLineBytes) bytes", deployment: self.deployment).interrupted()
         }
+        for event in events {
+            self.pending += try self.translator.translate(event)
+        }
+    }
+
+    private func consumeEnd() throws(GatewayError) {
+        if let last = self.parser.finish() { self.pending += try self.translator.translate(last) }
+        self.pending += try self.translator.finish()
+        self.ended = true
+    }
+
+    private func transportFailure(_ error: any Error) -> GatewayError {
+        var failure = Gateway.transportError(error, deployment: self.deployment)
+        if failure.kind == .connection {
+            let detail = (error as? HTTPClientError)?.message ?? "\(error)"
+            failure.message = "the connection to \(self.deployment.provider.name) broke mid-stream for model \(self.deployment.model): \(detail)"
+        }
+        return failure.interrupted(ifNot: .cancelled)
     }
 
     private func errorEvent(_ error: GatewayError) -> SSEEvent {

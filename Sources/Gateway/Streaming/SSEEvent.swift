@@ -17,6 +17,13 @@ public struct SSEEvent: Sendable, Equatable {
             bytes.append(contentsOf: event.utf8)
             bytes.append(0x0A)
         }
+        // The common case, data on one line, is two bulk copies.
+        if !self.data.utf8.contains(0x0A) {
+            bytes.append(contentsOf: "data: ".utf8)
+            bytes.append(contentsOf: self.data.utf8)
+            bytes.append(contentsOf: [0x0A, 0x0A])
+            return bytes
+        }
         var lineStart = true
         for unit in self.data.utf8 {
             if lineStart {

@@ -15,23 +15,27 @@ public struct SSEParser: Sendable {
     }
 
     /// Events completed by this chunk. Throws when a single line exceeds `maxLineBytes`.
-    public mutating func feed(_ bytes: some Sequence<UInt8>) throws(SSEParserError) -> [SSEEvent] {
+    public mutating func feed(_ bytes: some Collection<UInt8>) throws(SSEParserError) -> [SSEEvent] {
         var events: [SSEEvent] = []
-        for byte in bytes {
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
             if self.afterCR {
                 self.afterCR = false
-                if byte == 0x0A { continue }
+                if bytes[index] == 0x0A {
+                    index = bytes.index(after: index)
+                    continue
+                }
             }
-            switch byte {
-            case 0x0D:
-                self.afterCR = true
-                if let event = self.endLine() { events.append(event) }
-            case 0x0A:
-                if let event = self.endLine() { events.append(event) }
-            default:
-                self.line.append(byte)
+            // Copy the run up to the next line break in one go.
+            let end = bytes[index...].firstIndex { $0 == 0x0A || $0 == 0x0D } ?? bytes.endIndex
+            if end != index {
+                self.line.append(contentsOf: bytes[index..<end])
                 if self.line.count > self.maxLineBytes { throw SSEParserError(maxLineBytes: self.maxLineBytes) }
             }
+            guard end != bytes.endIndex else { break }
+            if bytes[end] == 0x0D { self.afterCR = true }
+            if let event = self.endLine() { events.append(event) }
+            index = bytes.index(after: end)
         }
         return events
     }

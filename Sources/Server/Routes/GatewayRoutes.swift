@@ -77,6 +77,12 @@ struct GatewayRoutes: Sendable {
         let channel = context.channel
         var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
         headers[Self.deploymentHeader] = stream.deployment.label
+        // The upstream already sent everything (a short or fast answer): one body, one write.
+        if let body = stream.completeBody() {
+            let status = stream.error.map { $0.kind == .cancelled ? 499 : $0.status } ?? 200
+            Self.log(logger, route: route, model: model, status: status, stream: true, outcome: stream.outcome, error: stream.error, started: started)
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        }
         return Response(
             status: .ok,
             headers: headers,
