@@ -9,7 +9,7 @@ export PKG_CONFIG_PATH := $(ORT_LIB)/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CON
 export LD_LIBRARY_PATH := $(ORT_LIB)$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH))
 SWIFT_FLAGS := -Xlinker -rpath -Xlinker $(ORT_LIB)
 
-.PHONY: all bootstrap models build release run test lint format bench bench-boot bench-embeddings clean
+.PHONY: all bootstrap models build release run test lint format bench bench-boot bench-embeddings bench-gateway clean
 
 all: build
 
@@ -44,13 +44,17 @@ format:
 	$(SWIFT) format -i -r -p Sources Tests Package.swift
 
 ## Benchmarks run skiff and its peer side by side and print ratios; see BENCHMARKS.md.
-bench: bench-boot bench-embeddings
+bench: bench-boot bench-embeddings bench-gateway
 
 bench-boot: bootstrap release
 	.venv/bin/python Benchmarks/boot/run.py
 
 bench-embeddings: bootstrap models release
 	.venv/bin/python Benchmarks/embeddings/run.py --skiff-bin .build/release/skiff
+
+## LLM gateway: direct to a mock upstream, through skiff, through LiteLLM (own virtualenv .venv-bench).
+bench-gateway: bootstrap release
+	scripts/bench-gateway --skiff-bin .build/release/skiff
 
 clean:
 	rm -rf .build
