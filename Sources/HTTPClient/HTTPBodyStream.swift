@@ -240,8 +240,6 @@ final class BodyStreamState: Sendable {
                     case chunk([UInt8], wake: Bool)
                     case end(Result<Void, any Error>)
                     case wait
-                    /// Waiting on a paused transfer: the driver must be woken to resume it.
-                    case waitAfterResume
                 }
                 let outcome: Outcome = self.inner.withLock { inner in
                     if inner.firstChunk < inner.chunks.count {
@@ -260,11 +258,10 @@ final class BodyStreamState: Sendable {
                         return .chunk(chunk, wake: wake)
                     }
                     if let finished = inner.finished { return .end(finished) }
-                    inner.waiter = continuation
                     if inner.paused && !inner.resumeRequested {
                         inner.resumeRequested = true
-                        return .waitAfterResume
                     }
+                    inner.waiter = continuation
                     return .wait
                 }
                 switch outcome {
@@ -275,10 +272,8 @@ final class BodyStreamState: Sendable {
                     continuation.resume(returning: nil)
                 case .end(.failure(let error)):
                     continuation.resume(throwing: error)
-                case .waitAfterResume:
-                    self.wake()
                 case .wait:
-                    break
+                    self.wake()
                 }
             }
         } onCancel: {
