@@ -11,23 +11,19 @@ import json
 import os
 import pathlib
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from benchlib import free_port  # noqa: E402  (shared with the other benchmarks)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv/bin/python"
 SKIFF = ROOT / ".build/release/skiff"
 AWS = ROOT / ".venv/bin/aws"
 PATH = "/skiff-bench/app/"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def ready(port):

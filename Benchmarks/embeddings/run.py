@@ -15,11 +15,13 @@ import os
 import pathlib
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from benchlib import WRK_DONE, Failed, cpu_busy, free_port  # noqa: E402  (shared with the other benchmarks)
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -44,34 +46,7 @@ function init(args)
 end
 function request() i = i % #requests + 1; return requests[i] end
 function response(status, headers, body) if status ~= 200 then bad = bad + 1 end end
-function done(s, latency, r)
-  local nonok = 0
-  for _, t in ipairs(threads) do nonok = nonok + t:get("bad") end
-  local e = s.errors
-  io.write(string.format('RESULT {"requests":%d,"duration_us":%d,"non_200":%d,"connect":%d,"read":%d,' ..
-    '"write":%d,"timeout":%d,"p50_us":%d,"p99_us":%d}\\n', s.requests, s.duration, nonok, e.connect, e.read,
-    e.write, e.timeout, latency:percentile(50), latency:percentile(99)))
-end
-"""
-
-
-class Failed(Exception):
-    """A server that could not be benchmarked; the run goes on with the others and exits non-zero."""
-
-
-def cpu_busy(seconds=1.0):
-    """Share of the machine's CPU time spent busy over `seconds`, from /proc/stat (idle and iowait count as idle)."""
-    def sample():
-        fields = [int(x) for x in pathlib.Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-        return sum(fields), fields[3] + fields[4]
-    (total0, idle0), _, (total1, idle1) = sample(), time.sleep(seconds), sample()
-    return 1 - (idle1 - idle0) / max(total1 - total0, 1)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+""" + WRK_DONE
 
 
 def call(port, method, path, body=None):
@@ -163,7 +138,7 @@ def wrk(port, concurrency, per_request, duration):
     return {"concurrency": concurrency, "per_request": per_request, "requests": r["requests"],
             "requests_per_s": r["requests"] / seconds, "sentences_per_s": r["requests"] * per_request / seconds,
             "p50_ms": r["p50_us"] / 1000, "p99_ms": r["p99_us"] / 1000,
-            "failures": r["non_200"] + r["connect"] + r["read"] + r["write"] + r["timeout"]}
+            "failures": r["bad"] + r["connect"] + r["read"] + r["write"] + r["timeout"]}
 
 
 def check_embeddings(port):

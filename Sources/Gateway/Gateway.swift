@@ -94,17 +94,7 @@ public final class Gateway: Sendable {
                 )
             }
         }
-        var completion = result.value.0
-        completion.outcome.attempts = result.attempts
-        self.metrics.request(
-            provider: result.deployment.provider.name,
-            model: result.deployment.model,
-            outcome: "ok",
-            duration: ContinuousClock.now - started,
-            timeToFirstToken: nil,
-            usage: result.value.1
-        )
-        return completion
+        return self.succeeded(result, started: started)
     }
 
     /// Embeddings from an OpenAI-format provider (OpenAI, Azure, and any other that offers them).
@@ -134,6 +124,11 @@ public final class Gateway: Sendable {
             let usage = TokenUsage(openAI: parsed["usage"])
             return (Completion(body: response.body, outcome: Outcome(deployment: deployment, attempts: 0, usage: usage)), usage)
         }
+        return self.succeeded(result, started: started)
+    }
+
+    /// Records a finished non-streamed request and stamps its attempt count.
+    private func succeeded(_ result: Attempted<(Completion, TokenUsage?)>, started: ContinuousClock.Instant) -> Completion {
         var completion = result.value.0
         completion.outcome.attempts = result.attempts
         self.metrics.request(

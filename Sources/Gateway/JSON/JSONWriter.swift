@@ -11,6 +11,11 @@ public struct JSONWriter: Sendable {
         self.bytes.append(contentsOf: text.utf8)
     }
 
+    /// One ASCII byte (a bracket, a comma).
+    public mutating func byte(_ value: UInt8) {
+        self.bytes.append(value)
+    }
+
     public mutating func raw(bytes: some Sequence<UInt8>) {
         self.bytes.append(contentsOf: bytes)
     }

@@ -248,13 +248,7 @@ struct GeminiToOpenAIStream: StreamTranslator {
             throw UpstreamErrors.badResponse(error.message, deployment: self.deployment).interrupted()
         }
         if let error = response["error"] {
-            throw GatewayError(
-                .streamInterrupted,
-                status: 502,
-                message: "\(self.deployment.provider.name) reported an error mid-stream for model \(self.deployment.model): "
-                    + Scrubber.scrub(error["message"]?.stringValue ?? "unknown error", keys: [self.deployment.provider.apiKey]),
-                provider: self.deployment.provider.name
-            )
+            throw UpstreamErrors.midStream(error["message"]?.stringValue, deployment: self.deployment)
         }
         try GeminiAdapter.checkBlocked(response, deployment: self.deployment)
         if let usage = GeminiAdapter.usage(response["usageMetadata"]) { self.usage = usage }
@@ -288,12 +282,7 @@ struct GeminiToOpenAIStream: StreamTranslator {
 
     mutating func finish() throws(GatewayError) -> [SSEEvent] {
         guard self.finished else {
-            throw GatewayError(
-                .streamInterrupted,
-                status: 502,
-                message: "\(self.deployment.provider.name) ended the stream for model \(self.deployment.model) without a finish reason",
-                provider: self.deployment.provider.name
-            )
+            throw UpstreamErrors.endedEarly("without a finish reason", deployment: self.deployment)
         }
         var events: [SSEEvent] = []
         if self.includeUsage, let usage = self.usage { events.append(self.builder.usageChunk(usage)) }

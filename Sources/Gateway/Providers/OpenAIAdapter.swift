@@ -87,14 +87,11 @@ struct OpenAIStreamPassthrough: StreamTranslator {
                 throw UpstreamErrors.badResponse(error.message, deployment: self.deployment).interrupted()
             }
             if let error = parsed["error"], error != .null {
-                throw GatewayError(
-                    .streamInterrupted,
-                    status: 502,
+                throw UpstreamErrors.midStream(
+                    error["message"]?.stringValue,
                     type: error["type"]?.stringValue,
                     code: error["code"]?.stringValue,
-                    message: "\(self.deployment.provider.name) reported an error mid-stream for model \(self.deployment.model): "
-                        + Scrubber.scrub(error["message"]?.stringValue ?? "unknown error", keys: [self.deployment.provider.apiKey]),
-                    provider: self.deployment.provider.name
+                    deployment: self.deployment
                 )
             }
             if let usage = TokenUsage(openAI: parsed["usage"]) {
@@ -107,12 +104,7 @@ struct OpenAIStreamPassthrough: StreamTranslator {
 
     mutating func finish() throws(GatewayError) -> [SSEEvent] {
         guard self.done else {
-            throw GatewayError(
-                .streamInterrupted,
-                status: 502,
-                message: "\(self.deployment.provider.name) ended the stream for model \(self.deployment.model) before [DONE]",
-                provider: self.deployment.provider.name
-            )
+            throw UpstreamErrors.endedEarly("before [DONE]", deployment: self.deployment)
         }
         return [SSEEvent(data: "[DONE]")]
     }

@@ -113,6 +113,38 @@ enum UpstreamErrors {
         return nil
     }
 
+    /// A stream that ended cleanly but before the event that closes it (`what`: "before [DONE]", …).
+    static func endedEarly(_ what: String, deployment: Deployment) -> GatewayError {
+        GatewayError(
+            .streamInterrupted,
+            status: 502,
+            message: "\(deployment.provider.name) ended the stream for model \(deployment.model) \(what)",
+            provider: deployment.provider.name
+        )
+    }
+
+    /// An error event in the middle of a provider's stream.
+    static func midStream(
+        _ message: String?,
+        kind: GatewayError.Kind = .streamInterrupted,
+        status: Int = 502,
+        type: String? = nil,
+        code: String? = nil,
+        deployment: Deployment
+    )
+        -> GatewayError
+    {
+        GatewayError(
+            kind,
+            status: status,
+            type: type,
+            code: code,
+            message: "\(deployment.provider.name) reported an error mid-stream for model \(deployment.model): "
+                + Scrubber.scrub(message ?? "unknown error", keys: [deployment.provider.apiKey]),
+            provider: deployment.provider.name
+        )
+    }
+
     /// A 2xx body that is not what the API promises.
     static func badResponse(_ detail: String, deployment: Deployment) -> GatewayError {
         GatewayError(

@@ -80,14 +80,13 @@ struct AnthropicToOpenAIStream: StreamTranslator {
         case "error":
             let error = data["error"]
             let type = error?["type"]?.stringValue ?? "api_error"
-            throw GatewayError(
-                type == "overloaded_error" ? .overloaded : .streamInterrupted,
+            throw UpstreamErrors.midStream(
+                error?["message"]?.stringValue ?? type,
+                kind: type == "overloaded_error" ? .overloaded : .streamInterrupted,
                 status: type == "overloaded_error" ? 529 : 502,
                 type: "api_error",
                 code: type,
-                message: "\(self.deployment.provider.name) reported an error mid-stream for model \(self.deployment.model): "
-                    + Scrubber.scrub(error?["message"]?.stringValue ?? type, keys: [self.deployment.provider.apiKey]),
-                provider: self.deployment.provider.name
+                deployment: self.deployment
             )
         default:
             return []  // ping, content_block_stop
@@ -96,12 +95,7 @@ struct AnthropicToOpenAIStream: StreamTranslator {
 
     mutating func finish() throws(GatewayError) -> [SSEEvent] {
         guard self.stopped else {
-            throw GatewayError(
-                .streamInterrupted,
-                status: 502,
-                message: "\(self.deployment.provider.name) ended the stream for model \(self.deployment.model) before message_stop",
-                provider: self.deployment.provider.name
-            )
+            throw UpstreamErrors.endedEarly("before message_stop", deployment: self.deployment)
         }
         var events: [SSEEvent] = []
         if self.finishReason == nil { events.append(self.builder.chunk(delta: [:], finishReason: "stop")) }

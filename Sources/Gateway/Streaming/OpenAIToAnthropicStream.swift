@@ -166,12 +166,7 @@ struct AnthropicPassthroughStream: StreamTranslator {
 
     mutating func finish() throws(GatewayError) -> [SSEEvent] {
         guard self.stopped || self.failed else {
-            throw GatewayError(
-                .streamInterrupted,
-                status: 502,
-                message: "\(self.deployment.provider.name) ended the stream for model \(self.deployment.model) before message_stop",
-                provider: self.deployment.provider.name
-            )
+            throw UpstreamErrors.endedEarly("before message_stop", deployment: self.deployment)
         }
         return []
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Gateway
 import Hummingbird
 import NIOCore
 
@@ -114,54 +115,33 @@ enum TextList: Decodable {
 /// Builds JSON response bodies directly as bytes: embedding responses are mostly floats, and writing them
 /// by hand is several times faster than JSONEncoder.
 struct JSONOutput {
-    private(set) var bytes: [UInt8] = []
+    private var writer: JSONWriter
 
     init(capacity: Int = 1024) {
-        self.bytes.reserveCapacity(capacity)
+        self.writer = JSONWriter(capacity: capacity)
     }
 
-    mutating func raw(_ text: String) {
-        self.bytes.append(contentsOf: text.utf8)
-    }
+    var bytes: [UInt8] { self.writer.bytes }
 
-    mutating func string(_ text: String) {
-        self.bytes.append(UInt8(ascii: "\""))
-        for unit in text.utf8 {
-            switch unit {
-            case UInt8(ascii: "\""): self.raw("\\\"")
-            case UInt8(ascii: "\\"): self.raw("\\\\")
-            case 0x0A: self.raw("\\n")
-            case 0x0D: self.raw("\\r")
-            case 0x09: self.raw("\\t")
-            case 0..<0x20:
-                let hex = String(unit, radix: 16)
-                self.raw("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
-            default: self.bytes.append(unit)
-            }
-        }
-        self.bytes.append(UInt8(ascii: "\""))
-    }
+    mutating func raw(_ text: String) { self.writer.raw(text) }
 
-    /// Shortest round-trip decimal form; non-finite values (never produced by a sane model) become 0.
-    mutating func number(_ value: Float) {
-        if value.isFinite { self.raw(value.description) } else { self.raw("0") }
-    }
+    mutating func string(_ text: String) { self.writer.string(text) }
 
-    mutating func number(_ value: Double) {
-        if value.isFinite { self.raw(value.description) } else { self.raw("0") }
-    }
+    mutating func number(_ value: Float) { self.writer.number(value) }
 
-    mutating func number(_ value: Int) { self.raw(String(value)) }
+    mutating func number(_ value: Double) { self.writer.number(value) }
 
-    mutating func bool(_ value: Bool) { self.raw(value ? "true" : "false") }
+    mutating func number(_ value: Int) { self.writer.number(value) }
+
+    mutating func bool(_ value: Bool) { self.writer.bool(value) }
 
     mutating func floats(_ values: [Float]) {
-        self.bytes.append(UInt8(ascii: "["))
+        self.writer.byte(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
-            if index > 0 { self.bytes.append(UInt8(ascii: ",")) }
-            self.number(value)
+            if index > 0 { self.writer.byte(UInt8(ascii: ",")) }
+            self.writer.number(value)
         }
-        self.bytes.append(UInt8(ascii: "]"))
+        self.writer.byte(UInt8(ascii: "]"))
     }
 
     func response(status: HTTPResponse.Status = .ok) -> Response {
