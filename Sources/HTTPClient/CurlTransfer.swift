@@ -164,6 +164,9 @@ final class CurlTransfer: @unchecked Sendable {
     fileprivate enum Intake { case accepted, paused, aborted }
 
     fileprivate func appendBody(_ bytes: UnsafeRawBufferPointer) -> Intake {
+        // A consumer that gave up takes no more bytes, even those already buffered by the kernel: the transfer
+        // ends here rather than running to its end inside one `curl_multi_perform`.
+        guard !self.cancellation.isCancelled else { return .aborted }
         guard self.bodyBytes + bytes.count <= self.maxResponseBytes else {
             self.overflowed = true
             return .aborted
@@ -238,6 +241,9 @@ final class CurlTransfer: @unchecked Sendable {
             var status = 0
             _ = skiff_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
             return .success(HTTPResponse(status: status, headers: self.headers, body: self.body))
+        }
+        if self.cancellation.isCancelled {
+            return .failure(HTTPClientError(.cancelled, "the request was cancelled"))
         }
         if self.sinkFailed {
             return .failure(HTTPClientError(.network, "could not write the response body to disk: \(String(cString: strerror(errno)))"))

@@ -21,6 +21,8 @@ struct ServerApplication {
     let gateway: Gateway
     /// What `/metrics` prints; the process bootstraps swift-metrics with it.
     let metrics: PrometheusCollectorRegistry
+    /// Watches the connections of requests waiting on providers.
+    let disconnects = DisconnectMonitor()
     /// Called with the bound port once the listener is up (the port may have been 0: any free one).
     var onListening: (@Sendable (Int) -> Void)?
 
@@ -73,6 +75,7 @@ struct ServerApplication {
             gateway: self.gateway,
             catalog: ModelCatalog(router: self.gateway.router, client: self.httpClient),
             settings: self.settings,
+            disconnects: self.disconnects,
             localModels: { registry.statuses.filter { $0.state == .loaded }.map(\.name) }
         ).register(on: router)
         return router
@@ -120,6 +123,8 @@ struct ServerApplication {
                     successTerminationBehavior: .ignore,
                     serviceName: "models"
                 ),
+                // Before the server, so that graceful shutdown stops it only after in-flight requests are done.
+                .init(service: self.disconnects, successTerminationBehavior: .ignore),
                 .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(
                     service: DrainService(readiness: self.readiness, delay: self.settings.drainDelay),

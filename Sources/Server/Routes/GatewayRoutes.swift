@@ -11,6 +11,8 @@ struct GatewayRoutes: Sendable {
     let gateway: Gateway
     let catalog: ModelCatalog
     let settings: Settings
+    /// Cancels upstream work for clients that hang up.
+    let disconnects: DisconnectMonitor
     /// Local models listed by `/v1/models` next to the providers' (the embedding model, when loaded).
     let localModels: @Sendable () -> [String]
 
@@ -54,7 +56,7 @@ struct GatewayRoutes: Sendable {
 
         guard body["stream"]?.boolValue == true else {
             do {
-                let completion = try await ClientDisconnect.cancelling(on: context.channel) {
+                let completion = try await self.disconnects.cancelling(on: context.channel) {
                     try await gateway.complete(body, front: front, call: call, logger: logger)
                 }
                 Self.log(logger, route: route, model: model, status: 200, stream: false, outcome: completion.outcome, error: nil, started: started)
@@ -68,13 +70,14 @@ struct GatewayRoutes: Sendable {
 
         let stream: ChatStream
         do {
-            stream = try await ClientDisconnect.cancelling(on: context.channel) {
+            stream = try await self.disconnects.cancelling(on: context.channel) {
                 try await gateway.stream(body, front: front, call: call, logger: logger)
             }
         } catch {
             throw self.failed(error, logger: logger, route: route, model: model, stream: true, anthropic: anthropic, started: started)
         }
         let channel = context.channel
+        let disconnects = self.disconnects
         var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
         headers[Self.deploymentHeader] = stream.deployment.label
         // The upstream already sent everything (a short or fast answer): one body, one write.
@@ -101,7 +104,7 @@ struct GatewayRoutes: Sendable {
                         started: started
                     )
                 }
-                try await ClientDisconnect.watching(channel, onGone: { stream.cancelUpstream() }) {
+                try await disconnects.watching(channel, onGone: { stream.cancelUpstream() }) {
                     while let bytes = await stream.next() {
                         try await writer.write(ByteBuffer(bytes: bytes))
                     }

@@ -1,0 +1,134 @@
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Notices clients that closed their connection while skiff waits on an upstream, so the upstream transfer can
+/// be cancelled at once instead of running (and billing tokens) to its end.
+///
+/// Hummingbird allows half-closed connections, so a client's FIN does not close the channel while a response is
+/// pending; the kernel's TCP state does show it (CLOSE_WAIT). One loop polls every watched connection, so a
+/// request costs a dictionary entry rather than a timer of its own.
+final class DisconnectMonitor: Service, Sendable {
+    private struct Watch: Sendable {
+        let channel: any Channel
+        let provider: any SocketOptionProvider
+        let onGone: @Sendable () -> Void
+    }
+
+    private let watches = Mutex<[UInt64: Watch]>([:])
+    private let nextID = Atomic<UInt64>(0)
+    let interval: Duration
+
+    init(interval: Duration = .milliseconds(200)) {
+        self.interval = interval
+    }
+
+    /// Polls until graceful shutdown reaches it (after the server, which it is listed before, has finished), then
+    /// returns normally: a monitor that stops is not a failure of the group.
+    func run() async {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await Task.sleep(for: self.interval)
+            self.poll()
+        }
+    }
+
+    private func poll() {
+        let snapshot = self.watches.withLock { $0 }
+        for (id, watch) in snapshot {
+            guard watch.channel.isActive else {
+                self.gone(id)
+                continue
+            }
+            #if os(Linux)
+                watch.provider.getTCPInfo().whenComplete { result in
+                    // CLOSE_WAIT: the client sent FIN; CLOSE, LAST_ACK…: the connection is ending.
+                    if case .success(let info) = result, Int(info.tcpi_state) == Int(TCP_ESTABLISHED) { return }
+                    self.gone(id)
+                }
+            #endif
+        }
+    }
+
+    private func gone(_ id: UInt64) {
+        let watch = self.watches.withLock { $0.removeValue(forKey: id) }
+        watch?.onGone()
+    }
+
+    /// Calls `onGone` once if the client leaves before `unwatch`; nil where there is nothing to watch (no socket).
+    func watch(_ channel: (any Channel)?, onGone: @escaping @Sendable () -> Void) -> UInt64? {
+        guard let channel, let provider = channel as? any SocketOptionProvider else { return nil }
+        let id = self.nextID.wrappingAdd(1, ordering: .relaxed).newValue
+        self.watches.withLock { $0[id] = Watch(channel: channel, provider: provider, onGone: onGone) }
+        return id
+    }
+
+    func unwatch(_ id: UInt64?) {
+        guard let id else { return }
+        _ = self.watches.withLock { $0.removeValue(forKey: id) }
+    }
+
+    /// Runs `operation` in a child task, cancelled as soon as the client goes away.
+    func cancelling<T: Sendable>(on channel: (any Channel)?, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let signal = GoneSignal()
+        guard let id = self.watch(channel, onGone: { signal.fire() }) else { return try await operation() }
+        defer { self.unwatch(id) }
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                await signal.wait()
+                return nil
+            }
+            while let result = try await group.next() {
+                group.cancelAll()
+                if let value = result { return value }
+            }
+            throw CancellationError()
+        }
+    }
+
+    /// Runs `body` in this task and calls `onGone` (from the monitor) if the client leaves meanwhile.
+    func watching<T>(_ channel: (any Channel)?, onGone: @escaping @Sendable () -> Void, _ body: () async throws -> T) async rethrows -> T {
+        let id = self.watch(channel, onGone: onGone)
+        defer { self.unwatch(id) }
+        return try await body()
+    }
+}
+
+/// Fired once by the monitor, or released by cancellation; whichever comes first resumes the waiter.
+final class GoneSignal: Sendable {
+    private enum State {
+        case idle
+        case waiting(CheckedContinuation<Void, Never>)
+        case done
+    }
+
+    private let state = Mutex(State.idle)
+
+    func fire() {
+        let waiter: CheckedContinuation<Void, Never>? = self.state.withLock { state in
+            defer { state = .done }
+            if case .waiting(let continuation) = state { return continuation }
+            return nil
+        }
+        waiter?.resume()
+    }
+
+    func wait() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = self.state.withLock { state -> Bool in
+                    if case .done = state { return true }
+                    state = .waiting(continuation)
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            self.fire()
+        }
+    }
+}
