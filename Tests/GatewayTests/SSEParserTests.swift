@@ -103,4 +103,17 @@ import Testing
     func structureCheckCatchesCutChunks(_ text: String, _ complete: Bool) {
         #expect(JSONStructure.isComplete(text) == complete)
     }
+
+    @Test(arguments: [
+        (#"{"id":"x","usage":null,"choices":[]}"#, false, false),
+        (#"{"id":"x","usage": {"prompt_tokens":1},"choices":[]}"#, false, true),
+        (#"{"error":{"message":"boom"}}"#, true, false),
+        (#"{"error":null,"x":1}"#, false, false),
+        (#"{"choices":[{"delta":{"content":""usage":{ and "error":1"}}]}"#, false, false),
+        (#"{"choices":[{"usage":{"a":1},"error":"nested"}]}"#, false, false),
+    ])
+    func findsTopLevelErrorsAndUsageOnly(_ text: String, _ error: Bool, _ usage: Bool) {
+        let summary = JSONStructure.summarize(text)
+        #expect(summary == JSONStructure.Summary(isComplete: true, hasError: error, hasUsage: usage))
+    }
 }

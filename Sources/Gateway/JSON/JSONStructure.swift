@@ -3,76 +3,73 @@
 /// and the failure that matters is a chunk cut short.
 public enum JSONStructure {
     public static func isComplete(_ text: String) -> Bool {
-        var depth = 0
-        var inString = false
-        var escaped = false
-        var sawValue = false
-        for unit in text.utf8 {
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if unit == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if unit == UInt8(ascii: "\"") {
-                    inString = false
-                }
-                continue
-            }
-            switch unit {
-            case UInt8(ascii: "\""):
-                inString = true
-                sawValue = true
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                if depth == 0 && sawValue { return false }
-                depth += 1
-                sawValue = true
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                depth -= 1
-                if depth < 0 { return false }
-            case 0x20, 0x0A, 0x0D, 0x09:
-                break
-            default:
-                sawValue = true
-            }
-        }
-        return depth == 0 && !inString && sawValue
+        self.summarize(text).isComplete
     }
 
-    /// Whether `"key"` appears as an object key in the text (optionally with an object as its value: `"usage":{`,
-    /// not `"usage":null`). A byte scan: Foundation's `String.contains` costs microseconds per call on Linux, and
-    /// this runs on every chunk of every stream.
-    public static func mentions(_ text: String, key: String, followedByObject: Bool = false) -> Bool {
-        let needle = Array(("\"" + key + "\"").utf8)
+    /// What one pass over a stream chunk tells: whether it is complete, and whether it carries a top-level `error`
+    /// (not null) or a `usage` object — the only chunks worth a full parse.
+    public struct Summary: Sendable, Equatable {
+        public var isComplete: Bool
+        public var hasError: Bool
+        public var hasUsage: Bool
+    }
+
+    public static func summarize(_ text: String) -> Summary {
         var text = text
         return text.withUTF8 { bytes in
-            guard bytes.count >= needle.count else { return false }
+            var summary = Summary(isComplete: false, hasError: false, hasUsage: false)
+            var depth = 0
             var index = 0
-            let last = bytes.count - needle.count
-            while index <= last {
-                if bytes[index] == needle[0] {
-                    var matched = true
-                    for offset in 1..<needle.count where bytes[index + offset] != needle[offset] {
-                        matched = false
-                        break
+            var expectKey = false
+            var sawValue = false
+            let count = bytes.count
+            while index < count {
+                let byte = bytes[index]
+                switch byte {
+                case UInt8(ascii: "\""):
+                    // A string: find its end (skipping escapes); at depth 1 in key position, note which key it is.
+                    let start = index + 1
+                    index += 1
+                    while index < count && bytes[index] != UInt8(ascii: "\"") {
+                        if bytes[index] == UInt8(ascii: "\\") { index += 1 }
+                        index += 1
                     }
-                    if matched {
-                        var after = index + needle.count
-                        while after < bytes.count && (bytes[after] == 0x20 || bytes[after] == 0x0A || bytes[after] == 0x0D || bytes[after] == 0x09) {
-                            after += 1
+                    guard index < count else { return summary }
+                    if depth == 1 && expectKey {
+                        let key = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                        var value = index + 1
+                        while value < count
+                            && (bytes[value] == 0x20 || bytes[value] == UInt8(ascii: ":") || bytes[value] == 0x0A || bytes[value] == 0x0D
+                                || bytes[value] == 0x09)
+                        {
+                            value += 1
                         }
-                        if after < bytes.count && bytes[after] == UInt8(ascii: ":") {
-                            guard followedByObject else { return true }
-                            after += 1
-                            while after < bytes.count
-                                && (bytes[after] == 0x20 || bytes[after] == 0x0A || bytes[after] == 0x0D || bytes[after] == 0x09)
-                            { after += 1 }
-                            if after < bytes.count && bytes[after] == UInt8(ascii: "{") { return true }
+                        if value < count {
+                            if key.elementsEqual("error".utf8) && bytes[value] != UInt8(ascii: "n") { summary.hasError = true }
+                            if key.elementsEqual("usage".utf8) && bytes[value] == UInt8(ascii: "{") { summary.hasUsage = true }
                         }
                     }
+                    expectKey = false
+                    sawValue = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    if depth == 0 && sawValue { return summary }
+                    depth += 1
+                    expectKey = byte == UInt8(ascii: "{")
+                    sawValue = true
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth < 0 { return summary }
+                case UInt8(ascii: ","):
+                    expectKey = true
+                case 0x20, 0x0A, 0x0D, 0x09, UInt8(ascii: ":"):
+                    break
+                default:
+                    sawValue = true
                 }
                 index += 1
             }
-            return false
+            summary.isComplete = depth == 0 && sawValue
+            return summary
         }
     }
 }

@@ -75,11 +75,12 @@ struct OpenAIStreamPassthrough: StreamTranslator {
             self.done = true
             return []
         }
-        guard JSONStructure.isComplete(data) else {
+        let summary = JSONStructure.summarize(data)
+        guard summary.isComplete else {
             throw UpstreamErrors.badResponse("a stream event is not complete JSON", deployment: self.deployment).interrupted()
         }
         // Most chunks carry neither an error nor usage: only those are parsed.
-        if JSONStructure.mentions(data, key: "error") || JSONStructure.mentions(data, key: "usage", followedByObject: true) {
+        if summary.hasError || summary.hasUsage {
             let parsed: JSONValue
             do {
                 parsed = try JSONValue.parse(data)
