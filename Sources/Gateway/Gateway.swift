@@ -104,9 +104,17 @@ public final class Gateway: Sendable {
         let plan = try self.router.plan(for: model)
         let result = try await self.attempt(plan, model: model, started: started, logger: logger) {
             deployment throws(GatewayError) -> (Completion, TokenUsage?) in
+            if deployment.provider.kind == .gemini {
+                let response = try await self.send(
+                    try GeminiAdapter.embeddingsRequest(body, deployment: deployment, call: call),
+                    deployment: deployment
+                )
+                let bytes = try GeminiAdapter.embeddingsResponse(response.body, request: body, deployment: deployment)
+                return (Completion(body: bytes, outcome: Outcome(deployment: deployment, attempts: 0, usage: nil)), nil)
+            }
             guard deployment.provider.kind.speaksOpenAI else {
                 throw GatewayError.invalid(
-                    "model \(model) is served by \(deployment.provider.name), which skiff does not route embeddings to (OpenAI-format providers only)",
+                    "model \(model) is served by \(deployment.provider.name), which has no embeddings API",
                     code: "unsupported_model"
                 )
             }

@@ -6,7 +6,8 @@ proxies to, so each provider's base URL can point at a prefix of it. Standard li
   /azure/chat/completions?api-version=…, /azure/embeddings?api-version=…
                                                 Azure AI Inference (api-key: KEY or Bearer), OpenAI bodies
   /anthropic/v1/messages, /anthropic/v1/models  Anthropic Messages (x-api-key or Bearer, anthropic-version)
-  /gemini/v1beta/models (GET), /gemini/v1beta/models/MODEL:generateContent, …:streamGenerateContent?alt=sse
+  /gemini/v1beta/models (GET), /gemini/v1beta/models/MODEL:generateContent, …:batchEmbedContents,
+                                                …:streamGenerateContent?alt=sse
                                                 (CRLF-framed events; without
                                                 alt=sse one JSON array)  Gemini (x-goog-api-key, or ?key=)
 
@@ -419,7 +420,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return "anthropic", "models", None
         if path == "/gemini/v1beta/models" and self.command == "GET":
             return "gemini", "models", None
-        if match := re.fullmatch(r"/gemini/v1beta/models/([^/:]+):(generateContent|streamGenerateContent)", path):
+        if match := re.fullmatch(r"/gemini/v1beta/models/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)",
+                                 path):
             if self.command == "POST":
                 return "gemini", match.group(2), urllib.parse.unquote(match.group(1))
             return None
@@ -746,6 +748,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
                          "responseModalities", "speechConfig", "mediaResolution", "enableEnhancedCivicAnswers",
                          "imageConfig", "_responseJsonSchema"}
 
+    def gemini_embeddings(self, body):
+        """batchEmbedContents: every request names this model and carries one content; values per request."""
+        requests = body.get("requests")
+        if set(body) - {"requests"} or not isinstance(requests, list) or not requests:
+            raise Reject(400, "* BatchEmbedContentsRequest.requests: requests is not specified")
+        embeddings = []
+        for request in requests:
+            if request.get("model") != f"models/{self.path_model}":
+                raise Reject(400, f"Model names must match: {request.get('model')} in a request to {self.path_model}")
+            unknown = set(request) - {"model", "content", "taskType", "title", "outputDimensionality"}
+            if unknown:
+                raise Reject(400, f"Invalid JSON payload received. Unknown name \"{sorted(unknown)[0]}\": Cannot find field.")
+            text = "\n".join(str(p.get("text", "")) for p in (request.get("content") or {}).get("parts") or [])
+            embeddings.append({"values": vector(text, int(request.get("outputDimensionality") or 16))})
+        self.fail_as_asked(body)
+        self.json_answer({"embeddings": embeddings})
+
     def gemini(self, provider, operation, body, query):
         if not self.key_check(provider, "x-goog-api-key", "?key"):
             if "x-goog-api-key" not in self.headers and "key" not in query:
@@ -755,6 +774,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if operation == "models":
             return self.reply(200, {"models": [{"name": "models/gemini-mock-1", "displayName": "Gemini Mock",
                                                 "supportedGenerationMethods": ["generateContent"]}]})
+        if operation == "batchEmbedContents":
+            return self.gemini_embeddings(body)
         for name in body:
             if name not in self.GEMINI_FIELDS:
                 raise Reject(400, f"Invalid JSON payload received. Unknown name \"{name}\": Cannot find field.")

@@ -54,6 +54,59 @@ struct GeminiAdapter: ProviderAdapter {
         GeminiToOpenAIStream(deployment: deployment, includeUsage: includeUsage)
     }
 
+    // MARK: Embeddings
+
+    /// OpenAI's embeddings request as `batchEmbedContents`: one request per input, `dimensions` as
+    /// `outputDimensionality`.
+    static func embeddingsRequest(_ body: JSONValue, deployment: Deployment, call: UpstreamCall) throws(GatewayError) -> HTTPRequest {
+        let texts: [String]
+        switch body["input"] {
+        case .string(let text)?: texts = [text]
+        case .array(let items)? where !items.isEmpty && items.allSatisfy({ $0.stringValue != nil }): texts = items.compactMap(\.stringValue)
+        default:
+            throw GatewayError.invalid("input: Gemini embeddings take a string or an array of strings (not token ids)", code: "invalid_input")
+        }
+        let model = "models/" + deployment.model
+        let requests: [JSONValue] = texts.map { text in
+            var request: [String: JSONValue] = ["model": .string(model), "content": ["parts": [["text": .string(text)]]]]
+            if let dimensions = body["dimensions"]?.intValue { request["outputDimensionality"] = .int(dimensions) }
+            return .object(request)
+        }
+        let name = deployment.model.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._"))) ?? deployment.model
+        return call.request(
+            url: "\(deployment.provider.baseURL)/v1beta/models/\(name):batchEmbedContents",
+            headers: [(name: "x-goog-api-key", value: deployment.provider.apiKey.value)],
+            body: ["requests": .array(requests)]
+        )
+    }
+
+    /// Gemini's `embeddings[].values` as OpenAI's list, as floats or, when asked, base64 little-endian float32.
+    static func embeddingsResponse(_ bytes: [UInt8], request body: JSONValue, deployment: Deployment) throws(GatewayError) -> [UInt8] {
+        guard let parsed = try? JSONValue.parse(bytes), let embeddings = parsed["embeddings"]?.arrayValue else {
+            throw UpstreamErrors.badResponse("no embeddings in the answer", deployment: deployment)
+        }
+        let base64 = body["encoding_format"]?.stringValue == "base64"
+        var data: [JSONValue] = []
+        for (index, embedding) in embeddings.enumerated() {
+            let values = (embedding["values"]?.arrayValue ?? []).compactMap(\.doubleValue)
+            var vector: JSONValue = .array(values.map(JSONValue.double))
+            if base64 {
+                var raw = Data(capacity: values.count * 4)
+                for value in values {
+                    withUnsafeBytes(of: Float(value).bitPattern.littleEndian) { raw.append(contentsOf: $0) }
+                }
+                vector = .string(raw.base64EncodedString())
+            }
+            data.append(["object": "embedding", "index": .int(index), "embedding": vector])
+        }
+        // Gemini does not count embedding tokens; the fields are there for clients that expect them.
+        let response: JSONValue = [
+            "object": "list", "data": .array(data), "model": .string(deployment.model),
+            "usage": ["prompt_tokens": 0, "total_tokens": 0],
+        ]
+        return response.serialized()
+    }
+
     /// A prompt Gemini refused is an error, as OpenAI reports its own content filter (400, `content_filter`).
     static func checkBlocked(_ response: JSONValue, deployment: Deployment) throws(GatewayError) {
         guard let reason = response["promptFeedback"]?["blockReason"]?.stringValue else { return }
