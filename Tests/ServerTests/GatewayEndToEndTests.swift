@@ -6,8 +6,10 @@ import Testing
 /// `anthropic` Python SDKs: every provider, streaming, tools, errors as the SDKs' own exception types.
 @Suite("Gateway end to end")
 struct GatewayEndToEndTests {
-    /// One mock and one skiff for the SDK tests; tests that count upstream requests start their own.
-    static let shared = Task { () throws -> (PeerProcess, SkiffServer) in
+    /// One mock for the SDK tests (it stops with the test process); tests that count upstream requests start their
+    /// own. Each test runs its own skiff (ready in tens of milliseconds), stopped when the test ends, so no server
+    /// outlives the test process.
+    static let mock = Task { () throws -> (PeerProcess, URL) in
         let peer = try await MockProviders.start()
         let routes = FileManager.default.temporaryDirectory.appendingPathComponent("routes-\(UUID().uuidString).yaml")
         try """
@@ -17,62 +19,74 @@ struct GatewayEndToEndTests {
               - {provider: openai, model: gpt-error500}
             fallbacks: [claude-3-5-haiku]
         """.write(to: routes, atomically: true, encoding: .utf8)
+        return (peer, routes)
+    }
+
+    static func withServer(_ body: (SkiffServer) async throws -> Void) async throws {
+        let (peer, routes) = try await self.mock.value
         var environment = SkiffProcess.baseEnvironment().merging(MockProviders.environment(peer)) { $1 }
         environment["MODEL_ROUTES_FILE"] = routes.path
         environment["GATEWAY_MAX_ATTEMPTS"] = "2"
         environment["GATEWAY_RETRY_BASE_MS"] = "10"
         let server = try SkiffServer(environment: environment)
-        try await server.waitUntilReady()
-        return (peer, server)
-    }
-
-    static var server: SkiffServer {
-        get async throws { try await self.shared.value.1 }
+        do {
+            try await server.waitUntilReady()
+            try await body(server)
+        } catch {
+            _ = try? await server.stop()
+            throw error
+        }
+        #expect(try await server.stop() == 0)
     }
 
     static let prompt = "echo: Please say hello to the skiff tests"
 
     @Test(arguments: ["gpt-4o-mini", "claude-3-5-haiku", "gemini-2.0-flash", "deepseek-chat", "grok-3", "azure/mock-chat", "fast"], [false, true])
     func openAISDKReachesEveryProvider(_ model: String, _ stream: Bool) async throws {
-        let server = try await Self.server
-        let result = try await SDKClient.run("openai_chat_client.py", [server.baseURL + "/v1", model] + (stream ? ["--stream"] : []))
-        #expect(result["error"] == nil, "\(result)")
-        #expect(result["text"] as? String == Self.prompt)
-        #expect(result["finish_reason"] as? String == "stop")
-        #expect(result["usage"] as? [String: Int] == ["prompt_tokens": 10, "completion_tokens": 8, "total_tokens": 18])
-        if stream { #expect(result["chunks"] as? Int == 20) }
+        try await Self.withServer { server in
+            let result = try await SDKClient.run("openai_chat_client.py", [server.baseURL + "/v1", model] + (stream ? ["--stream"] : []))
+            #expect(result["error"] == nil, "\(result)")
+            #expect(result["text"] as? String == Self.prompt)
+            #expect(result["finish_reason"] as? String == "stop")
+            #expect(result["usage"] as? [String: Int] == ["prompt_tokens": 10, "completion_tokens": 8, "total_tokens": 18])
+            if stream { #expect(result["chunks"] as? Int == 20) }
+        }
     }
 
     @Test(arguments: ["gpt-tool-parallel", "claude-tool-parallel", "gemini-tool-parallel"], [false, true])
     func toolCallsComeBackInOpenAIsShape(_ model: String, _ stream: Bool) async throws {
-        let server = try await Self.server
-        let result = try await SDKClient.run("openai_chat_client.py", [server.baseURL + "/v1", model, "--tools"] + (stream ? ["--stream"] : []))
-        #expect(result["finish_reason"] as? String == "tool_calls", "\(result)")
-        let calls = try #require(result["tool_calls"] as? [[String: Any]])
-        #expect(calls.count == 2)
-        #expect(calls.allSatisfy { $0["name"] as? String == "get_weather" && ($0["id"] as? String)?.isEmpty == false })
-        #expect(
-            calls.compactMap { ($0["arguments"] as? [String: String])?["location"] } == [
-                "Please say hello to the skiff tests", "Please say hello to the skiff tests",
-            ]
-        )
+        try await Self.withServer { server in
+            let result = try await SDKClient.run("openai_chat_client.py", [server.baseURL + "/v1", model, "--tools"] + (stream ? ["--stream"] : []))
+            #expect(result["finish_reason"] as? String == "tool_calls", "\(result)")
+            let calls = try #require(result["tool_calls"] as? [[String: Any]])
+            #expect(calls.count == 2)
+            #expect(calls.allSatisfy { $0["name"] as? String == "get_weather" && ($0["id"] as? String)?.isEmpty == false })
+            #expect(
+                calls.compactMap { ($0["arguments"] as? [String: String])?["location"] } == [
+                    "Please say hello to the skiff tests", "Please say hello to the skiff tests",
+                ]
+            )
+        }
     }
 
     @Test(arguments: ["claude-3-5-haiku", "gpt-4o-mini", "gemini-2.0-flash"], [false, true])
     func anthropicSDKReachesAnthropicAndOthers(_ model: String, _ stream: Bool) async throws {
-        let server = try await Self.server
-        let result = try await SDKClient.run("anthropic_client.py", [server.baseURL, model] + (stream ? ["--stream"] : []))
-        #expect(result["error"] == nil, "\(result)")
-        #expect(result["text"] as? String == Self.prompt)
-        #expect(result["stop_reason"] as? String == "end_turn")
-        #expect(result["usage"] as? [String: Int] == ["input_tokens": 10, "output_tokens": 8])
-        if stream { #expect(result["chunks"] as? Int == 20) }
-        let tools = try await SDKClient.run(
-            "anthropic_client.py",
-            [server.baseURL, model.prefix { $0 != "-" } + "-tool", "--tools"] + (stream ? ["--stream"] : [])
-        )
-        #expect(tools["stop_reason"] as? String == "tool_use", "\(tools)")
-        #expect((tools["tool_uses"] as? [[String: Any]])?.first?["input"] as? [String: String] == ["location": "Please say hello to the skiff tests"])
+        try await Self.withServer { server in
+            let result = try await SDKClient.run("anthropic_client.py", [server.baseURL, model] + (stream ? ["--stream"] : []))
+            #expect(result["error"] == nil, "\(result)")
+            #expect(result["text"] as? String == Self.prompt)
+            #expect(result["stop_reason"] as? String == "end_turn")
+            #expect(result["usage"] as? [String: Int] == ["input_tokens": 10, "output_tokens": 8])
+            if stream { #expect(result["chunks"] as? Int == 20) }
+            let tools = try await SDKClient.run(
+                "anthropic_client.py",
+                [server.baseURL, model.prefix { $0 != "-" } + "-tool", "--tools"] + (stream ? ["--stream"] : [])
+            )
+            #expect(tools["stop_reason"] as? String == "tool_use", "\(tools)")
+            #expect(
+                (tools["tool_uses"] as? [[String: Any]])?.first?["input"] as? [String: String] == ["location": "Please say hello to the skiff tests"]
+            )
+        }
     }
 
     @Test(arguments: [
@@ -90,54 +104,61 @@ struct GatewayEndToEndTests {
         ("anthropic_client.py", "gemini-streamerror", true, "APIStatusError", 0),
     ])
     func errorsSurfaceAsTheSDKsOwnExceptions(_ script: String, _ model: String, _ stream: Bool, _ kind: String, _ status: Int) async throws {
-        let server = try await Self.server
-        let base = script.hasPrefix("openai") ? server.baseURL + "/v1" : server.baseURL
-        let result = try await SDKClient.run(script, [base, model] + (stream ? ["--stream"] : []))
-        let error = try #require(result["error"] as? [String: Any], "\(result)")
-        #expect(error["class"] as? String == kind, "\(error)")
-        if status != 0 { #expect(error["status"] as? Int == status) }
-        let message = error["message"] as? String ?? ""
-        #expect(message.contains("openai") || message.contains("anthropic") || message.contains("gemini") || model == "no-such-model", "\(message)")
+        try await Self.withServer { server in
+            let base = script.hasPrefix("openai") ? server.baseURL + "/v1" : server.baseURL
+            let result = try await SDKClient.run(script, [base, model] + (stream ? ["--stream"] : []))
+            let error = try #require(result["error"] as? [String: Any], "\(result)")
+            #expect(error["class"] as? String == kind, "\(error)")
+            if status != 0 { #expect(error["status"] as? Int == status) }
+            let message = error["message"] as? String ?? ""
+            #expect(
+                message.contains("openai") || message.contains("anthropic") || message.contains("gemini") || model == "no-such-model",
+                "\(message)"
+            )
+        }
     }
 
     @Test(arguments: ["text-embedding-3-small", "gemini/gemini-embedding-001", "azure/mock-embed"])
     func providerEmbeddingsThroughTheSDK(_ model: String) async throws {
-        let server = try await Self.server
-        let result = try await SDKClient.run("openai_embeddings_client.py", [server.baseURL + "/v1", model])
-        #expect(result["model"] as? String == String(model.split(separator: "/").last!))
-        #expect(result["indices"] as? [Int] == [0, 1, 2])
-        #expect(result["short_length"] as? Int == 32)
-        let vectors = try #require(result["default"] as? [[Double]])
-        let floats = try #require(result["float"] as? [[Double]])
-        #expect(zip(vectors.joined(), floats.joined()).allSatisfy { abs($0 - $1) < 1e-6 })
-        let errors = try #require(result["errors"] as? [String: [String: Any]])
-        #expect(errors["unknown_model"]?["class"] as? String == "NotFoundError")
-        #expect(errors["empty_input"]?["class"] as? String == "BadRequestError")
+        try await Self.withServer { server in
+            let result = try await SDKClient.run("openai_embeddings_client.py", [server.baseURL + "/v1", model])
+            #expect(result["model"] as? String == String(model.split(separator: "/").last!))
+            #expect(result["indices"] as? [Int] == [0, 1, 2])
+            #expect(result["short_length"] as? Int == 32)
+            let vectors = try #require(result["default"] as? [[Double]])
+            let floats = try #require(result["float"] as? [[Double]])
+            #expect(zip(vectors.joined(), floats.joined()).allSatisfy { abs($0 - $1) < 1e-6 })
+            let errors = try #require(result["errors"] as? [String: [String: Any]])
+            #expect(errors["unknown_model"]?["class"] as? String == "NotFoundError")
+            #expect(errors["empty_input"]?["class"] as? String == "BadRequestError")
+        }
     }
 
     @Test func modelsListsProvidersAndAliases() async throws {
-        let server = try await Self.server
-        let (status, body) = try await HTTPProbe.get(server.baseURL + "/v1/models")
-        #expect(status == 200)
-        let listing = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
-        let ids = Set((listing["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
-        for expected in ["fast", "claude-mock-1", "gemini-mock-1", "openai/mock-chat", "deepseek/mock-chat", "xai/mock-tool"] {
-            #expect(ids.contains(expected), "\(expected) missing from \(ids.sorted())")
+        try await Self.withServer { server in
+            let (status, body) = try await HTTPProbe.get(server.baseURL + "/v1/models")
+            #expect(status == 200)
+            let listing = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+            let ids = Set((listing["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
+            for expected in ["fast", "claude-mock-1", "gemini-mock-1", "openai/mock-chat", "deepseek/mock-chat", "xai/mock-tool"] {
+                #expect(ids.contains(expected), "\(expected) missing from \(ids.sorted())")
+            }
+            #expect(try await HTTPProbe.get(server.baseURL + "/v1/models/claude-mock-1").0 == 200)
+            #expect(try await HTTPProbe.get(server.baseURL + "/v1/models/nope").0 == 404)
         }
-        #expect(try await HTTPProbe.get(server.baseURL + "/v1/models/claude-mock-1").0 == 200)
-        #expect(try await HTTPProbe.get(server.baseURL + "/v1/models/nope").0 == 404)
     }
 
     @Test func metricsAccountPerProviderAndModel() async throws {
-        let server = try await Self.server
-        _ = try await SDKClient.run("openai_chat_client.py", [server.baseURL + "/v1", "claude-metrics", "--stream"])
-        let (_, metrics) = try await HTTPProbe.get(server.baseURL + "/metrics")
-        #expect(metrics.contains(#"gateway_requests_total{provider="anthropic",model="claude-metrics",outcome="ok"} 1"#), "\(metrics)")
-        #expect(metrics.contains(#"gateway_tokens_total{provider="anthropic",model="claude-metrics",type="completion"} 8"#))
-        #expect(metrics.contains(#"gateway_time_to_first_token_seconds_count{provider="anthropic",model="claude-metrics"} 1"#))
-        #expect(metrics.contains("gateway_request_duration_seconds_bucket"))
-        let log = server.log
-        #expect(log.contains(#""model":"claude-metrics""#) && log.contains(#""completion_tokens":"8""#))
+        try await Self.withServer { server in
+            _ = try await SDKClient.run("openai_chat_client.py", [server.baseURL + "/v1", "claude-metrics", "--stream"])
+            let (_, metrics) = try await HTTPProbe.get(server.baseURL + "/metrics")
+            #expect(metrics.contains(#"gateway_requests_total{provider="anthropic",model="claude-metrics",outcome="ok"} 1"#), "\(metrics)")
+            #expect(metrics.contains(#"gateway_tokens_total{provider="anthropic",model="claude-metrics",type="completion"} 8"#))
+            #expect(metrics.contains(#"gateway_time_to_first_token_seconds_count{provider="anthropic",model="claude-metrics"} 1"#))
+            #expect(metrics.contains("gateway_request_duration_seconds_bucket"))
+            let log = server.log
+            #expect(log.contains(#""model":"claude-metrics""#) && log.contains(#""completion_tokens":"8""#))
+        }
     }
 }
 
