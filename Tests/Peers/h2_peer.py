@@ -11,6 +11,7 @@ import datetime
 import ipaddress
 import json
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -78,7 +79,10 @@ def main():
         print(json.dumps({"endpoint": f"https://127.0.0.1:{listener.getsockname()[1]}", "ca": cert_path}), flush=True)
         await serve(app, config, shutdown_trigger=shutdown.wait)
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 if __name__ == "__main__":
