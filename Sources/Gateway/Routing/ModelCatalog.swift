@@ -15,7 +15,8 @@ public final class ModelCatalog: Sendable {
     private let router: ModelRouter
     private let client: HTTPClient
     private let ttl: Duration
-    private let cache = Mutex<(entries: [Entry], at: ContinuousClock.Instant)?>(nil)
+    /// The last listing and until when it stands: `ttl` when every provider answered, a few seconds otherwise.
+    private let cache = Mutex<(entries: [Entry], until: ContinuousClock.Instant)?>(nil)
 
     public init(router: ModelRouter, client: HTTPClient, ttl: Duration = .seconds(300)) {
         self.router = router
@@ -25,26 +26,29 @@ public final class ModelCatalog: Sendable {
 
     /// Provider models and aliases; a provider that cannot be listed is left out (and logged), never an error.
     public func entries(logger: Logger) async -> [Entry] {
-        if let cached = self.cache.withLock({ $0 }), ContinuousClock.now - cached.at < self.ttl {
+        if let cached = self.cache.withLock({ $0 }), ContinuousClock.now < cached.until {
             return cached.entries
         }
         var entries: [Entry] = self.router.aliases.map { Entry(id: $0, ownedBy: "skiff") }
         let providers = self.router.providers.values.sorted { $0.name < $1.name }
-        let lists = await withTaskGroup(of: (Int, [Entry]).self) { group in
+        let results = await withTaskGroup(of: (Int, [Entry]?).self) { group in
             for (index, provider) in providers.enumerated() {
                 group.addTask { (index, await self.list(provider, logger: logger)) }
             }
-            var results: [(Int, [Entry])] = []
+            var results: [(Int, [Entry]?)] = []
             for await result in group { results.append(result) }
-            return results.sorted { $0.0 < $1.0 }.flatMap(\.1)
+            return results.sorted { $0.0 < $1.0 }
         }
         var seen = Set(entries.map(\.id))
-        for entry in lists where seen.insert(entry.id).inserted { entries.append(entry) }
-        self.cache.withLock { $0 = (entries, ContinuousClock.now) }
+        for entry in results.flatMap({ $0.1 ?? [] }) where seen.insert(entry.id).inserted { entries.append(entry) }
+        // A provider that could not be listed is asked again soon rather than missing for the whole ttl.
+        let complete = results.allSatisfy { $0.1 != nil }
+        self.cache.withLock { $0 = (entries, ContinuousClock.now + (complete ? self.ttl : .seconds(15))) }
         return entries
     }
 
-    private func list(_ provider: ProviderConfiguration, logger: Logger) async -> [Entry] {
+    /// One provider's models, or nil when it could not be listed.
+    private func list(_ provider: ProviderConfiguration, logger: Logger) async -> [Entry]? {
         var request: HTTPRequest
         switch provider.kind {
         case .openAI, .deepSeek, .xAI:
@@ -67,7 +71,7 @@ public final class ModelCatalog: Sendable {
             let response = try await self.client.execute(request)
             guard response.status == 200 else {
                 logger.warning("could not list models", metadata: ["provider": "\(provider.name)", "status": "\(response.status)"])
-                return []
+                return nil
             }
             let body = try JSONValue.parse(response.body)
             let items = body["data"]?.arrayValue ?? body["models"]?.arrayValue ?? []
@@ -80,7 +84,7 @@ public final class ModelCatalog: Sendable {
             }
         } catch {
             logger.warning("could not list models", metadata: ["provider": "\(provider.name)", "error": "\(error)"])
-            return []
+            return nil
         }
     }
 }
