@@ -53,7 +53,7 @@ public final class Gateway: Sendable {
         let model = try Self.model(of: body)
         let plan = try self.router.plan(for: model)
         var translated: JSONValue?  // the Messages body as OpenAI's, made once if a non-Anthropic deployment needs it
-        let result = try await self.attempt(plan, model: model, started: started, logger: logger) {
+        let result = try await self.attempt(plan, model: model, started: started, cancellation: call.cancellation, logger: logger) {
             deployment throws(GatewayError) -> (Completion, TokenUsage?) in
             let response: HTTPResponse
             var request: HTTPRequest
@@ -70,14 +70,14 @@ public final class Gateway: Sendable {
                     call: call,
                     clientHeaders: headers
                 )
-                response = try await self.send(request, deployment: deployment)
+                response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
                 let message = try AnthropicAdapter.message(from: response.body, deployment: deployment)
                 let usage = AnthropicAdapter.usage(message["usage"])
                 return (Completion(body: response.body, outcome: Outcome(deployment: deployment, attempts: 0, usage: usage)), usage)
             case .messages:
                 if translated == nil { translated = try MessagesTranslator.openAIBody(fromMessages: body) }
                 request = try self.adapter(deployment).chatRequest(translated!, deployment: deployment, stream: false, call: call)
-                response = try await self.send(request, deployment: deployment)
+                response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
                 let completion = try self.adapter(deployment).completion(from: response.body, deployment: deployment)
                 let message = MessagesTranslator.message(fromCompletion: completion.body, usage: completion.usage)
                 return (
@@ -86,7 +86,7 @@ public final class Gateway: Sendable {
                 )
             case .chatCompletions:
                 request = try self.adapter(deployment).chatRequest(body, deployment: deployment, stream: false, call: call)
-                response = try await self.send(request, deployment: deployment)
+                response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
                 let completion = try self.adapter(deployment).completion(from: response.body, deployment: deployment)
                 return (
                     Completion(body: completion.bytes(), outcome: Outcome(deployment: deployment, attempts: 0, usage: completion.usage)),
@@ -102,12 +102,13 @@ public final class Gateway: Sendable {
         let started = ContinuousClock.now
         let model = try Self.model(of: body)
         let plan = try self.router.plan(for: model)
-        let result = try await self.attempt(plan, model: model, started: started, logger: logger) {
+        let result = try await self.attempt(plan, model: model, started: started, cancellation: call.cancellation, logger: logger) {
             deployment throws(GatewayError) -> (Completion, TokenUsage?) in
             if deployment.provider.kind == .gemini {
                 let response = try await self.send(
                     try GeminiAdapter.embeddingsRequest(body, deployment: deployment, call: call),
-                    deployment: deployment
+                    deployment: deployment,
+                    cancellation: call.cancellation
                 )
                 let bytes = try GeminiAdapter.embeddingsResponse(response.body, request: body, deployment: deployment)
                 return (Completion(body: bytes, outcome: Outcome(deployment: deployment, attempts: 0, usage: nil)), nil)
@@ -125,7 +126,7 @@ public final class Gateway: Sendable {
                 headers: OpenAIAdapter.headers(deployment.provider),
                 body: upstream
             )
-            let response = try await self.send(request, deployment: deployment)
+            let response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
             guard let parsed = try? JSONValue.parse(response.body), parsed["data"]?.arrayValue != nil else {
                 throw UpstreamErrors.badResponse("no data in the embeddings answer", deployment: deployment)
             }
@@ -178,7 +179,7 @@ public final class Gateway: Sendable {
         let includeUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
         var translated: JSONValue?
         do {
-            let result = try await self.attempt(plan, model: model, started: started, logger: logger) {
+            let result = try await self.attempt(plan, model: model, started: started, cancellation: call.cancellation, logger: logger) {
                 deployment throws(GatewayError) -> (ChatStream, TokenUsage?) in
                 let request: HTTPRequest
                 let translator: any StreamTranslator
@@ -210,7 +211,7 @@ public final class Gateway: Sendable {
                     request = try adapter.chatRequest(body, deployment: deployment, stream: true, call: call)
                     translator = adapter.streamTranslator(deployment: deployment, includeUsage: includeUsage)
                 }
-                let response = try await self.open(request, deployment: deployment)
+                let response = try await self.open(request, deployment: deployment, cancellation: call.cancellation)
                 let stream = ChatStream(
                     body: response.body,
                     translator: translator,
@@ -246,6 +247,7 @@ public final class Gateway: Sendable {
         _ plan: [Deployment],
         model: String,
         started: ContinuousClock.Instant,
+        cancellation: HTTPCancellation?,
         logger: Logger,
         _ body: (Deployment) async throws(GatewayError) -> Value
     ) async throws(GatewayError) -> Attempted<Value> {
@@ -266,6 +268,9 @@ public final class Gateway: Sendable {
                 attempts += 1
                 do throws(GatewayError) {
                     try Task.checkCancellation(orThrow: deployment)
+                    if cancellation?.isCancelled == true {
+                        throw GatewayError(.cancelled, status: 499, message: "the client went away", provider: deployment.provider.name)
+                    }
                     return Attempted(value: try await body(deployment), deployment: deployment, attempts: attempts)
                 } catch {
                     if error.kind == .cancelled { throw error }
@@ -316,10 +321,10 @@ public final class Gateway: Sendable {
     // MARK: Transport
 
     /// A complete exchange; a non-2xx answer becomes the provider's error.
-    func send(_ request: HTTPRequest, deployment: Deployment) async throws(GatewayError) -> HTTPResponse {
+    func send(_ request: HTTPRequest, deployment: Deployment, cancellation: HTTPCancellation?) async throws(GatewayError) -> HTTPResponse {
         let response: HTTPResponse
         do {
-            response = try await self.client.execute(request)
+            response = try await self.client.execute(request, cancellation: cancellation)
         } catch {
             throw Self.transportError(error, deployment: deployment)
         }
@@ -330,10 +335,10 @@ public final class Gateway: Sendable {
     }
 
     /// The head of a stream; a non-2xx answer is read whole and becomes the provider's error.
-    func open(_ request: HTTPRequest, deployment: Deployment) async throws(GatewayError) -> HTTPStreamingResponse {
+    func open(_ request: HTTPRequest, deployment: Deployment, cancellation: HTTPCancellation?) async throws(GatewayError) -> HTTPStreamingResponse {
         let response: HTTPStreamingResponse
         do {
-            response = try await self.client.stream(request)
+            response = try await self.client.stream(request, cancellation: cancellation)
         } catch {
             throw Self.transportError(error, deployment: deployment)
         }

@@ -28,8 +28,8 @@ public final class HTTPClient: Sendable {
 
     /// Sends the request and returns the complete response; throws `HTTPClientError` when no response arrives.
     /// Cancelling the calling task removes the transfer at once.
-    public func execute(_ request: HTTPRequest) async throws -> HTTPResponse {
-        try await self.perform(request, sink: nil, onFinish: nil)
+    public func execute(_ request: HTTPRequest, cancellation: HTTPCancellation? = nil) async throws -> HTTPResponse {
+        try await self.perform(request, sink: nil, onFinish: nil, cancellation: cancellation)
     }
 
     /// Streams the response body into the file at `path` (created or truncated) instead of memory, for
@@ -49,10 +49,16 @@ public final class HTTPClient: Sendable {
     /// Sends the request and returns as soon as the response head has arrived; the body follows through
     /// `response.body`, paused whenever the consumer is `highWaterMark` bytes behind. Cancelling the task or
     /// dropping the body ends the transfer at once.
-    public func stream(_ request: HTTPRequest, highWaterMark: Int = 256 * 1024) async throws -> HTTPStreamingResponse {
+    public func stream(
+        _ request: HTTPRequest,
+        highWaterMark: Int = 256 * 1024,
+        cancellation: HTTPCancellation? = nil
+    ) async throws -> HTTPStreamingResponse {
         let flag = CancellationFlag()
         let driver = self.driver
         let state = BodyStreamState(highWaterMark: max(1, highWaterMark), cancellation: flag, wake: { driver.wakeup() })
+        // For as long as the call lives: cancelling it ends the transfer, head or body.
+        _ = cancellation?.register { state.abandon() }
         let transfer = try CurlTransfer(
             id: driver.makeID(),
             request: request,
@@ -69,8 +75,19 @@ public final class HTTPClient: Sendable {
     }
 
     /// Hands one transfer to the driver and suspends until it finishes; cancellation flags it and wakes the driver.
-    private func perform(_ request: HTTPRequest, sink: Int32?, onFinish: (@Sendable (Int) -> Void)?) async throws -> HTTPResponse {
+    private func perform(
+        _ request: HTTPRequest,
+        sink: Int32?,
+        onFinish: (@Sendable (Int) -> Void)?,
+        cancellation: HTTPCancellation? = nil
+    ) async throws -> HTTPResponse {
         let flag = CancellationFlag()
+        let driver = self.driver
+        let hook = cancellation?.register {
+            flag.cancel()
+            driver.wakeup()
+        }
+        defer { cancellation?.unregister(hook) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
                 do {

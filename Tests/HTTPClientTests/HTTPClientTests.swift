@@ -219,11 +219,15 @@ struct HTTPClientStreamingTests {
         let client = HTTPClient()
         let before = try await self.stats()["stream_aborted:drop"] ?? 0
         do {
-            let response = try await client.stream(HTTPRequest(url: try await self.endpoint() + "/stream?id=drop&chunks=100&size=1000&delay_ms=50"))
+            // Gated: the server holds the rest of the body until released, so however starved this test is, the
+            // transfer can only end by the cancellation (an ungated stream could finish before `cancel()` runs).
+            let response = try await client.stream(HTTPRequest(url: try await self.endpoint() + "/stream?id=drop&gate=1&chunks=100&size=1000"))
             var iterator = response.body.makeAsyncIterator()
             _ = try await iterator.next()
             response.body.cancel()
             await #expect(throws: HTTPClientError.self) { while try await iterator.next() != nil {} }
+            // Now let the server write again: it finds the connection gone.
+            _ = try await HTTPClient().execute(HTTPRequest(url: try await self.endpoint() + "/_release?id=drop"))
         }
         var aborted = before
         for _ in 0..<1000 where aborted == before {

@@ -18,11 +18,19 @@ public struct UpstreamCall: Sendable {
     public var requestID: String?
     /// Largest upstream body read into memory.
     public var maxResponseBytes: Int
+    /// Cancels the call's upstream transfers from outside (the client hung up); task cancellation works too.
+    public var cancellation: HTTPCancellation?
 
-    public init(timeouts: HTTPTimeouts = HTTPTimeouts(), requestID: String? = nil, maxResponseBytes: Int = 32 * 1024 * 1024) {
+    public init(
+        timeouts: HTTPTimeouts = HTTPTimeouts(),
+        requestID: String? = nil,
+        maxResponseBytes: Int = 32 * 1024 * 1024,
+        cancellation: HTTPCancellation? = nil
+    ) {
         self.timeouts = timeouts
         self.requestID = requestID
         self.maxResponseBytes = maxResponseBytes
+        self.cancellation = cancellation
     }
 
     func request(url: String, headers: [(name: String, value: String)], body: JSONValue, method: String = "POST") -> HTTPRequest {

@@ -71,64 +71,10 @@ final class DisconnectMonitor: Service, Sendable {
         _ = self.watches.withLock { $0.removeValue(forKey: id) }
     }
 
-    /// Runs `operation` in a child task, cancelled as soon as the client goes away.
-    func cancelling<T: Sendable>(on channel: (any Channel)?, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        let signal = GoneSignal()
-        guard let id = self.watch(channel, onGone: { signal.fire() }) else { return try await operation() }
-        defer { self.unwatch(id) }
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                await signal.wait()
-                return nil
-            }
-            while let result = try await group.next() {
-                group.cancelAll()
-                if let value = result { return value }
-            }
-            throw CancellationError()
-        }
-    }
-
     /// Runs `body` in this task and calls `onGone` (from the monitor) if the client leaves meanwhile.
     func watching<T>(_ channel: (any Channel)?, onGone: @escaping @Sendable () -> Void, _ body: () async throws -> T) async rethrows -> T {
         let id = self.watch(channel, onGone: onGone)
         defer { self.unwatch(id) }
         return try await body()
-    }
-}
-
-/// Fired once by the monitor, or released by cancellation; whichever comes first resumes the waiter.
-final class GoneSignal: Sendable {
-    private enum State {
-        case idle
-        case waiting(CheckedContinuation<Void, Never>)
-        case done
-    }
-
-    private let state = Mutex(State.idle)
-
-    func fire() {
-        let waiter: CheckedContinuation<Void, Never>? = self.state.withLock { state in
-            defer { state = .done }
-            if case .waiting(let continuation) = state { return continuation }
-            return nil
-        }
-        waiter?.resume()
-    }
-
-    func wait() async {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let resumeNow = self.state.withLock { state -> Bool in
-                    if case .done = state { return true }
-                    state = .waiting(continuation)
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            self.fire()
-        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import HTTPClient
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -48,7 +49,12 @@ struct GatewayRoutes: Sendable {
         } catch {
             throw GatewayHTTPError(error, anthropic: anthropic)
         }
-        let call = self.upstreamCall(context)
+        var call = self.upstreamCall(context)
+        // A client that hangs up cancels the upstream call (no task of its own needed to watch for it).
+        let cancellation = HTTPCancellation()
+        call.cancellation = cancellation
+        let watch = self.disconnects.watch(context.channel) { cancellation.cancel() }
+        defer { self.disconnects.unwatch(watch) }
         let gateway = self.gateway
         let logger = context.logger
         let model = body["model"]?.stringValue ?? ""
@@ -56,9 +62,7 @@ struct GatewayRoutes: Sendable {
 
         guard body["stream"]?.boolValue == true else {
             do {
-                let completion = try await self.disconnects.cancelling(on: context.channel) {
-                    try await gateway.complete(body, front: front, call: call, logger: logger)
-                }
+                let completion = try await gateway.complete(body, front: front, call: call, logger: logger)
                 Self.log(logger, route: route, model: model, status: 200, stream: false, outcome: completion.outcome, error: nil, started: started)
                 var headers: HTTPFields = [.contentType: "application/json"]
                 if let deployment = completion.outcome.deployment { headers[Self.deploymentHeader] = deployment.label }
@@ -70,9 +74,7 @@ struct GatewayRoutes: Sendable {
 
         let stream: ChatStream
         do {
-            stream = try await self.disconnects.cancelling(on: context.channel) {
-                try await gateway.stream(body, front: front, call: call, logger: logger)
-            }
+            stream = try await gateway.stream(body, front: front, call: call, logger: logger)
         } catch {
             throw self.failed(error, logger: logger, route: route, model: model, stream: true, anthropic: anthropic, started: started)
         }
