@@ -35,3 +35,30 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def tree(pid):
+    """A process and all its descendants (uvicorn's or LiteLLM's workers), from /proc."""
+    parents = {}
+    for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            pass
+    members, frontier = {pid}, [pid]
+    while frontier:
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        members.update(frontier)
+    return members
+
+
+def rss_mb(pid, field="VmRSS"):
+    """Resident memory of a process tree, summed from /proc/<pid>/status."""
+    total = 0
+    for member in tree(pid):
+        try:
+            status = pathlib.Path(f"/proc/{member}/status").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith(field + ":")), 0)
+    return total / 1024

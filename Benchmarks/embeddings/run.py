@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from benchlib import WRK_DONE, Failed, cpu_busy, free_port  # noqa: E402  (shared with the other benchmarks)
+from benchlib import WRK_DONE, Failed, cpu_busy, free_port, rss_mb  # noqa: E402  (shared with the other benchmarks)
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -88,29 +88,6 @@ def stop(process):
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-
-def rss_mb(pid, field="VmRSS"):
-    """Resident memory of a process and its descendants (uvicorn's workers), from /proc/<pid>/status."""
-    parents = {}
-    for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            pass
-    tree, frontier = {pid}, [pid]
-    while frontier:
-        children = [child for child, parent in parents.items() if parent in frontier]
-        tree.update(children)
-        frontier = children
-    total = 0
-    for member in tree:
-        try:
-            status = pathlib.Path(f"/proc/{member}/status").read_text()
-        except OSError:
-            continue
-        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith(field + ":")), 0)
-    return total / 1024
 
 
 def lua_script(per_request):

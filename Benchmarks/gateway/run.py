@@ -41,7 +41,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from benchlib import WRK_DONE, Failed, cpu_busy, free_port  # noqa: E402  (shared with the other benchmarks)
+from benchlib import WRK_DONE, Failed, cpu_busy, free_port, rss_mb, tree  # noqa: E402  (shared with the other benchmarks)
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -93,33 +93,6 @@ def call(port, method, path, body=None, timeout=30):
 
 
 # --- processes -------------------------------------------------------------------------------------------------
-
-def tree(pid):
-    """A process and all its descendants (LiteLLM's uvicorn workers), from /proc."""
-    parents = {}
-    for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            pass
-    members, frontier = {pid}, [pid]
-    while frontier:
-        frontier = [child for child, parent in parents.items() if parent in frontier]
-        members.update(frontier)
-    return members
-
-
-def rss_mb(pid, field="VmRSS"):
-    """Resident memory of a process tree, summed from /proc/<pid>/status."""
-    total = 0
-    for member in tree(pid):
-        try:
-            status = pathlib.Path(f"/proc/{member}/status").read_text()
-        except OSError:
-            continue
-        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith(field + ":")), 0)
-    return total / 1024
-
 
 def cpu_seconds(pid):
     """User + system CPU time of a process tree so far (live members only), from /proc/<pid>/stat."""
