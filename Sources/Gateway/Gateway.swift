@@ -59,17 +59,7 @@ public final class Gateway: Sendable {
             var request: HTTPRequest
             switch front {
             case .messages(let headers) where deployment.provider.kind == .anthropic:
-                request = AnthropicAdapter.request(
-                    try Self.nativeMessagesBody(
-                        body,
-                        deployment: deployment,
-                        defaultMaxTokens: self.configuration.anthropicDefaultMaxTokens,
-                        stream: false
-                    ),
-                    deployment: deployment,
-                    call: call,
-                    clientHeaders: headers
-                )
+                request = self.nativeMessagesRequest(body, deployment: deployment, call: call, clientHeaders: headers, stream: false)
                 response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
                 let message = try AnthropicAdapter.message(from: response.body, deployment: deployment)
                 let usage = AnthropicAdapter.usage(message["usage"])
@@ -185,17 +175,7 @@ public final class Gateway: Sendable {
                 let translator: any StreamTranslator
                 switch front {
                 case .messages(let headers) where deployment.provider.kind == .anthropic:
-                    request = AnthropicAdapter.request(
-                        try Self.nativeMessagesBody(
-                            body,
-                            deployment: deployment,
-                            defaultMaxTokens: self.configuration.anthropicDefaultMaxTokens,
-                            stream: true
-                        ),
-                        deployment: deployment,
-                        call: call,
-                        clientHeaders: headers
-                    )
+                    request = self.nativeMessagesRequest(body, deployment: deployment, call: call, clientHeaders: headers, stream: true)
                     translator = AnthropicPassthroughStream(deployment: deployment)
                 case .messages:
                     if translated == nil { translated = try MessagesTranslator.openAIBody(fromMessages: body) }
@@ -397,13 +377,29 @@ public final class Gateway: Sendable {
         }
     }
 
-    /// A Messages body for Anthropic itself: the deployment's model name, `max_tokens` defaulted.
-    static func nativeMessagesBody(_ body: JSONValue, deployment: Deployment, defaultMaxTokens: Int, stream: Bool) throws(GatewayError) -> JSONValue {
+    /// A Messages client's body sent to Anthropic itself: the deployment's model name, `max_tokens` defaulted.
+    func nativeMessagesRequest(
+        _ body: JSONValue,
+        deployment: Deployment,
+        call: UpstreamCall,
+        clientHeaders: [(name: String, value: String)],
+        stream: Bool
+    ) -> HTTPRequest {
         var upstream = body
         upstream["model"] = .string(deployment.model)
-        if upstream["max_tokens"] == nil { upstream["max_tokens"] = .int(defaultMaxTokens) }
+        if upstream["max_tokens"] == nil { upstream["max_tokens"] = .int(self.configuration.anthropicDefaultMaxTokens) }
         upstream["stream"] = stream ? true : nil
-        return upstream
+        return AnthropicAdapter.request(upstream, deployment: deployment, call: call, clientHeaders: clientHeaders)
+    }
+
+    /// The upstream call for one client request, with this gateway's timeouts and limits.
+    public func call(requestID: String?, cancellation: HTTPCancellation? = nil) -> UpstreamCall {
+        UpstreamCall(
+            timeouts: self.configuration.timeouts,
+            requestID: requestID,
+            maxResponseBytes: self.configuration.maxResponseBytes,
+            cancellation: cancellation
+        )
     }
 
     /// The request's `model`, which every route needs.

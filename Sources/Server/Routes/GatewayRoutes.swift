@@ -49,10 +49,9 @@ struct GatewayRoutes: Sendable {
         } catch {
             throw GatewayHTTPError(error, anthropic: anthropic)
         }
-        var call = self.upstreamCall(context)
         // A client that hangs up cancels the upstream call (no task of its own needed to watch for it).
         let cancellation = HTTPCancellation()
-        call.cancellation = cancellation
+        let call = self.gateway.call(requestID: context.logger[metadataKey: "hb.request.id"]?.description, cancellation: cancellation)
         let watch = self.disconnects.watch(context.channel) { cancellation.cancel() }
         defer { self.disconnects.unwatch(watch) }
         let gateway = self.gateway
@@ -218,15 +217,6 @@ struct GatewayRoutes: Sendable {
     }
 
     // MARK: Helpers
-
-    func upstreamCall(_ context: SkiffRequestContext) -> UpstreamCall {
-        let configuration = self.gateway.configuration
-        return UpstreamCall(
-            timeouts: configuration.timeouts,
-            requestID: context.logger[metadataKey: "hb.request.id"]?.description,
-            maxResponseBytes: configuration.maxResponseBytes
-        )
-    }
 
     /// The body as JSON within `MAX_REQUEST_BYTES` (413 beyond it), an object, or a 400 that says why not.
     static func readJSON(_ request: Request, limit: Int) async throws(GatewayError) -> JSONValue {

@@ -122,11 +122,7 @@ struct OpenAIEmbeddingRoutes: Sendable {
 
     /// A provider's embeddings, passed through as the provider sent them.
     func forward(_ body: JSONValue, to gateway: Gateway, context: some RequestContext) async throws -> Response {
-        let call = UpstreamCall(
-            timeouts: gateway.configuration.timeouts,
-            requestID: context.logger[metadataKey: "hb.request.id"]?.description,
-            maxResponseBytes: gateway.configuration.maxResponseBytes
-        )
+        let call = gateway.call(requestID: context.logger[metadataKey: "hb.request.id"]?.description)
         let started = ContinuousClock.now
         let model = body["model"]?.stringValue ?? ""
         do {
