@@ -14,9 +14,34 @@ public enum PackagePaths {
         return root.appendingPathComponent(".build/debug/skiff").path
     }
 
-    /// AWS's SigV4 test suite, beside the project as `../shared/aws-sigv4-testsuite`.
+    /// AWS's SigV4 test suite, beside the project as `../shared/aws-sigv4-testsuite` — or, for a clone made
+    /// elsewhere (`git clone . "$(mktemp -d)"`), beside the local checkout it was cloned from.
     public static var sigV4Suite: URL {
-        root.deletingLastPathComponent().appendingPathComponent("shared/aws-sigv4-testsuite")
+        let relative = "shared/aws-sigv4-testsuite"
+        let beside = root.deletingLastPathComponent().appendingPathComponent(relative)
+        if FileManager.default.fileExists(atPath: beside.path) { return beside }
+        if let origin = localOrigin() {
+            let besideOrigin = origin.deletingLastPathComponent().appendingPathComponent(relative)
+            if FileManager.default.fileExists(atPath: besideOrigin.path) { return besideOrigin }
+        }
+        return beside
+    }
+
+    /// The `origin` remote when it is a directory on this machine.
+    private static func localOrigin() -> URL? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        process.arguments = ["-C", root.path, "config", "--get", "remote.origin.url"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        process.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        guard process.terminationStatus == 0, !text.isEmpty, !text.contains("://") else { return nil }
+        let path = text.hasPrefix("file://") ? String(text.dropFirst(7)) : text
+        return URL(fileURLWithPath: path.hasPrefix("/") ? path : root.appendingPathComponent(path).path).standardizedFileURL
     }
 }
 
