@@ -9,7 +9,7 @@ export PKG_CONFIG_PATH := $(ORT_LIB)/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CON
 export LD_LIBRARY_PATH := $(ORT_LIB)$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH))
 SWIFT_FLAGS := -Xlinker -rpath -Xlinker $(ORT_LIB)
 
-.PHONY: all bootstrap models build release run test lint format bench bench-boot bench-embeddings bench-gateway clean
+.PHONY: all bootstrap models test-models build release run test lint format bench bench-boot bench-embeddings bench-gateway clean
 
 all: build
 
@@ -20,6 +20,10 @@ bootstrap:
 ## Build the default embedding model (all-MiniLM-L6-v2, fp32 + int8) into ./models; instant when present.
 models: bootstrap
 	.venv/bin/python scripts/build_default_model.py
+
+## Tiny seeded classifier, NLI and cross-encoder models for the tests (./test-models; needs the default model's tokenizer).
+test-models: models
+	.venv/bin/python scripts/build_test_models.py
 
 build: bootstrap
 	$(SWIFT) build $(SWIFT_FLAGS)
@@ -33,7 +37,7 @@ run: bootstrap models
 	exec .build/$(CONFIG)/skiff serve
 
 ## Build once, then run every test (Swift Testing runs them in parallel in one process).
-test: bootstrap models lint
+test: bootstrap models test-models lint
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
 

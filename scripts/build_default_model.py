@@ -477,9 +477,10 @@ def build(source, staging):
         f.write("\n")
 
 
-def remove_stale_staging(model_root):
-    """Folders left by runs that were killed; those of a run still going are left alone."""
-    leftovers = [*model_root.parent.glob(f".building-{NAME}-*"), *model_root.glob(f".retired-{VERSION}-*"),
+def remove_stale_staging(model_root, name=NAME, version=VERSION):
+    """Folders left by runs that were killed; those of a run still going are left alone. Shared with
+    build_test_models.py, whose staging folders follow the same naming."""
+    leftovers = [*model_root.parent.glob(f".building-{name}-*"), *model_root.glob(f".retired-{version}-*"),
                  *model_root.glob(".latest-*")]
     for path in leftovers:
         try:

@@ -1,10 +1,12 @@
-"""Embeddings benchmark: skiff's `POST /embed` against the FastAPI + ONNX Runtime service users run today, on the
-same model in the same run (one after the other, never together: 2 cores), with wrk as the load generator, and
-against ONNX Runtime alone (no HTTP) at batch 32 as the ceiling. Prints a markdown table and the target ratios,
-and writes Benchmarks/results/embeddings.json.
+"""Embeddings benchmark: skiff's `POST /embed`, `POST /classify` and `POST /analyze` against the FastAPI + ONNX
+Runtime service users run today, on the same model in the same run (one after the other, never together: 2 cores),
+with wrk as the load generator, and `/embed` against ONNX Runtime alone (no HTTP) at batch 32 as the ceiling. Both
+servers must agree on /classify and /analyze answers. Prints markdown tables and the ratios, and writes
+Benchmarks/results/embeddings.json.
 
 Usage: .venv/bin/python Benchmarks/embeddings/run.py [--duration 10] [--warmup 2] [--skiff-bin .build/release/skiff]
-       [--fastapi-workers 1] [--only fastapi|skiff|raw]        (needs wrk: apt-get install wrk)
+       [--fastapi-workers 1] [--only fastapi|skiff|raw] [--endpoints embed,classify,analyze]
+       (needs wrk: apt-get install wrk)
 """
 
 import argparse
@@ -29,8 +31,12 @@ PYTHON = ROOT / ".venv/bin/python"
 MODEL = ROOT / "models/all-MiniLM-L6-v2/1"
 RESULTS = ROOT / "Benchmarks/results/embeddings.json"
 SENTENCES = (HERE / "sentences.txt").read_text().splitlines()
-CONCURRENCY = (1, 8, 32)
-PER_REQUEST = (1, 8)
+# Per endpoint, the measured runs as (sentences per request, concurrency); /classify and /analyze take one text.
+RUNS = {"embed": [(n, c) for n in (1, 8) for c in (1, 8, 32)], "classify": [(1, 1), (1, 32)],
+        "analyze": [(1, 1), (1, 32)]}
+PARITY = 1e-3  # largest difference allowed between the servers' classification scores and risk scores
+# /classify and /analyze parity texts: 7 of the pool (which has almost no urgency cues) and the spec's worked example.
+PARITY_TEXTS = SENTENCES[:7] + ["There is a fire in the building and people are trapped"]
 TARGETS = {"speedup": 2.0, "ceiling": 0.85, "ready_s": 1.0, "rss_mb": 250}
 
 # wrk script: rotates pre-built bodies, counts any status but 200, and prints one RESULT line of JSON at the end.
@@ -41,7 +47,7 @@ bad = 0  -- a global, so that done() can read each thread's count with thread:ge
 function setup(thread) table.insert(threads, thread) end
 function init(args)
   for k, body in ipairs(bodies) do
-    requests[k] = wrk.format("POST", "/embed", {["Content-Type"] = "application/json"}, body)
+    requests[k] = wrk.format("POST", "/ENDPOINT", {["Content-Type"] = "application/json"}, body)
   end
 end
 function request() i = i % #requests + 1; return requests[i] end
@@ -90,29 +96,37 @@ def stop(process):
         process.wait()
 
 
-def lua_script(per_request):
+def body(endpoint, texts):
+    """A request to `endpoint` for consecutive sentences of the pool (/classify and /analyze use the first)."""
+    if endpoint == "classify":
+        return {"text": texts[0]}
+    if endpoint == "analyze":
+        return {"text": texts[0], "severity": "high"}
+    return {"inputs": texts[0] if len(texts) == 1 else texts, "normalize": True}
+
+
+def lua_script(endpoint, per_request):
     """A wrk script whose bodies are 64 windows of `per_request` consecutive sentences of the pool."""
     bodies = []
     for k in range(len(SENTENCES)):
         texts = [SENTENCES[(k + j) % len(SENTENCES)] for j in range(per_request)]
-        body = json.dumps({"inputs": texts[0] if per_request == 1 else texts, "normalize": True})
-        bodies.append(f"[==[{body}]==]")
-    path = pathlib.Path(tempfile.gettempdir()) / f"skiff-bench-embed-{per_request}.lua"
-    path.write_text(LUA.replace("BODIES", ",\n".join(bodies)))
+        bodies.append(f"[==[{json.dumps(body(endpoint, texts))}]==]")
+    path = pathlib.Path(tempfile.gettempdir()) / f"skiff-bench-{endpoint}-{per_request}.lua"
+    path.write_text(LUA.replace("ENDPOINT", endpoint).replace("BODIES", ",\n".join(bodies)))
     return path
 
 
-def wrk(port, concurrency, per_request, duration):
+def wrk(port, endpoint, concurrency, per_request, duration):
     """One wrk run; returns its numbers, with `failures` counting non-200s, socket errors and timeouts."""
     command = ["wrk", "-t1", f"-c{concurrency}", f"-d{duration}s", "--timeout", "30s", "--latency",
-               "-s", str(lua_script(per_request)), f"http://127.0.0.1:{port}/embed"]
+               "-s", str(lua_script(endpoint, per_request)), f"http://127.0.0.1:{port}/{endpoint}"]
     done = subprocess.run(command, capture_output=True, text=True)
     line = next((l for l in done.stdout.splitlines() if l.startswith("RESULT ")), None)
     if done.returncode or line is None:
         raise Failed(f"wrk failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     r = json.loads(line[len("RESULT "):])
     seconds = r["duration_us"] / 1e6
-    return {"concurrency": concurrency, "per_request": per_request, "requests": r["requests"],
+    return {"endpoint": endpoint, "concurrency": concurrency, "per_request": per_request, "requests": r["requests"],
             "requests_per_s": r["requests"] / seconds, "sentences_per_s": r["requests"] * per_request / seconds,
             "p50_ms": r["p50_us"] / 1000, "p99_ms": r["p99_us"] / 1000,
             "failures": r["bad"] + r["connect"] + r["read"] + r["write"] + r["timeout"]}
@@ -130,28 +144,67 @@ def check_embeddings(port):
     return vectors
 
 
+def check_task(port, endpoint):
+    """/classify or /analyze for each of PARITY_TEXTS, one request each, outside the load. Returns, per text, what
+    the servers must agree on: {"top": top label, "scores": label → score}, or {"top": risk level, "scores":
+    {"risk": risk score}}."""
+    answers = []
+    for text in PARITY_TEXTS:
+        try:
+            status, raw = call(port, "POST", f"/{endpoint}", body(endpoint, [text]))
+        except OSError as error:
+            raise Failed(f"/{endpoint}: {error}") from error
+        try:
+            answer = json.loads(raw) if status == 200 else {}
+            if endpoint == "classify":
+                scores = dict(zip(answer["labels"], answer["scores"], strict=True))
+                answers.append({"top": answer["labels"][0], "scores": scores})
+            else:
+                answers.append({"top": answer["risk"]["level"], "scores": {"risk": answer["risk"]["score"]}})
+        except (ValueError, LookupError, TypeError):
+            raise Failed(f"/{endpoint} answered {status} with {raw[:300]!r}") from None
+    return answers
+
+
+def compare(skiff, fastapi):
+    """The parity check on check_task's answers: the same top label and scores within PARITY for /classify, the
+    same risk level and score within PARITY for /analyze. Returns the largest score difference per endpoint."""
+    differences, mismatches = {}, []
+    for endpoint in ("classify", "analyze"):
+        for text, a, b in zip(PARITY_TEXTS, skiff.get(endpoint, []), fastapi.get(endpoint, [])):
+            same_keys = a["scores"].keys() == b["scores"].keys()
+            diff = max(abs(a["scores"][k] - b["scores"][k]) for k in a["scores"]) if same_keys else math.inf
+            differences[endpoint] = max(differences.get(endpoint, 0), diff)
+            if a["top"] != b["top"] or diff > PARITY:
+                mismatches.append(f"/{endpoint} {text!r}: skiff {a}, fastapi {b}")
+    if mismatches:
+        raise Failed("skiff and fastapi disagree:\n" + "\n".join(mismatches))
+    return differences
+
+
 def bench_server(name, command, env, port, ready_path, args):
     env = dict(env, PATH=os.environ.get("PATH", "/usr/bin:/bin"), HOME=os.environ.get("HOME", "/tmp"))
     with tempfile.TemporaryFile() as log:
         process, ready = start(name, [str(c) for c in command], env, port, ready_path, log)
         try:
-            vectors = check_embeddings(port)
-            if args.warmup:
-                wrk(port, 8, 1, args.warmup)
-            result = {"ready_s": ready, "rss_mb_warm": rss_mb(process.pid), "runs": []}
-            for per_request in PER_REQUEST:
-                for concurrency in CONCURRENCY:
+            result, answers = {"ready_s": ready, "runs": []}, {}
+            for endpoint in args.endpoints:
+                answers[endpoint] = check_embeddings(port) if endpoint == "embed" else check_task(port, endpoint)
+                if args.warmup:
+                    wrk(port, endpoint, 8, 1, args.warmup)
+                result.setdefault("rss_mb_warm", rss_mb(process.pid))  # after the first check and warm-up
+                for per_request, concurrency in RUNS[endpoint]:
                     if args.warmup:
-                        wrk(port, concurrency, per_request, 1)
-                    run = wrk(port, concurrency, per_request, args.duration)
-                    print(f"  {name}: c={concurrency} n={per_request}: {run['sentences_per_s']:.1f} sentences/s, "
-                          f"p99 {run['p99_ms']:.1f} ms, failures {run['failures']}", file=sys.stderr)
+                        wrk(port, endpoint, concurrency, per_request, 1)
+                    run = wrk(port, endpoint, concurrency, per_request, args.duration)
+                    print(f"  {name}: /{endpoint} c={concurrency} n={per_request}: {run['sentences_per_s']:.1f} "
+                          f"sentences/s, p99 {run['p99_ms']:.1f} ms, failures {run['failures']}", file=sys.stderr)
                     result["runs"].append(run)
             result["rss_mb_loaded"] = rss_mb(process.pid)
             result["rss_mb_peak"] = rss_mb(process.pid, "VmHWM")
         finally:
             stop(process)
-    return result, vectors
+    return result, answers
 
 
 def bench_skiff(args):
@@ -179,30 +232,49 @@ def bench_raw(args):
     return json.loads(done.stdout)[0], None
 
 
+def runs(results, name, endpoint):
+    return [r for r in results.get(name, {}).get("runs", []) if r["endpoint"] == endpoint]
+
+
 def report(results):
     rows = ["| server | concurrency | sentences/request | requests/s | sentences/s | p50 ms | p99 ms |",
             "|---|---:|---:|---:|---:|---:|---:|"]
     for name in ("skiff", "fastapi"):
-        for r in results.get(name, {}).get("runs", []):
+        for r in runs(results, name, "embed"):
             rows.append(f"| {name} | {r['concurrency']} | {r['per_request']} | {r['requests_per_s']:.1f} | "
                         f"{r['sentences_per_s']:.1f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} |")
     if raw := results.get("raw"):
         rows.append(f"| raw ORT, no HTTP | – | {raw['batch']} | {raw['batches_per_s']:.1f} | "
                     f"{raw['sentences_per_s']:.1f} | {raw['p50_ms']:.1f} | {raw['p99_ms']:.1f} |")
-    print("\n".join(rows) + "\n")
+    if len(rows) > 2:
+        print("\n".join(rows) + "\n")
+    rows = ["| endpoint | server | concurrency | requests/s | p50 ms | p99 ms |", "|---|---|---:|---:|---:|---:|"]
+    for endpoint in ("classify", "analyze"):
+        for name in ("skiff", "fastapi"):
+            for r in runs(results, name, endpoint):
+                rows.append(f"| /{endpoint} | {name} | {r['concurrency']} | {r['requests_per_s']:.1f} | "
+                            f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} |")
+    if len(rows) > 2:
+        print("\n".join(rows) + "\n")
 
-    def at(name, concurrency, per_request):
-        runs = results.get(name, {}).get("runs", [])
-        return next((r["sentences_per_s"] for r in runs
+    def at(name, endpoint, concurrency, per_request=1):
+        return next((r for r in runs(results, name, endpoint)
                      if (r["concurrency"], r["per_request"]) == (concurrency, per_request)), None)
 
     checks, skiff = {}, results.get("skiff")
-    if skiff and at("fastapi", 32, 1):
-        checks["speedup"] = at("skiff", 32, 1) / at("fastapi", 32, 1)
+    if at("skiff", "embed", 32) and at("fastapi", "embed", 32):
+        checks["speedup"] = at("skiff", "embed", 32)["sentences_per_s"] / at("fastapi", "embed", 32)["sentences_per_s"]
         print(f"skiff/fastapi sentences/s at c=32, 1 sentence/request: {checks['speedup']:.2f}× "
               f"(target ≥ {TARGETS['speedup']}×)")
-    if skiff and results.get("raw"):
-        best = max(skiff["runs"], key=lambda r: r["sentences_per_s"])
+    for endpoint in ("classify", "analyze"):
+        if (ours := at("skiff", endpoint, 32)) and (theirs := at("fastapi", endpoint, 32)):
+            ratios = {"throughput": ours["requests_per_s"] / theirs["requests_per_s"],
+                      "p99": ours["p99_ms"] / theirs["p99_ms"]}
+            results.setdefault("endpoint_ratios", {})[endpoint] = ratios
+            print(f"skiff/fastapi /{endpoint} at c=32: {ratios['throughput']:.2f}× requests/s, "
+                  f"{ratios['p99']:.2f}× p99")
+    if runs(results, "skiff", "embed") and results.get("raw"):
+        best = max(runs(results, "skiff", "embed"), key=lambda r: r["sentences_per_s"])
         checks["ceiling"] = best["sentences_per_s"] / results["raw"]["sentences_per_s"]
         print(f"skiff at saturation (c={best['concurrency']}, {best['per_request']}/request) vs raw ORT at batch 32: "
               f"{100 * checks['ceiling']:.0f}% (target ≥ {100 * TARGETS['ceiling']:.0f}%)")
@@ -216,13 +288,16 @@ def report(results):
         print(f"skiff targets: ready ≤ {TARGETS['ready_s']} s, RSS ≤ {TARGETS['rss_mb']} MB")
     if "cosine_min" in results:
         print(f"skiff vs fastapi embeddings of the same 8 sentences: minimum cosine {results['cosine_min']:.6f}")
+    for endpoint, diff in results.get("parity", {}).items():
+        print(f"skiff vs fastapi /{endpoint} on the same {len(PARITY_TEXTS)} texts: in agreement, largest score "
+              f"difference {diff:.1e} (≤ {PARITY})")
 
     met = {k: (v >= TARGETS[k] if k in ("speedup", "ceiling") else v <= TARGETS[k]) for k, v in checks.items()}
     failures = sum(r["failures"] for name in ("skiff", "fastapi") for r in results.get(name, {}).get("runs", []))
     if failures:
         print(f"FAILED: {failures} requests were not answered 200 (or failed on the socket)")
     if results["failed"]:
-        print(f"FAILED: could not benchmark {', '.join(results['failed'])} (see above)")
+        print(f"FAILED: {', '.join(results['failed'])} (see above)")
     if missed := [k for k, ok in met.items() if not ok]:
         print(f"targets missed: {', '.join(missed)}")
     results.update(ratios=checks, targets=TARGETS, targets_met=met, failures=failures)
@@ -232,6 +307,14 @@ def report(results):
     return failures == 0 and all(met.values())
 
 
+def endpoints(value):
+    """--endpoints: a comma-separated subset of RUNS, run in RUNS' order."""
+    chosen = set(value.split(","))
+    if not chosen <= set(RUNS):
+        raise argparse.ArgumentTypeError(f"unknown endpoint in {value!r}; choose from {','.join(RUNS)}")
+    return [endpoint for endpoint in RUNS if endpoint in chosen]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=10, help="seconds per measured wrk run")
@@ -239,27 +322,35 @@ def main():
     parser.add_argument("--skiff-bin", default=str(ROOT / ".build/release/skiff"))
     parser.add_argument("--fastapi-workers", type=int, default=1)
     parser.add_argument("--only", choices=["skiff", "fastapi", "raw"])
+    parser.add_argument("--endpoints", type=endpoints, default=list(RUNS),
+                        help=f"comma-separated, of {','.join(RUNS)} (default: all)")
     args = parser.parse_args()
     if args.only != "raw" and not shutil.which("wrk"):
         raise SystemExit("wrk not found: apt-get install -y wrk")
 
     busy = cpu_busy()
     results = {"cores": os.cpu_count(), "cpu_busy_at_start": busy, "duration_s": args.duration,
-               "fastapi_workers": args.fastapi_workers}
+               "fastapi_workers": args.fastapi_workers, "endpoints": args.endpoints}
     print(f"embeddings benchmark, {MODEL.parent.name}, {os.cpu_count()} cores, {args.duration} s per run"
           + (f" — CPU {100 * busy:.0f}% busy before starting: numbers are indicative only" if busy > 0.1 else ""))
-    vectors, failed = {}, {}
+    answers, failed = {}, {}
     for name, bench in (("skiff", bench_skiff), ("fastapi", bench_fastapi), ("raw", bench_raw)):
-        if args.only in (None, name):
+        if args.only in (None, name) and (name != "raw" or "embed" in args.endpoints):
             try:
-                results[name], vectors[name] = bench(args)
+                results[name], answers[name] = bench(args)
             except Failed as error:
                 failed[name] = str(error)
                 print(f"{name}: FAILED: {error}", file=sys.stderr)
-    vectors.pop("raw", None)
-    if len(vectors) == 2:
-        pairs = zip(vectors["skiff"], vectors["fastapi"])
-        results["cosine_min"] = min(sum(a * b for a, b in zip(u, v)) for u, v in pairs)
+    answers.pop("raw", None)
+    if len(answers) == 2:
+        if "embed" in args.endpoints:
+            pairs = zip(answers["skiff"]["embed"], answers["fastapi"]["embed"])
+            results["cosine_min"] = min(sum(a * b for a, b in zip(u, v)) for u, v in pairs)
+        try:
+            results["parity"] = compare(answers["skiff"], answers["fastapi"])
+        except Failed as error:
+            failed["parity"] = str(error)
+            print(f"parity: FAILED: {error}", file=sys.stderr)
     results["failed"] = failed
     sys.exit(0 if report(results) and not failed else 1)
 

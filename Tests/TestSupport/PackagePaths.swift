@@ -52,3 +52,24 @@ extension PackagePaths {
     /// The default model's version directory.
     public static var defaultModel: URL { models.appendingPathComponent("all-MiniLM-L6-v2/1") }
 }
+
+extension PackagePaths {
+    /// The tiny seeded classifier, NLI and cross-encoder models `make test-models` builds.
+    public static var testModels: URL { root.appendingPathComponent("test-models") }
+
+    /// One model directory holding the test models and the default model side by side (symbolic links in a
+    /// temporary directory), so a server can be configured with any mix of them.
+    public static let allModels: URL = {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("skiff-models-\(UUID().uuidString.prefix(8))")
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for root in [testModels, models] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [] where !name.hasPrefix(".") {
+                try? FileManager.default.createSymbolicLink(
+                    at: directory.appendingPathComponent(name),
+                    withDestinationURL: root.appendingPathComponent(name)
+                )
+            }
+        }
+        return directory
+    }()
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Where a model's files are: `MODEL_DIR/<name>/<version>/`, the version named by `MODEL_DIR/<name>/latest`.
 public struct ModelLocation: Sendable, Equatable {
@@ -53,5 +54,17 @@ public struct ModelLocation: Sendable, Equatable {
         if metadata.pooling == nil { metadata.pooling = Pooling.fromSentenceTransformers(self.directory)?.rawValue }
         if metadata.normalize == nil { metadata.normalize = Pooling.normalizesInSentenceTransformers(self.directory) }
         return metadata
+    }
+}
+
+extension ModelLocation {
+    /// The model file to load and its variant name: the int8 file when asked for and present, else `model.onnx`.
+    func modelFile(metadata: ModelMetadata, useInt8: Bool, logger: Logger) -> (file: String, variant: String) {
+        guard useInt8 else { return ("model.onnx", "fp32") }
+        if let int8 = metadata.variants?["int8"], FileManager.default.fileExists(atPath: self.directory.appendingPathComponent(int8).path) {
+            return (int8, "int8")
+        }
+        logger.warning("USE_8BIT_QUANTIZATION=true but model has no int8 variant; using fp32", metadata: ["model": "\(self.name)"])
+        return ("model.onnx", "fp32")
     }
 }

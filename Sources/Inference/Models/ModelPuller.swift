@@ -66,6 +66,19 @@ public struct ModelPuller: Sendable {
         self.logger = logger
     }
 
+    /// "nli", "cross-encoder" or "classification" for a `*ForSequenceClassification` export (by its labels), else
+    /// "embedding".
+    static func task(of directory: URL) -> String {
+        guard let data = try? Data(contentsOf: directory.appendingPathComponent("config.json")),
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+            let architectures = object["architectures"] as? [String],
+            architectures.contains(where: { $0.hasSuffix("ForSequenceClassification") }),
+            let configuration = try? ClassifierConfiguration.load(directory: directory)
+        else { return "embedding" }
+        if configuration.index(ofLabelStartingWith: "entail") != nil { return "nli" }
+        return configuration.labels.count == 1 ? "cross-encoder" : "classification"
+    }
+
     var authorization: [(name: String, value: String)] {
         self.hub.token.map { [("Authorization", "Bearer \($0)")] } ?? []
     }
@@ -108,10 +121,14 @@ public struct ModelPuller: Sendable {
                 digests[local] = try FileDigest.sha256(of: destination.path)
                 self.logger.info("fetched", metadata: ["file": "\(remote.rfilename)", "bytes": "\(bytes)"])
             }
-            var metadata = ModelMetadata(name: name, version: version, task: "embedding")
+            var metadata = ModelMetadata(name: name, version: version, task: Self.task(of: staging))
             metadata.source = "\(self.hub.endpoint)/\(repository)@\(listing.sha ?? revision)"
-            metadata.pooling = Pooling.fromSentenceTransformers(staging)?.rawValue ?? "mean"
-            metadata.normalize = Pooling.normalizesInSentenceTransformers(staging) ?? false
+            if metadata.task == "embedding" {
+                metadata.pooling = Pooling.fromSentenceTransformers(staging)?.rawValue ?? "mean"
+                metadata.normalize = Pooling.normalizesInSentenceTransformers(staging) ?? false
+            } else {
+                metadata.labels = try ClassifierConfiguration.load(directory: staging).labels
+            }
             if let data = try? Data(contentsOf: staging.appendingPathComponent("sentence_bert_config.json")),
                 let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
             {

@@ -7,8 +7,8 @@ import Synchronization
 public struct ModelRegistryConfiguration: Sendable {
     /// `MODEL_DIR`.
     public var directory: URL
-    /// `EMBEDDING_MODEL` (nil or empty: no embedding model).
-    public var embeddingModel: String?
+    /// The model name (optionally `name@version`) for each role that has one.
+    public var models: [ModelRole: String]
     /// `USE_8BIT_QUANTIZATION`: prefer a model's int8 variant.
     public var useInt8: Bool
     /// `ML_NUM_THREADS`: the shared intra-op pool.
@@ -19,7 +19,7 @@ public struct ModelRegistryConfiguration: Sendable {
 
     public init(
         directory: URL,
-        embeddingModel: String? = "all-MiniLM-L6-v2",
+        models: [ModelRole: String] = [.embedding: "all-MiniLM-L6-v2"],
         useInt8: Bool = false,
         threads: Int = 0,
         spinning: Bool = true,
@@ -27,7 +27,7 @@ public struct ModelRegistryConfiguration: Sendable {
     ) {
         self.spinning = spinning
         self.directory = directory
-        self.embeddingModel = embeddingModel
+        self.models = models.filter { !$0.value.isEmpty }
         self.useInt8 = useInt8
         self.threads = threads
         self.batching = batching
@@ -47,118 +47,194 @@ public struct ModelStatus: Sendable, Equatable {
 }
 
 /// The models this process serves, loaded at boot. Endpoints ask it for a model by role and get either the
-/// model or an error that says why it is not there (`model_not_loaded` with the load failure).
+/// model or an error that says why it is not there (`model_not_loaded` with the load failure or the fix).
 public final class ModelRegistry: Sendable {
-    private enum Slot {
+    private enum Loaded: Sendable {
+        case embedding(EmbeddingModel)
+        case classifier(ClassifierModel)
+
+        var version: String {
+            switch self {
+            case .embedding(let model): model.version
+            case .classifier(let model): model.version
+            }
+        }
+
+        var variant: String {
+            switch self {
+            case .embedding(let model): model.variant
+            case .classifier(let model): model.variant
+            }
+        }
+
+        func shutdown() {
+            switch self {
+            case .embedding(let model): model.shutdown()
+            case .classifier(let model): model.shutdown()
+            }
+        }
+    }
+
+    private enum Slot: Sendable {
         case loading
-        case loaded(EmbeddingModel)
+        case loaded(Loaded)
         case failed(String)
     }
 
     public let configuration: ModelRegistryConfiguration
-    private let embeddingSlot = Mutex<Slot?>(nil)
+    private let slots: Mutex<[ModelRole: Slot]>
 
     public init(configuration: ModelRegistryConfiguration) {
         self.configuration = configuration
-        if let name = configuration.embeddingModel, !name.isEmpty {
-            self.embeddingSlot.withLock { $0 = .loading }
+        self.slots = Mutex(configuration.models.mapValues { _ in Slot.loading })
+    }
+
+    /// Whether `role` has a model configured (loaded or not).
+    public func isConfigured(_ role: ModelRole) -> Bool { self.configuration.models[role] != nil }
+
+    /// Creates the ORT environment and loads every configured model, one after another, on a thread of its own
+    /// (session creation is blocking, CPU-bound work). A model that fails is recorded with its reason; boot goes on.
+    public func loadAll(logger: Logger) async {
+        for role in ModelRole.allCases {
+            guard let name = self.configuration.models[role] else { continue }
+            let started = ContinuousClock.now
+            let result = await self.load(role, name: name, logger: logger)
+            switch result {
+            case .success(let model):
+                self.slots.withLock { $0[role] = .loaded(model) }
+                logger.info(
+                    "model loaded",
+                    metadata: [
+                        "model": "\(name)", "model.role": "\(role.rawValue)", "model.version": "\(model.version)",
+                        "model.variant": "\(model.variant)", "duration_ms": "\(Self.milliseconds(ContinuousClock.now - started))",
+                    ]
+                )
+            case .failure(let error):
+                self.slots.withLock { $0[role] = .failed("\(error)") }
+                logger.error("model failed to load", metadata: ["model": "\(name)", "variable": "\(role.variable)", "error": "\(error)"])
+            }
         }
     }
 
-    /// Creates the ORT environment and loads every configured model off the async thread pool (session
-    /// creation is blocking, CPU-bound work). A model that fails is recorded with its reason; boot goes on.
-    public func loadAll(logger: Logger) async {
-        guard let name = self.configuration.embeddingModel, !name.isEmpty else { return }
+    private func load(_ role: ModelRole, name: String, logger: Logger) async -> Result<Loaded, any Error> {
         let configuration = self.configuration
-        let started = ContinuousClock.now
-        let result: Result<EmbeddingModel, any Error> = await withCheckedContinuation { continuation in
+        return await withCheckedContinuation { continuation in
             let thread = Thread {
                 continuation.resume(
                     returning: Result {
-                        let runtime = try self.runtime()
+                        let runtime = try OnnxRuntime.shared(intraOpThreads: configuration.threads, spinning: configuration.spinning)
                         let location = try ModelLocation.resolve(name, in: configuration.directory)
-                        return try EmbeddingModel.load(
+                        if role == .embedding {
+                            return .embedding(
+                                try EmbeddingModel.load(
+                                    location: location,
+                                    runtime: runtime,
+                                    useInt8: configuration.useInt8,
+                                    batching: configuration.batching,
+                                    logger: logger
+                                )
+                            )
+                        }
+                        let model = try ClassifierModel.load(
                             location: location,
                             runtime: runtime,
                             useInt8: configuration.useInt8,
                             batching: configuration.batching,
                             logger: logger
                         )
+                        if let problem = Self.unsuitable(model, for: role) {
+                            model.shutdown()
+                            throw InferenceError(.invalidModel, problem)
+                        }
+                        return .classifier(model)
                     }
                 )
             }
             thread.name = "skiff-model-load"
             thread.start()
         }
-        switch result {
-        case .success(let model):
-            self.embeddingSlot.withLock { $0 = .loaded(model) }
-            logger.info(
-                "model loaded",
-                metadata: [
-                    "model": "\(model.name)", "model.version": "\(model.version)", "model.variant": "\(model.variant)",
-                    "model.dimensions": "\(model.dimensions)", "duration_ms": "\(Self.milliseconds(ContinuousClock.now - started))",
-                ]
-            )
-        case .failure(let error):
-            self.embeddingSlot.withLock { $0 = .failed("\(error)") }
-            logger.error("model failed to load", metadata: ["model": "\(name)", "variable": "EMBEDDING_MODEL", "error": "\(error)"])
-        }
     }
 
-    private func runtime() throws -> OnnxRuntime {
-        try OnnxRuntime.shared(intraOpThreads: self.configuration.threads, spinning: self.configuration.spinning)
+    /// Why a classifier cannot serve `role`, if it cannot.
+    static func unsuitable(_ model: ClassifierModel, for role: ModelRole) -> String? {
+        switch role {
+        case .classifier, .fastClassifier:
+            let configuration = model.configuration
+            if configuration.index(ofLabelStartingWith: "entail") == nil || configuration.index(ofLabelStartingWith: "contra") == nil {
+                return "\(model.name) is not an NLI model: its id2label \(configuration.labels) has no entailment and contradiction labels"
+            }
+        case .crossEncoder:
+            if model.labels.count > 2 {
+                return "\(model.name) is not a cross-encoder: it has \(model.labels.count) labels (expected one relevance logit)"
+            }
+        case .toxicity, .embedding:
+            break
+        }
+        return nil
     }
 
     static func milliseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
-    /// The embedding model, or `.modelNotLoaded` naming the variable and the reason.
-    public func embedding() throws(InferenceError) -> EmbeddingModel {
-        let slot = self.embeddingSlot.withLock { $0 }
+    private func loaded(_ role: ModelRole) throws(InferenceError) -> Loaded {
+        let slot = self.slots.withLock { $0[role] }
+        let name = self.configuration.models[role] ?? ""
         switch slot {
         case .loaded(let model):
             return model
         case .loading:
-            throw InferenceError(.modelNotLoaded, "embedding model \(self.configuration.embeddingModel ?? "") is still loading")
+            throw InferenceError(.modelNotLoaded, "\(role.variable)=\(name) is still loading")
         case .failed(let reason):
-            throw InferenceError(
-                .modelNotLoaded,
-                "embedding model \(self.configuration.embeddingModel ?? "") (EMBEDDING_MODEL) failed to load: \(reason)"
-            )
+            throw InferenceError(.modelNotLoaded, "\(role.variable)=\(name) failed to load: \(reason)")
         case nil:
-            throw InferenceError(.modelNotLoaded, "no embedding model is configured (set EMBEDDING_MODEL)")
+            throw InferenceError(.modelNotLoaded, "no \(role.rawValue.replacingOccurrences(of: "_", with: " ")) model is configured: \(role.remedy)")
         }
     }
 
+    /// The embedding model, or `.modelNotLoaded` naming the variable and the reason.
+    public func embedding() throws(InferenceError) -> EmbeddingModel {
+        guard case .embedding(let model) = try self.loaded(.embedding) else {
+            throw InferenceError(.runtime, "EMBEDDING_MODEL holds a classifier")
+        }
+        return model
+    }
+
+    /// The classifier serving `role`, or `.modelNotLoaded` naming the variable and the reason.
+    public func classifier(_ role: ModelRole) throws(InferenceError) -> ClassifierModel {
+        guard case .classifier(let model) = try self.loaded(role) else {
+            throw InferenceError(.runtime, "\(role.variable) holds an embedding model")
+        }
+        return model
+    }
+
     public var statuses: [ModelStatus] {
-        guard let name = self.configuration.embeddingModel, !name.isEmpty else { return [] }
-        let slot = self.embeddingSlot.withLock { $0 }
-        switch slot {
-        case .loaded(let model):
-            return [
+        let slots = self.slots.withLock { $0 }
+        return ModelRole.allCases.compactMap { role in
+            guard let name = self.configuration.models[role] else { return nil }
+            let status = { (state: ModelStatus.State, reason: String?, loaded: Loaded?) in
                 ModelStatus(
-                    role: "embedding",
-                    variable: "EMBEDDING_MODEL",
+                    role: role.rawValue,
+                    variable: role.variable,
                     name: name,
-                    state: .loaded,
-                    reason: nil,
-                    version: model.version,
-                    variant: model.variant
+                    state: state,
+                    reason: reason,
+                    version: loaded?.version,
+                    variant: loaded?.variant
                 )
-            ]
-        case .failed(let reason):
-            return [
-                ModelStatus(role: "embedding", variable: "EMBEDDING_MODEL", name: name, state: .failed, reason: reason, version: nil, variant: nil)
-            ]
-        case .loading, nil:
-            return [ModelStatus(role: "embedding", variable: "EMBEDDING_MODEL", name: name, state: .loading, reason: nil, version: nil, variant: nil)]
+            }
+            switch slots[role] {
+            case .loaded(let model): return status(.loaded, nil, model)
+            case .failed(let reason): return status(.failed, reason, nil)
+            case .loading, nil: return status(.loading, nil, nil)
+            }
         }
     }
 
     /// Finishes queued work in every batcher.
     public func shutdown() {
-        if case .loaded(let model) = self.embeddingSlot.withLock({ $0 }) { model.shutdown() }
+        for slot in self.slots.withLock({ Array($0.values) }) {
+            if case .loaded(let model) = slot { model.shutdown() }
+        }
     }
 }

@@ -27,16 +27,7 @@ public final class EmbeddingModel: Sendable {
         logger: Logger
     ) throws -> EmbeddingModel {
         let metadata = try location.metadata()
-        var modelFile = "model.onnx"
-        var variant = "fp32"
-        if useInt8 {
-            if let int8 = metadata.variants?["int8"], FileManager.default.fileExists(atPath: location.directory.appendingPathComponent(int8).path) {
-                modelFile = int8
-                variant = "int8"
-            } else {
-                logger.warning("USE_8BIT_QUANTIZATION=true but model has no int8 variant; using fp32", metadata: ["model": "\(location.name)"])
-            }
-        }
+        let (modelFile, variant) = location.modelFile(metadata: metadata, useInt8: useInt8, logger: logger)
         let tokenizer = try WordPieceTokenizer(directory: location.directory, maxLength: metadata.maxSeqLength)
         let session = try Session(runtime: runtime, path: location.directory.appendingPathComponent(modelFile).path)
         let pooling = metadata.pooling.flatMap(Pooling.init(rawValue:)) ?? .mean
@@ -127,9 +118,7 @@ struct EmbeddingRunner: Sendable {
         self.pooling = pooling
         self.padID = Int64(padID)
         self.usesTypeIDs = session.inputNames.contains("token_type_ids")
-        guard session.inputNames.contains("input_ids"), session.inputNames.contains("attention_mask") else {
-            throw InferenceError(.invalidModel, "model inputs are \(session.inputNames); expected input_ids and attention_mask")
-        }
+        try EncodedBatch.checkInputs(of: session)
         let sentence = metadata.outputs?.sentenceEmbedding ?? "sentence_embedding"
         self.pooledOutput = pooling == .mean && session.outputNames.contains(sentence) ? sentence : nil
         let token = metadata.outputs?.tokenEmbeddings ?? "last_hidden_state"
@@ -145,20 +134,10 @@ struct EmbeddingRunner: Sendable {
     }
 
     func run(_ batch: [Encoding]) throws -> [[Float]] {
-        let rows = batch.count
-        let columns = batch.map(\.count).max() ?? 0
-        let ids = Int64Tensor(rows: rows, columns: columns, fill: self.padID)
-        let mask = Int64Tensor(rows: rows, columns: columns, fill: 0)
-        let types = Int64Tensor(rows: rows, columns: columns, fill: 0)
-        for (row, encoding) in batch.enumerated() {
-            ids.setRow(row, encoding.ids)
-            types.setRow(row, encoding.typeIDs)
-            for column in 0..<encoding.count { mask[row, column] = 1 }
-        }
-        var inputs: [(name: String, tensor: Int64Tensor)] = [("input_ids", ids), ("attention_mask", mask)]
-        if self.usesTypeIDs { inputs.append(("token_type_ids", types)) }
+        let tensors = EncodedBatch(batch, padID: self.padID, usesTypeIDs: self.usesTypeIDs)
+        let (rows, columns) = (tensors.rows, tensors.columns)
         let output = self.pooledOutput ?? self.tokenOutput
-        return try self.session.run(inputs: inputs, outputs: [output]) { outputs in
+        return try self.session.run(inputs: tensors.inputs, outputs: [output]) { outputs in
             let values = outputs[0]
             if self.pooledOutput != nil {
                 guard values.shape.count == 2, values.shape[0] == rows else {

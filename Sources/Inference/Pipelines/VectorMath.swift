@@ -10,6 +10,13 @@ public enum VectorMath {
         return vector.map { $0 * scale }
     }
 
+    /// Dot product: the cosine of two unit vectors.
+    public static func dot(_ a: [Float], _ b: [Float]) -> Float {
+        var sum: Float = 0
+        for index in 0..<min(a.count, b.count) { sum += a[index] * b[index] }
+        return sum
+    }
+
     /// Cosine similarity; for unit vectors this is the dot product.
     public static func cosine(_ a: [Float], _ b: [Float]) -> Float {
         var dot: Float = 0

@@ -48,7 +48,7 @@ struct ServerApplication {
     static func registryConfiguration(_ settings: Settings) -> ModelRegistryConfiguration {
         ModelRegistryConfiguration(
             directory: URL(fileURLWithPath: settings.modelDirectory),
-            embeddingModel: settings.embeddingModel,
+            models: settings.models,
             useInt8: settings.useInt8,
             threads: settings.threads,
             spinning: settings.threadSpinning,
@@ -69,6 +69,7 @@ struct ServerApplication {
         MetricsRoutes(registry: self.metrics).register(on: router)
         let embeddings = EmbeddingRoutes(registry: self.registry, settings: self.settings)
         embeddings.register(on: router)
+        AnalysisRoutes(embeddings: embeddings, registry: self.registry, settings: self.settings.analysis).register(on: router)
         OpenAIEmbeddingRoutes(embeddings: embeddings, gateway: self.gateway).register(on: router)
         let registry = self.registry
         GatewayRoutes(

@@ -129,29 +129,50 @@ struct EmbeddingRoutes: Sendable {
         let model = try self.model()
         let vectors = try await Self.embed(texts, with: model, truncate: body.truncate ?? true, dialect: .native).vectors
             .map(VectorMath.normalized)
+        let scores = vectors.dropFirst().map { VectorMath.cosine(vectors[0], $0) }
+        let band = try await self.band(query: texts[0], texts: Array(texts.dropFirst()), scores: scores)
+        // The best match is the most similar candidate among those that match, else the most similar overall.
+        let best = scores.indices.max { (band.matches[$0] ? 1 : 0, scores[$0]) < (band.matches[$1] ? 1 : 0, scores[$1]) } ?? 0
         var output = JSONOutput()
         if pairMode {
-            let score = Double(VectorMath.cosine(vectors[0], vectors[1]))
             output.raw("{\"score\":")
-            output.number(score)
-            output.raw(",\"is_match\":")
-            output.bool(score >= threshold)
+            output.exact(scores[0])
         } else {
-            let scores = vectors.dropFirst().map { Double(VectorMath.cosine(vectors[0], $0)) }
-            let best = scores.indices.max { scores[$0] < scores[$1] } ?? 0
-            output.raw("{\"scores\":[")
-            for (index, score) in scores.enumerated() {
-                if index > 0 { output.raw(",") }
-                output.number(score)
-            }
-            output.raw("],\"best_match\":{\"index\":")
+            output.raw("{\"scores\":")
+            output.floats(scores)
+            output.raw(",\"best_match\":{\"index\":")
             output.number(best)
             output.raw(",\"text\":")
             output.string(texts[best + 1])
             output.raw(",\"score\":")
-            output.number(scores[best])
-            output.raw("},\"is_match\":")
-            output.bool(scores[best] >= threshold)
+            output.exact(scores[best])
+            output.raw("}")
+        }
+        output.raw(",\"is_match\":")
+        output.bool(band.matches[best])
+        output.raw(",\"decided_by\":")
+        output.string(band.deciders[best])
+        if let crossScores = band.crossScores {
+            func write(_ score: Float?) {
+                if let score { output.number(score) } else { output.raw("null") }
+            }
+            if pairMode {
+                output.raw(",\"cross_encoder_score\":")
+                write(crossScores[0])
+            } else {
+                output.raw(",\"cross_encoder_scores\":[")
+                for (index, score) in crossScores.enumerated() {
+                    if index > 0 { output.raw(",") }
+                    write(score)
+                }
+                output.raw("]")
+            }
+            output.raw(",\"cross_encoder_model\":")
+            output.string(band.crossModel ?? "")
+        }
+        if let reason = band.unavailable {
+            output.raw(",\"cross_encoder_unavailable\":")
+            output.string(reason)
         }
         output.raw(",\"threshold\":")
         output.number(threshold)
@@ -159,6 +180,46 @@ struct EmbeddingRoutes: Sendable {
         output.string(model.name)
         output.raw("}")
         return output.response()
+    }
+
+    /// Who decides each candidate: the bi-encoder outside [`RERANK_LOW`, `RERANK_HIGH`], the cross-encoder inside
+    /// it (when one is configured and loaded).
+    struct Band {
+        var matches: [Bool]
+        var deciders: [String]
+        /// Cross-encoder probabilities, nil where the bi-encoder decided; nil altogether when none ran.
+        var crossScores: [Float?]?
+        var crossModel: String?
+        var unavailable: String?
+    }
+
+    func band(query: String, texts: [String], scores: [Float]) async throws -> Band {
+        let analysis = self.settings.analysis
+        var band = Band(
+            matches: scores.map { Double($0) >= self.settings.similarityThreshold },
+            deciders: Array(repeating: "bi_encoder", count: scores.count)
+        )
+        let unsure = scores.indices.filter { (analysis.rerankLow...analysis.rerankHigh).contains(Double(scores[$0])) }
+        guard !unsure.isEmpty, self.registry.isConfigured(.crossEncoder) else { return band }
+        let reranker = Reranker(registry: self.registry)
+        let crossScores: [Reranker.Score]
+        do {
+            band.crossModel = try reranker.model.name
+            crossScores = try await reranker.scores(query: query, texts: unsure.map { texts[$0] })
+        } catch let error as InferenceError where error.code == .modelNotLoaded {
+            band.unavailable = error.message
+            return band
+        } catch let error as InferenceError {
+            throw APIError(error, dialect: .native)
+        }
+        var all = [Float?](repeating: nil, count: scores.count)
+        for (index, score) in zip(unsure, crossScores) {
+            all[index] = score.score
+            band.matches[index] = Double(score.score) >= analysis.crossEncoderThreshold
+            band.deciders[index] = "cross_encoder"
+        }
+        band.crossScores = all
+        return band
     }
 
     func tokenize(_ request: Request, context: some RequestContext) async throws -> Response {

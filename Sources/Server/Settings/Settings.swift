@@ -1,3 +1,4 @@
+import Inference
 import Logging
 
 /// Everything `serve` needs, built once from the environment after SSM has filled it.
@@ -19,8 +20,9 @@ struct Settings: Sendable, Equatable {
 
     /// Where models live (`MODEL_DIR`).
     var modelDirectory: String = "./models"
-    /// The sentence-embedding model (`EMBEDDING_MODEL`); empty disables it.
-    var embeddingModel: String? = "all-MiniLM-L6-v2"
+    /// The model of each role (`EMBEDDING_MODEL`, `CLASSIFIER_MODEL`, `FAST_CLASSIFIER_MODEL`, `CROSS_ENCODER_MODEL`,
+    /// `TOXICITY_MODEL`); an empty variable disables the role. Only the embedding model has a default.
+    var models: [ModelRole: String] = [.embedding: "all-MiniLM-L6-v2"]
     /// Prefer int8 variants (`USE_8BIT_QUANTIZATION`).
     var useInt8: Bool = false
     /// ONNX Runtime's shared intra-op threads (`ML_NUM_THREADS`; 0: one per core).
@@ -40,8 +42,18 @@ struct Settings: Sendable, Equatable {
     var maxConcurrentRequests: Int = 512
     /// `/similarity` scores at or above this are a match (`SIMILARITY_THRESHOLD`).
     var similarityThreshold: Double = 0.75
-    /// Model variables that must load before `/health/ready` answers 200 (`REQUIRED_MODELS`).
+    /// Model variables that must load before `/health/ready` answers 200 (`REQUIRED_MODELS`; default: every
+    /// configured model).
     var requiredModels: [String] = ["EMBEDDING_MODEL"]
+
+    /// Classification, toxicity, reranking and risk.
+    var analysis = AnalysisSettings()
+
+    /// The sentence-embedding model (`EMBEDDING_MODEL`); nil when disabled.
+    var embeddingModel: String? {
+        get { self.models[.embedding] }
+        set { self.models[.embedding] = newValue }
+    }
 
     /// The LLM gateway: providers, routes file, retries and limits.
     var gateway = GatewaySettings()
@@ -62,12 +74,13 @@ struct Settings: Sendable, Equatable {
         settings.maxRequestBytes = try reader.int("MAX_REQUEST_BYTES", default: settings.maxRequestBytes, range: 1024...1_073_741_824)
 
         settings.modelDirectory = reader.string("MODEL_DIR", default: settings.modelDirectory)
-        if let raw = environment["EMBEDDING_MODEL"] {
+        for role in ModelRole.allCases {
+            guard let raw = environment[role.variable] else { continue }
             let name = raw.trimmingSpaces()
             guard name.isEmpty || name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.@".contains($0) }) else {
-                throw SettingsError(variable: "EMBEDDING_MODEL", message: "\"\(name)\" is not a model name (letters, digits, - _ . and @version)")
+                throw SettingsError(variable: role.variable, message: "\"\(name)\" is not a model name (letters, digits, - _ . and @version)")
             }
-            settings.embeddingModel = name.isEmpty ? nil : name
+            settings.models[role] = name.isEmpty ? nil : name
         }
         settings.useInt8 = try reader.bool("USE_8BIT_QUANTIZATION", default: settings.useInt8)
         settings.threads = try reader.int("ML_NUM_THREADS", default: settings.threads, range: 0...256)
@@ -81,15 +94,20 @@ struct Settings: Sendable, Equatable {
         settings.similarityThreshold = try reader.double("SIMILARITY_THRESHOLD", default: settings.similarityThreshold, range: -1...1)
         if let required = reader.string("REQUIRED_MODELS") {
             settings.requiredModels = required.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
-            for name in settings.requiredModels where name != "EMBEDDING_MODEL" {
-                throw SettingsError(variable: "REQUIRED_MODELS", message: "\"\(name)\" is not a model variable (known: EMBEDDING_MODEL)")
+            for variable in settings.requiredModels {
+                guard let role = ModelRole(variable: variable) else {
+                    let known = ModelRole.allCases.map(\.variable).joined(separator: ", ")
+                    throw SettingsError(variable: "REQUIRED_MODELS", message: "\"\(variable)\" is not a model variable (known: \(known))")
+                }
+                if settings.models[role] == nil {
+                    throw SettingsError(variable: "REQUIRED_MODELS", message: "requires \(variable), which is empty")
+                }
             }
-            if settings.requiredModels.contains("EMBEDDING_MODEL") && settings.embeddingModel == nil {
-                throw SettingsError(variable: "REQUIRED_MODELS", message: "requires EMBEDDING_MODEL, which is empty")
-            }
-        } else if settings.embeddingModel == nil {
-            settings.requiredModels = []
+        } else {
+            // By default every configured model must load before the instance takes traffic.
+            settings.requiredModels = ModelRole.allCases.filter { settings.models[$0] != nil }.map(\.variable)
         }
+        settings.analysis = try AnalysisSettings.from(environment: environment, models: settings.models)
         settings.gateway = try GatewaySettings.from(environment: environment)
         return settings
     }
