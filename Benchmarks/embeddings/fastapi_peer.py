@@ -1,7 +1,7 @@
 """The embeddings benchmark's peer: what users run today — FastAPI under uvicorn, ONNX Runtime and HF tokenizers
 in Python, serving text-embeddings-inference's `POST /embed` on the same model.onnx skiff serves, and skiff's
 `POST /classify` (embedding zero-shot) and `POST /analyze` (classification and risk; no toxicity model), computed as
-docs/issue5-spec.md specifies.
+README.md specifies (Classification, toxicity, reranking and risk).
 
 It is written the way a typical team writes it: a pydantic request model and a plain `def` endpoint, which
 FastAPI runs in its threadpool (so concurrent requests call one shared InferenceSession from several threads;
@@ -27,7 +27,7 @@ from tokenizers import Tokenizer
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = ROOT / "models/all-MiniLM-L6-v2/1"
 
-# skiff's defaults (docs/issue5-spec.md).
+# skiff's defaults (README: Classification, toxicity, reranking and risk).
 TEMPLATE = "This example is {}."
 TEMPERATURE = 0.05  # EMBEDDING_CLASSIFIER_TEMPERATURE
 CENTER = 0.3  # EMBEDDING_CLASSIFIER_CENTER
@@ -190,13 +190,13 @@ def create_app():
     @app.post("/analyze")
     def analyze(request: AnalyzeRequest):
         vectors = embedder.embed([request.text, *(request.candidates or [])])
-        answer = {"classification": classification(request, vectors[0]),
+        classified = classification(request, vectors[0])
+        answer = {"classification": classified,
                   "toxicity": {"available": False, "error": {"type": "model_not_loaded", "message": NO_TOXICITY}}}
         if request.category is not None:
             answer["risk"] = risk(request.text, request.severity, request.category)
-        else:  # the top label among the default labels, whichever labels the classification had
-            labels, scores = zero_shot.classify(vectors[0], None, request.hypothesis_template, request.multi_label)
-            answer["risk"] = risk(request.text, request.severity, labels[0], scores[0])
+        else:  # the top label of this call's classification
+            answer["risk"] = risk(request.text, request.severity, classified["labels"][0], classified["scores"][0])
         if request.candidates:
             scores = (vectors[1:] @ vectors[0]).tolist()
             matches = [{"index": i, "text": text, "score": score}

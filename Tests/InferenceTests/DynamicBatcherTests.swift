@@ -54,6 +54,22 @@ struct DynamicBatcherTests {
         #expect(batcher.stats.items == 192)
     }
 
+    /// A caller on its own does not wait for company: with a one-hour window, sequential requests still finish
+    /// (before, each would have waited the whole window).
+    @Test(.timeLimit(.minutes(1))) func aLoneCallerDoesNotWaitTheWindow() async throws {
+        let recorder = Recorder()
+        let batcher = DynamicBatcher<Item, Int>(
+            name: "test",
+            configuration: BatchingConfiguration(maxBatchTokens: 10_000, maxBatchSize: 1000, window: .seconds(3600)),
+            runner: { try recorder.run($0) }
+        )
+        defer { batcher.shutdown() }
+        for id in 0..<5 {
+            #expect(try await batcher.submit([Item(id: id, tokenCount: 3)]) == [id])
+        }
+        #expect(batcher.stats.runs == 5)
+    }
+
     @Test func runsStayWithinTheTokenAndRowLimits() async throws {
         let recorder = Recorder(pause: .milliseconds(5))
         let batcher = DynamicBatcher<Item, Int>(

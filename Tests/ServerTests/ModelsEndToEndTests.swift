@@ -137,6 +137,40 @@ struct ModelsEndToEndTests {
         #expect(listed.stdout.contains("mini-embed\t0123456789ab\tembedding"))
     }
 
+    /// Sequence-classification exports install with their task and labels from config.json and serve in their roles.
+    @Test func pulledClassifiersServeTheirRoles() async throws {
+        let hub = try await PulledModels(
+            hubArguments: ["--repo", "acme/tiny-nli=\(PackagePaths.testModels.appendingPathComponent("tiny-nli/1").path)"],
+            extraRepositories: ["acme/tiny-toxic": "tiny-toxic", "acme/tiny-cross-encoder": "tiny-cross-encoder"]
+        )
+        defer { hub.remove() }
+        for (repository, task) in [("acme/tiny-nli", "nli"), ("acme/tiny-toxic", "classification"), ("acme/tiny-cross-encoder", "cross-encoder")] {
+            let pulled = try await SkiffProcess.run(["models", "pull", repository], environment: hub.environment, timeout: 120)
+            #expect(pulled.status == 0, "\(pulled.stderr)")
+            let name = String(repository.split(separator: "/")[1])
+            let metadata =
+                try JSONSerialization.jsonObject(with: Data(contentsOf: hub.models.appendingPathComponent("\(name)/0123456789ab/metadata.json")))
+                as? [String: Any]
+            #expect(metadata?["task"] as? String == task, "\(repository)")
+            #expect((metadata?["labels"] as? [String])?.isEmpty == false)
+            #expect(metadata?["pooling"] == nil)
+        }
+        var serve = SkiffProcess.baseEnvironment()
+        serve["MODEL_DIR"] = hub.models.path
+        serve["EMBEDDING_MODEL"] = ""
+        serve["CLASSIFIER_MODEL"] = "tiny-nli"
+        serve["TOXICITY_MODEL"] = "tiny-toxic"
+        serve["CROSS_ENCODER_MODEL"] = "tiny-cross-encoder"
+        let server = try SkiffServer(environment: serve)
+        try await server.waitUntilReady()
+        let (status, body) = try await HTTPProbe.post(server.baseURL + "/analyze", json: #"{"text": "fire!", "labels": ["fire", "billing"]}"#)
+        #expect(status == 200)
+        #expect(body.contains(#""method":"nli""#) && body.contains(#""model":"tiny-toxic""#))
+        let (rerank, _) = try await HTTPProbe.post(server.baseURL + "/rerank", json: #"{"query": "q", "texts": ["a", "b"]}"#)
+        #expect(rerank == 200)
+        #expect(try await server.stop() == 0)
+    }
+
     @Test func pullRejectsAFileThatDoesNotMatchTheHubsDigest() async throws {
         let hub = try await PulledModels(hubArguments: ["--corrupt", "acme/mini-embed:onnx/model.onnx"])
         defer { hub.remove() }
@@ -157,11 +191,13 @@ struct PulledModels {
     let models: URL
     let hub: PeerProcess
 
-    init(hubArguments: [String]) async throws {
+    /// `extraRepositories` maps more repository ids to test models (`make test-models`) served as they are built.
+    init(hubArguments: [String], extraRepositories: [String: String] = [:]) async throws {
         self.repository = try ModelsEndToEndTests.hubRepository()
         self.models = FileManager.default.temporaryDirectory.appendingPathComponent("pulled-\(UUID().uuidString)")
+        let extra = extraRepositories.flatMap { ["--repo", "\($0.key)=\(PackagePaths.testModels.appendingPathComponent("\($0.value)/1").path)"] }
         self.hub = try await PeerProcess.start(
-            [PackagePaths.python, PackagePaths.peer("hub_stub.py"), "--repo", "acme/mini-embed=\(self.repository.path)"] + hubArguments,
+            [PackagePaths.python, PackagePaths.peer("hub_stub.py"), "--repo", "acme/mini-embed=\(self.repository.path)"] + extra + hubArguments,
             timeout: 20
         )
     }

@@ -1,4 +1,5 @@
 import AWSConfig
+import Inference
 import Logging
 import Testing
 
@@ -72,6 +73,59 @@ struct SettingsTests {
             let error = error as! SettingsError
             return environment.keys.contains(error.variable)
         }
+    }
+
+    @Test func analysisSettings() throws {
+        let settings = try Settings.from(environment: [
+            "CLASSIFIER_MODEL": "nli", "FAST_CLASSIFIER_MODEL": "fast", "TOXICITY_MODEL": "tox", "CROSS_ENCODER_MODEL": "ce",
+            "USE_CASCADE_CLASSIFIER": "true", "CASCADE_CONFIDENCE_THRESHOLD": "0.6", "TOXICITY_THRESHOLD": "0.7",
+            "TOXICITY_NEUTRAL_LABELS": "OK, fine", "RERANK_LOW": "0.4", "RERANK_HIGH": "0.9", "CROSS_ENCODER_THRESHOLD": "0.3",
+            "DEFAULT_LABELS": #"{"outage": "a power outage", "leak": ""}"#, "HYPOTHESIS_TEMPLATE": "It is about {}.",
+            "RISK_WEIGHTS": "category=1, urgency=2", "RISK_CATEGORY_WEIGHTS": "outage=0.7", "RISK_SEVERITY_SCORES": "minor=0.1,major=0.9",
+            "RISK_URGENCY_CUES": "Now, right away", "RISK_URGENCY_SATURATION": "1", "RISK_LEVEL_THRESHOLDS": "0.2,0.4,0.6",
+            "REQUIRED_MODELS": "CLASSIFIER_MODEL",
+        ])
+        #expect(
+            settings.models == [.embedding: "all-MiniLM-L6-v2", .classifier: "nli", .fastClassifier: "fast", .toxicity: "tox", .crossEncoder: "ce"]
+        )
+        #expect(settings.requiredModels == ["CLASSIFIER_MODEL"])
+        let analysis = settings.analysis
+        #expect(analysis.zeroShot.useCascade && analysis.zeroShot.cascadeThreshold == 0.6)
+        #expect(analysis.zeroShot.defaultLabels == [ZeroShotLabel("outage", description: "a power outage"), ZeroShotLabel("leak")])
+        #expect(analysis.zeroShot.hypothesisTemplate == "It is about {}.")
+        #expect(analysis.toxicity.threshold == 0.7 && analysis.toxicity.neutralLabels == ["ok", "fine"])
+        #expect(analysis.rerankLow == 0.4 && analysis.rerankHigh == 0.9 && analysis.crossEncoderThreshold == 0.3)
+        #expect(analysis.risk.weights == RiskConfiguration.Weights(category: 1, severity: 0.30, toxicity: 0.10, urgency: 2))
+        #expect(analysis.risk.categoryWeights == ["outage": 0.7])
+        #expect(analysis.risk.severityScores.map(\.name) == ["minor", "major"] && analysis.risk.severity("MAJOR") == 0.9)
+        #expect(analysis.risk.urgencyCues == ["now", "right away"] && analysis.risk.urgencySaturation == 1)
+        #expect(analysis.risk.levelThresholds == [0.2, 0.4, 0.6])
+        // By default every configured model is required; a plain list of default labels has no descriptions.
+        let defaults = try Settings.from(environment: ["TOXICITY_MODEL": "tox", "DEFAULT_LABELS": "a, b"])
+        #expect(defaults.requiredModels == ["EMBEDDING_MODEL", "TOXICITY_MODEL"])
+        #expect(defaults.analysis.zeroShot.defaultLabels == [ZeroShotLabel("a"), ZeroShotLabel("b")])
+        #expect(try Settings.from(environment: ["DEFAULT_LABELS": ""]).analysis.zeroShot.defaultLabels.isEmpty)
+    }
+
+    @Test(arguments: [
+        (["USE_CASCADE_CLASSIFIER": "true", "CLASSIFIER_MODEL": "nli"], "FAST_CLASSIFIER_MODEL"),
+        (["USE_CASCADE_CLASSIFIER": "true", "FAST_CLASSIFIER_MODEL": "fast"], "CLASSIFIER_MODEL"),
+        (["RERANK_LOW": "0.9", "RERANK_HIGH": "0.5"], "RERANK_HIGH"),
+        (["CASCADE_CONFIDENCE_THRESHOLD": "1.5"], "CASCADE_CONFIDENCE_THRESHOLD"),
+        (["TOXICITY_MODEL": "a b"], "TOXICITY_MODEL"),
+        (["REQUIRED_MODELS": "TOXICITY_MODEL"], "REQUIRED_MODELS"),
+        (["RISK_WEIGHTS": "danger=1"], "RISK_WEIGHTS"),
+        (["RISK_WEIGHTS": "category"], "RISK_WEIGHTS"),
+        (["RISK_CATEGORY_WEIGHTS": "fire=2"], "RISK_CATEGORY_WEIGHTS"),
+        (["RISK_LEVEL_THRESHOLDS": "0.5,0.4,0.6"], "RISK_LEVEL_THRESHOLDS"),
+        (["RISK_LEVEL_THRESHOLDS": "0.5"], "RISK_LEVEL_THRESHOLDS"),
+        (["DEFAULT_LABELS": "{not json"], "DEFAULT_LABELS"),
+        (["HYPOTHESIS_TEMPLATE": "no placeholder"], "HYPOTHESIS_TEMPLATE"),
+        (["MAX_LABELS": "2"], "DEFAULT_LABELS"),
+        (["TOXICITY_THRESHOLD": "-0.1"], "TOXICITY_THRESHOLD"),
+    ])
+    func badAnalysisSettingsNameTheVariable(environment: [String: String], variable: String) {
+        #expect { _ = try Settings.from(environment: environment) } throws: { ($0 as? SettingsError)?.variable == variable }
     }
 
     @Test func ssmSettings() throws {

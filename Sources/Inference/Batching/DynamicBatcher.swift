@@ -60,6 +60,8 @@ public final class DynamicBatcher<Item: TokenCounted, Output: Sendable>: @unchec
     private var stopping = false
     private var stopped = false
     private var statistics = Statistics()
+    /// Requests the previous run served: more than one means callers are concurrent, so waiting for company pays.
+    private var lastRunRequests = 0
     private let name: String
 
     public init(name: String, configuration: BatchingConfiguration, runner: @escaping Runner) {
@@ -135,8 +137,9 @@ public final class DynamicBatcher<Item: TokenCounted, Output: Sendable>: @unchec
         while true {
             while self.queue.isEmpty && !self.stopping { self.condition.wait() }
             if self.queue.isEmpty && self.stopping { break }
-            // Give concurrent requests a short window to join, unless there is already a full batch.
-            if self.configuration.window > .zero && !self.stopping {
+            // Give concurrent requests a short window to join, unless there is already a full batch or the last run
+            // served a single request (a lone caller would only wait; under load, runs have company).
+            if self.configuration.window > .zero && !self.stopping && (self.queue.count > 1 || self.lastRunRequests > 1) {
                 let (seconds, attoseconds) = self.configuration.window.components
                 let deadline = Date().addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
                 while self.queuedTokens < self.configuration.maxBatchTokens && !self.stopping {
@@ -162,6 +165,7 @@ public final class DynamicBatcher<Item: TokenCounted, Output: Sendable>: @unchec
 
             self.condition.lock()
             self.running = 0
+            self.lastRunRequests = taken.count
             self.statistics.runs += runs.count
             self.statistics.items += rows
             self.statistics.requests += taken.count
