@@ -20,6 +20,8 @@ let package = Package(
         // Already in the graph through hummingbird; named so the server can use their types directly.
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Already in Hummingbird's graph; NIOHTTPTypes names the request parts the read-timeout handler watches.
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // The routes file may be YAML (README: dependency table).
@@ -67,6 +69,7 @@ let package = Package(
                 "CCrypto",
                 "HTTPClient",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -84,6 +87,7 @@ let package = Package(
         .executableTarget(
             name: "Server",
             dependencies: [
+                "CCrypto",
                 "AWSConfig",
                 "Inference",
                 "Gateway",
@@ -97,6 +101,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -393,10 +393,11 @@ public final class Gateway: Sendable {
     }
 
     /// The upstream call for one client request, with this gateway's timeouts and limits.
-    public func call(requestID: String?, cancellation: HTTPCancellation? = nil) -> UpstreamCall {
+    public func call(requestID: String?, traceID: String? = nil, cancellation: HTTPCancellation? = nil) -> UpstreamCall {
         UpstreamCall(
             timeouts: self.configuration.timeouts,
             requestID: requestID,
+            traceID: traceID,
             maxResponseBytes: self.configuration.maxResponseBytes,
             cancellation: cancellation
         )

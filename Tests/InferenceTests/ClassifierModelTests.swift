@@ -57,8 +57,8 @@ struct ClassifierModelTests {
 
     /// Label names come from id2label in index order; single-label models get a softmax, multi-label models and
     /// single-logit cross-encoders a sigmoid — for texts and for pairs (token_type_ids 1 on the second text;
-    /// tiny-nli-fast has no token_type_ids input at all).
-    @Test(arguments: ["tiny-nli", "tiny-nli-fast", "tiny-toxic", "tiny-toxic-binary", "tiny-cross-encoder"])
+    /// tiny-nli-fast has no token_type_ids input at all; tiny-bart-nli neither, and a byte-level BPE tokenizer).
+    @Test(arguments: ["tiny-nli", "tiny-nli-fast", "tiny-toxic", "tiny-toxic-binary", "tiny-cross-encoder", "tiny-bart-nli"])
     func logitsLabelsAndScoresMatchNumPy(name: String) async throws {
         let model = try await Self.load(name)
         defer { model.shutdown() }
@@ -78,12 +78,37 @@ struct ClassifierModelTests {
         }
     }
 
+    /// BART's tokenizer is the byte-level BPE its tokenizer.json names, padding with <pad> = 1, cut to metadata.json's
+    /// max_seq_length; BERT's stays WordPiece.
+    @Test func eachModelGetsTheTokenizerItsFilesName() async throws {
+        let bart = try await Self.load("tiny-bart-nli")
+        defer { bart.shutdown() }
+        #expect(bart.tokenizer is ByteLevelBPETokenizer)
+        #expect(bart.tokenizer.padID == 1 && bart.maxInputLength == 128)
+        let pair = bart.tokenizer.encodePair("A man is eating food.", "Nobody is eating.", truncate: true, addSpecialTokens: true)
+        #expect(pair.ids.first == 0 && pair.ids.last == 2 && pair.typeIDs.allSatisfy { $0 == 0 })
+        // Rows of different lengths in one padded run give each row's own logits.
+        let texts = ["x", "There is a fire in the building and people are trapped", String(repeating: "long ", count: 300)]
+        let together = try await bart.logits(texts)
+        for (text, row) in zip(texts, together) {
+            Self.expectClose(try await bart.logits([text]), [row], tolerance: 1e-5, "tiny-bart-nli \(text.prefix(20))")
+        }
+        let error = await #expect(throws: InferenceError.self) { try await bart.logits([texts[2]], truncate: false) }
+        #expect(error?.code == .inputTooLong)
+
+        let bert = try await Self.load("tiny-nli")
+        defer { bert.shutdown() }
+        #expect(bert.tokenizer is WordPieceTokenizer && bert.tokenizer.padID == 0)
+    }
+
     @Test func configurationComesFromConfigJSON() throws {
         let nli = try ClassifierConfiguration.load(directory: PackagePaths.testModels.appendingPathComponent("tiny-nli/1"))
         #expect(nli.labels == ["contradiction", "neutral", "entailment"])
         #expect(nli.index(ofLabelStartingWith: "entail") == 2 && nli.index(ofLabelStartingWith: "contra") == 0)
         let fast = try ClassifierConfiguration.load(directory: PackagePaths.testModels.appendingPathComponent("tiny-nli-fast/1"))
         #expect(fast.index(ofLabelStartingWith: "entail") == 0 && fast.index(ofLabelStartingWith: "contra") == 2)
+        let bart = try ClassifierConfiguration.load(directory: PackagePaths.testModels.appendingPathComponent("tiny-bart-nli/1"))
+        #expect(bart.labels == ["contradiction", "neutral", "entailment"] && bart.problemType == .singleLabel)
         let toxic = try ClassifierConfiguration.load(directory: PackagePaths.testModels.appendingPathComponent("tiny-toxic/1"))
         #expect(toxic.problemType == .multiLabel && toxic.labels.count == 6)
     }

@@ -54,20 +54,78 @@ struct DynamicBatcherTests {
         #expect(batcher.stats.items == 192)
     }
 
-    /// A caller on its own does not wait for company: with a one-hour window, sequential requests still finish
-    /// (before, each would have waited the whole window).
-    @Test(.timeLimit(.minutes(1))) func aLoneCallerDoesNotWaitTheWindow() async throws {
-        let recorder = Recorder()
+    /// A caller on its own does not wait for company: sequential requests never wait the window, while a queue of
+    /// several does (the batcher counts the waits, so nothing here depends on the clock).
+    @Test(.timeLimit(.minutes(5))) func aLoneCallerDoesNotWaitTheWindow() async throws {
+        let gate = NSCondition()
+        let open = Mutex(true)
         let batcher = DynamicBatcher<Item, Int>(
             name: "test",
-            configuration: BatchingConfiguration(maxBatchTokens: 10_000, maxBatchSize: 1000, window: .seconds(3600)),
-            runner: { try recorder.run($0) }
+            configuration: BatchingConfiguration(maxBatchTokens: 10_000, maxBatchSize: 1000, window: .milliseconds(1)),
+            runner: { items in
+                gate.lock()
+                while !open.withLock({ $0 }) { gate.wait() }
+                gate.unlock()
+                return items.map(\.id)
+            }
         )
         defer { batcher.shutdown() }
         for id in 0..<5 {
             #expect(try await batcher.submit([Item(id: id, tokenCount: 3)]) == [id])
         }
-        #expect(batcher.stats.runs == 5)
+        #expect(batcher.stats.runs == 5 && batcher.stats.windowWaits == 0)
+        // Hold one run while three more requests queue behind it: the next run waits for company.
+        open.withLock { $0 = false }
+        let held = Task { try await batcher.submit([Item(id: 10, tokenCount: 3)]) }
+        while batcher.depth < 1 { await Task.yield() }
+        let queued = (11..<14).map { id in Task { try await batcher.submit([Item(id: id, tokenCount: 3)]) } }
+        while batcher.depth < 4 { await Task.yield() }
+        Self.release(gate, open)
+        #expect(try await held.value == [10])
+        for (offset, task) in queued.enumerated() { #expect(try await task.value == [11 + offset]) }
+        #expect(batcher.stats.windowWaits >= 1)
+    }
+
+    /// A cancelled caller is answered at once, whether its items are queued or already running; the others are not
+    /// disturbed. The runner is held on a gate, so "at once" means "while the run is still blocked".
+    @Test(.timeLimit(.minutes(5))) func aCancelledCallerIsAnsweredAtOnce() async throws {
+        let gate = NSCondition()
+        let open = Mutex(false)
+        let ran = Mutex<[Int]>([])
+        let entered = Mutex(0)
+        let batcher = DynamicBatcher<Item, Int>(
+            name: "test",
+            configuration: BatchingConfiguration(maxBatchTokens: 3, maxBatchSize: 1, window: .zero),
+            runner: { items in
+                entered.withLock { $0 += 1 }
+                gate.lock()
+                while !open.withLock({ $0 }) { gate.wait() }
+                gate.unlock()
+                ran.withLock { $0 += items.map(\.id) }
+                return items.map(\.id)
+            }
+        )
+        defer { batcher.shutdown() }
+        let running = Task { try await batcher.submit([Item(id: 1, tokenCount: 3)]) }
+        while entered.withLock({ $0 }) < 1 { await Task.yield() }
+        let queued = Task { try await batcher.submit([Item(id: 2, tokenCount: 3)]) }
+        let survivor = Task { try await batcher.submit([Item(id: 3, tokenCount: 3)]) }
+        while batcher.depth < 3 { await Task.yield() }
+        running.cancel()
+        queued.cancel()
+        await #expect(throws: CancellationError.self) { try await running.value }
+        await #expect(throws: CancellationError.self) { try await queued.value }
+        #expect(batcher.stats.cancelled == 2)
+        Self.release(gate, open)
+        #expect(try await survivor.value == [3])
+        #expect(ran.withLock { $0 } == [1, 3])  // the cancelled running request's run finished unseen; the queued one never ran
+    }
+
+    static func release(_ gate: NSCondition, _ open: borrowing Mutex<Bool>) {
+        gate.lock()
+        open.withLock { $0 = true }
+        gate.broadcast()
+        gate.unlock()
     }
 
     @Test func runsStayWithinTheTokenAndRowLimits() async throws {

@@ -44,8 +44,12 @@ struct ZeroShotClassifierTests {
         return try JSONDecoder().decode(Reference.self, from: output)
     }
 
-    /// tiny-nli has entailment at index 2 (bart-large-mnli's order), tiny-nli-fast at 0 (distilbert-mnli's).
-    @Test(arguments: [("tiny-nli", false), ("tiny-nli", true), ("tiny-nli-fast", false), ("tiny-nli-fast", true)])
+    /// tiny-nli has entailment at index 2 (bart-large-mnli's order), tiny-nli-fast at 0 (distilbert-mnli's);
+    /// tiny-bart-nli is shaped as bart-large-mnli is (byte-level BPE, `<s> premise </s></s> hypothesis </s>`).
+    @Test(arguments: [
+        ("tiny-nli", false), ("tiny-nli", true), ("tiny-nli-fast", false), ("tiny-nli-fast", true), ("tiny-bart-nli", false),
+        ("tiny-bart-nli", true),
+    ])
     func nliMatchesTheTransformersArithmetic(model: String, multiLabel: Bool) async throws {
         let registry = await Self.registry([.classifier: model])
         defer { registry.shutdown() }

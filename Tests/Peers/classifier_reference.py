@@ -15,7 +15,9 @@ by scripts/build_test_models.py (weights.npz, config.json, metadata.json, tokeni
 
 Tokenizes with Hugging Face `tokenizers` (Tokenizer.from_file, no padding, truncation to metadata.json's
 max_seq_length, longest_first for pairs) and runs the model's forward pass in NumPy (float64) one unpadded
-sequence at a time, so comparing with a padded ONNX batch also checks the graph's masking.
+sequence at a time, so comparing with a padded ONNX batch also checks the graph's masking. The model's own
+tokenizer.json decides the pipeline: WordPiece for the BERT-shaped models, byte-level BPE with RobertaProcessing
+for tiny-bart-nli (whose pad id, 1, never matters here, since nothing is padded).
 
 "scores" labels are config.json's id2label in index order; scores are a sigmoid per logit when problem_type is
 multi_label_classification or there is a single logit, else a softmax. "zero_shot" follows the transformers
@@ -38,7 +40,8 @@ from tokenizers import Tokenizer
 def forward(weights, ids, type_ids=None):
     """Logits of one unpadded sequence. The model is a deliberately tiny BERT stand-in: embeddings, one tanh
     layer, a masked mean over tokens (every token counts here, since nothing is padded), a tanh pooler and a
-    linear classifier. A model without `type_emb` (DistilBERT-style) ignores type_ids."""
+    linear classifier. A model without `type_emb` (DistilBERT- and BART-style: no token_type_ids input) ignores
+    type_ids."""
     ids = np.asarray(ids, dtype=np.int64)
     e = weights["word_emb"][ids] + weights["pos_emb"][: len(ids)]
     if "type_emb" in weights:

@@ -1,6 +1,9 @@
-"""Deterministic test strings for the WordPiece tokenizer parity test.
+"""Deterministic test strings for the tokenizer parity tests (WordPiece, and byte-level BPE with --bpe).
 
-Prints one JSON object on stdout: {"singles": [text, ...], "pairs": [[a, b], ...]}.
+Prints one JSON object on stdout: {"singles": [text, ...], "pairs": [[a, b], ...]}. With --bpe, cases that
+matter to byte-level BPE are added after the common ones (which stay exactly as they are): RoBERTa's special
+tokens typed literally (<mask> strips the whitespace before it), the GPT-2 pattern's contractions, runs of
+whitespace before words, numbers and symbols, and prefix-space edge cases.
 
 Everything comes from a seeded random.Random, so a failure reproduces. The corpus covers what BERT's
 normalizer and pre-tokenizer treat specially (accents and combining marks, CJK, controls, whitespace,
@@ -142,9 +145,48 @@ def pairs(texts):
     return out
 
 
+BPE_SPECIAL_LITERALS = [
+    "<s>", "</s>", "<pad>", "<unk>", "<mask>", "a <mask> b", "a   <mask>b", "a\t\n <mask>", "<mask><mask>",
+    " <mask>", "\u00a0<mask>", "\u3000<mask>x", "x<mask>y", "<s>hello</s>", "</s></s>", "<MASK>", "< mask >",
+    "<mask", "mask>", "<<mask>>", "<s><s>", "Hello <mask>!", "The capital of France is <mask>.", "<pad> <pad>",
+    "<unk>word", "word<unk>", "<s> </s>", "\u00e9<mask>\u00e9",
+]
+BPE_CONTRACTIONS = [
+    "it's", "IT'S", "don't", "DON'T", "we're", "they've", "I'm", "you'll", "he'd", "'s", "'t", "'re", "'ve", "'m",
+    "'ll", "'d", "'", "''", "'''s", "x'sy", "'re'", "' s", "\u2019s", "rock'n'roll", "'ll've", "o'clock", "'S",
+    "'Re", "''ll", "a's's", "'dd", "'mm", "'lll", "Bob's 'quoted' text", " 's", "!'s", "1's", "\u00e9's", "'\u00e9",
+]
+BPE_SPACING = [
+    "a  b", "a   b", "a    b", "a \tb", "a\t b", "a \n b", "a\n\n\nb", "   lead", "trail   ", "a \u00a0b",
+    "a\u00a0 b", "x \u3000y", " \u00a0 x", "\u2028x", "x\u0085y", "x \u0085 y", "\u000b\u000cx", " 12", "  12",
+    " !!", "  !!", " \u00e9", "  \u4e2d", "hello world", " hello world", "  hello  world  ", "\thello",
+    "\nhello", " ", "  ", "   ", "\t", " \t ", "a ", "a  ", "a \t", "1 2  3   4", "x1y2z3", "123456789012",
+    "\uff11\uff12\uff13", "\u00bd \u00be", "\u0661\u0662\u0663 \u0664", "3.14 2,718 1e10", "$100 \u20ac50",
+    "...!!!???", "--> <-- ==>", "a.b.c", "(a)[b]{c}", "@user #tag", "\U0001F600\U0001F600 x", "x \U0001F600",
+    "\u0301a", " \u0301", "a \u0301", "\u00e9\u0301x", "\u0915\u093f\u0924\u093e\u092c",
+]
+
+
+def bpe_extras(texts):
+    """The byte-level cases alone, inside sentences, run together, and paired, from an RNG of their own."""
+    rng = random.Random(20250101)
+    extras = BPE_SPECIAL_LITERALS + BPE_CONTRACTIONS + BPE_SPACING
+    singles = list(extras)
+    singles += ["%s %s %s" % (rng.choice(texts[:400]), rng.choice(extras), rng.choice(extras))
+                for _ in range(300)]
+    singles += ["".join(rng.choice(extras) for _ in range(rng.randint(2, 12))) for _ in range(300)]
+    pairs = [[rng.choice(extras), rng.choice(extras)] for _ in range(150)]
+    pairs += [[rng.choice(texts), rng.choice(extras)] for _ in range(150)]
+    return singles, pairs
+
+
 def main():
     texts = singles()
     corpus = {"singles": texts, "pairs": pairs(texts[:3000])}
+    if "--bpe" in sys.argv[1:]:
+        extra_singles, extra_pairs = bpe_extras(texts)
+        corpus["singles"] += extra_singles
+        corpus["pairs"] += extra_pairs
     sys.stdout.buffer.write(json.dumps(corpus, ensure_ascii=False).encode("utf-8"))
     sys.stdout.buffer.write(b"\n")
 

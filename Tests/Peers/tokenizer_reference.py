@@ -1,4 +1,4 @@
-"""Reference tokenizations from Hugging Face `tokenizers`, for skiff's WordPiece parity test.
+"""Reference tokenizations from Hugging Face `tokenizers`, for skiff's WordPiece and byte-level BPE parity tests.
 
 Reads one JSON object on stdin:
 
@@ -34,7 +34,9 @@ def main():
     pairs = tokenizer.encode_batch([tuple(p) for p in request.get("pairs", [])], add_special_tokens=special)
     response = {"singles": [describe(e) for e in singles], "pairs": [describe(e) for e in pairs]}
     if "normalize" in request:
-        normalized = [tokenizer.normalizer.normalize_str(text) for text in request["normalize"]]
+        # Byte-level BPE tokenizers (RoBERTa, BART) have no normalizer: the text goes to the pre-tokenizer as is.
+        normalizer = tokenizer.normalizer
+        normalized = [normalizer.normalize_str(text) if normalizer else text for text in request["normalize"]]
         response["normalized"] = normalized
         response["pre_tokenized"] = [[word for word, _ in tokenizer.pre_tokenizer.pre_tokenize_str(text)] for text in normalized]
     sys.stdout.buffer.write(json.dumps(response, ensure_ascii=False).encode("utf-8"))

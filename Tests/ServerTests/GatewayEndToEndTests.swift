@@ -134,6 +134,24 @@ struct GatewayEndToEndTests {
         }
     }
 
+    /// The request id and the ALB's trace id travel upstream, so provider-side logs can be matched with skiff's.
+    @Test func requestAndTraceIDsAreForwardedUpstream() async throws {
+        try await Self.withServer { server in
+            let marker = UUID().uuidString
+            let (status, _) = try await HTTPProbe.post(
+                server.baseURL + "/v1/chat/completions",
+                json: #"{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "echo: trace"}]}"#,
+                headers: ["X-Request-Id": "req-\(marker)", "X-Amzn-Trace-Id": "Root=1-\(marker)"]
+            )
+            #expect(status == 200)
+            let (peer, _) = try await Self.mock.value
+            let seen = try await MockProviders.requests(peer).compactMap { $0["headers"] as? [String: String] }
+            let forwarded = seen.first { $0.contains { $0.key.lowercased() == "x-request-id" && $0.value == "req-\(marker)" } }
+            #expect(forwarded != nil, "no upstream request carried X-Request-Id req-\(marker)")
+            #expect(forwarded?.contains { $0.key.lowercased() == "x-amzn-trace-id" && $0.value == "Root=1-\(marker)" } == true)
+        }
+    }
+
     @Test func modelsListsProvidersAndAliases() async throws {
         try await Self.withServer { server in
             let (status, body) = try await HTTPProbe.get(server.baseURL + "/v1/models")

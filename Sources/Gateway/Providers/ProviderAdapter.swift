@@ -16,6 +16,8 @@ public struct UpstreamCall: Sendable {
     public var timeouts: HTTPTimeouts
     /// Sent upstream so provider-side logs can be matched with skiff's.
     public var requestID: String?
+    /// The ALB's `X-Amzn-Trace-Id`, passed on so one trace spans the load balancer, skiff and the provider.
+    public var traceID: String?
     /// Largest upstream body read into memory.
     public var maxResponseBytes: Int
     /// Cancels the call's upstream transfers from outside (the client hung up); task cancellation works too.
@@ -24,11 +26,13 @@ public struct UpstreamCall: Sendable {
     public init(
         timeouts: HTTPTimeouts = HTTPTimeouts(),
         requestID: String? = nil,
+        traceID: String? = nil,
         maxResponseBytes: Int = 32 * 1024 * 1024,
         cancellation: HTTPCancellation? = nil
     ) {
         self.timeouts = timeouts
         self.requestID = requestID
+        self.traceID = traceID
         self.maxResponseBytes = maxResponseBytes
         self.cancellation = cancellation
     }
@@ -37,6 +41,7 @@ public struct UpstreamCall: Sendable {
         var all = headers
         all.append((name: "Content-Type", value: "application/json"))
         if let requestID { all.append((name: "X-Request-Id", value: requestID)) }
+        if let traceID { all.append((name: "X-Amzn-Trace-Id", value: traceID)) }
         var request = HTTPRequest(method: method, url: url, headers: all, body: body.serialized(), timeouts: self.timeouts)
         request.maxResponseBytes = self.maxResponseBytes
         return request

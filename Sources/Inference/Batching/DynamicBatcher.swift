@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Synchronization
 
 /// Something with a cost in tokens, so the batcher can bound a batch by padded size.
@@ -37,9 +38,9 @@ public final class DynamicBatcher<Item: TokenCounted, Output: Sendable>: @unchec
     public typealias Runner = @Sendable ([Item]) throws -> [Output]
 
     private struct Job {
+        let id: UInt64
         let items: [Item]
         let tokens: Int
-        let continuation: CheckedContinuation<[Output], any Error>
     }
 
     /// Counters for metrics and tests.
@@ -49,12 +50,19 @@ public final class DynamicBatcher<Item: TokenCounted, Output: Sendable>: @unchec
         public var requests = 0
         public var largestRun = 0
         public var rejected = 0
+        /// Times the worker waited the window for company before a run.
+        public var windowWaits = 0
+        /// Requests whose caller gave up (its task was cancelled, e.g. by `PREDICTION_TIMEOUT`) before the answer.
+        public var cancelled = 0
     }
 
     public let configuration: BatchingConfiguration
     private let runner: Runner
     private let condition = NSCondition()
     private var queue: [Job] = []
+    /// The callers still waiting, by job id; a cancelled caller is removed and answered at once.
+    private var waiting: [UInt64: CheckedContinuation<[Output], any Error>] = [:]
+    private var nextID: UInt64 = 0
     private var queuedTokens = 0
     private var running = 0
     private var stopping = false
@@ -63,9 +71,11 @@ public final class DynamicBatcher<Item: TokenCounted, Output: Sendable>: @unchec
     /// Requests the previous run served: more than one means callers are concurrent, so waiting for company pays.
     private var lastRunRequests = 0
     private let name: String
+    private let metrics: BatcherMetrics
 
     public init(name: String, configuration: BatchingConfiguration, runner: @escaping Runner) {
         self.name = name
+        self.metrics = BatcherMetrics(model: name)
         self.configuration = configuration
         self.runner = runner
         let thread = Thread { [self] in self.workLoop() }
@@ -73,31 +83,76 @@ public final class DynamicBatcher<Item: TokenCounted, Output: Sendable>: @unchec
         thread.start()
     }
 
-    /// Queues `items` and returns their outputs once the batch holding them has run.
+    /// Queues `items` and returns their outputs once the batch holding them has run. A cancelled caller gets
+    /// `CancellationError` at once: its items leave the queue, or, if already running, their outputs are dropped.
     public func submit(_ items: [Item]) async throws -> [Output] {
         guard !items.isEmpty else { return [] }
-        let tokens = items.reduce(0) { $0 + $1.tokenCount }
-        return try await withCheckedThrowingContinuation { continuation in
-            self.condition.lock()
-            defer { self.condition.unlock() }
-            if self.stopping {
-                continuation.resume(throwing: InferenceError(.shuttingDown, "model \(self.name) is shutting down"))
-                return
-            }
-            if self.queue.count + self.running >= self.configuration.maxPendingRequests {
-                self.statistics.rejected += 1
-                continuation.resume(
-                    throwing: InferenceError(
-                        .overloaded,
-                        "model \(self.name) has \(self.configuration.maxPendingRequests) requests waiting (MAX_CONCURRENT_REQUESTS); retry shortly"
-                    )
-                )
-                return
-            }
-            self.queue.append(Job(items: items, tokens: tokens, continuation: continuation))
-            self.queuedTokens += tokens
-            self.condition.signal()
+        let started = ContinuousClock.now
+        do {
+            let outputs = try await self.enqueue(items)
+            self.metrics.prediction("ok", since: started)
+            return outputs
+        } catch {
+            self.metrics.prediction(BatcherMetrics.status(of: error), since: started)
+            throw error
         }
+    }
+
+    private func enqueue(_ items: [Item]) async throws -> [Output] {
+        let tokens = items.reduce(0) { $0 + $1.tokenCount }
+        let id = self.allocateID()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                self.condition.lock()
+                defer { self.condition.unlock() }
+                if Task.isCancelled {
+                    continuation.resume(throwing: CancellationError())
+                    return
+                }
+                if self.stopping {
+                    continuation.resume(throwing: InferenceError(.shuttingDown, "model \(self.name) is shutting down"))
+                    return
+                }
+                if self.queue.count + self.running >= self.configuration.maxPendingRequests {
+                    self.statistics.rejected += 1
+                    continuation.resume(
+                        throwing: InferenceError(
+                            .overloaded,
+                            "model \(self.name) has \(self.configuration.maxPendingRequests) requests waiting (MAX_CONCURRENT_REQUESTS); retry shortly"
+                        )
+                    )
+                    return
+                }
+                self.waiting[id] = continuation
+                self.queue.append(Job(id: id, items: items, tokens: tokens))
+                self.queuedTokens += tokens
+                self.condition.signal()
+            }
+        } onCancel: {
+            self.cancel(id)
+        }
+    }
+
+    private func allocateID() -> UInt64 {
+        self.condition.lock()
+        defer { self.condition.unlock() }
+        self.nextID += 1
+        return self.nextID
+    }
+
+    private func cancel(_ id: UInt64) {
+        self.condition.lock()
+        guard let continuation = self.waiting.removeValue(forKey: id) else {
+            self.condition.unlock()
+            return
+        }
+        if let index = self.queue.firstIndex(where: { $0.id == id }) {
+            self.queuedTokens -= self.queue[index].tokens
+            self.queue.remove(at: index)
+        }
+        self.statistics.cancelled += 1
+        self.condition.unlock()
+        continuation.resume(throwing: CancellationError())
     }
 
     /// Requests waiting plus requests in the run under way.
@@ -140,6 +195,7 @@ public final class DynamicBatcher<Item: TokenCounted, Output: Sendable>: @unchec
             // Give concurrent requests a short window to join, unless there is already a full batch or the last run
             // served a single request (a lone caller would only wait; under load, runs have company).
             if self.configuration.window > .zero && !self.stopping && (self.queue.count > 1 || self.lastRunRequests > 1) {
+                self.statistics.windowWaits += 1
                 let (seconds, attoseconds) = self.configuration.window.components
                 let deadline = Date().addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
                 while self.queuedTokens < self.configuration.maxBatchTokens && !self.stopping {
@@ -159,6 +215,7 @@ public final class DynamicBatcher<Item: TokenCounted, Output: Sendable>: @unchec
             }
             self.queuedTokens -= tokens
             self.running = taken.count
+            self.metrics.queueDepth(self.queue.count + taken.count)
             self.condition.unlock()
 
             let runs = self.process(taken)
@@ -207,13 +264,18 @@ public final class DynamicBatcher<Item: TokenCounted, Output: Sendable>: @unchec
                 for entry in chunk { failures[entry.job] = error }
             }
             runSizes.append(chunk.count)
+            self.metrics.batch(size: chunk.count)
             start = end
         }
-        for (index, job) in jobs.enumerated() {
+        self.condition.lock()
+        let continuations = jobs.map { self.waiting.removeValue(forKey: $0.id) }
+        self.condition.unlock()
+        for (index, continuation) in continuations.enumerated() {
+            guard let continuation else { continue }  // its caller was cancelled and has been answered
             if let failure = failures[index] {
-                job.continuation.resume(throwing: failure)
+                continuation.resume(throwing: failure)
             } else {
-                job.continuation.resume(returning: outputs[index].map { $0! })
+                continuation.resume(returning: outputs[index].map { $0! })
             }
         }
         return runSizes

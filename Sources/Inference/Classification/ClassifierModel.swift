@@ -1,9 +1,10 @@
 import Foundation
 import Logging
 
-/// A BERT-family sequence classifier (`input_ids`, `attention_mask`, optional `token_type_ids` → `logits`):
-/// NLI models, cross-encoders and label classifiers such as toxicity models. One shared session behind a
-/// dynamic batcher, like `EmbeddingModel`.
+/// A BERT-, RoBERTa- or BART-family sequence classifier (`input_ids`, `attention_mask`, optional `token_type_ids`
+/// → `logits`): NLI models, cross-encoders and label classifiers such as toxicity models. The tokenizer is the one
+/// tokenizer.json names (WordPiece or byte-level BPE). One shared session behind a dynamic batcher, like
+/// `EmbeddingModel`.
 public final class ClassifierModel: Sendable {
     public let name: String
     public let version: String
@@ -12,7 +13,7 @@ public final class ClassifierModel: Sendable {
     public let configuration: ClassifierConfiguration
     /// Tokens per input (both texts of a pair together), special tokens included.
     public let maxInputLength: Int
-    public let tokenizer: WordPieceTokenizer
+    public let tokenizer: any Tokenizer
     let batcher: DynamicBatcher<Encoding, [Float]>
 
     public var labels: [String] { self.configuration.labels }
@@ -27,10 +28,10 @@ public final class ClassifierModel: Sendable {
         let metadata = try location.metadata()
         let configuration = try ClassifierConfiguration.load(directory: location.directory)
         let (modelFile, variant) = location.modelFile(metadata: metadata, useInt8: useInt8, logger: logger)
-        let tokenizer = try WordPieceTokenizer(directory: location.directory, maxLength: metadata.maxSeqLength)
+        let tokenizer = try AutoTokenizer.load(directory: location.directory, maxLength: metadata.maxSeqLength)
         let session = try Session(runtime: runtime, path: location.directory.appendingPathComponent(modelFile).path)
         let runner = try ClassifierRunner(session: session, padID: tokenizer.padID, labelCount: configuration.labels.count)
-        _ = try runner.run([tokenizer.encodePair("warm up", "warm up")])
+        _ = try runner.run([tokenizer.encodePair("warm up", "warm up", truncate: true, addSpecialTokens: true)])
         return ClassifierModel(
             location: location,
             variant: variant,
@@ -44,7 +45,7 @@ public final class ClassifierModel: Sendable {
         location: ModelLocation,
         variant: String,
         configuration: ClassifierConfiguration,
-        tokenizer: WordPieceTokenizer,
+        tokenizer: any Tokenizer,
         batcher: DynamicBatcher<Encoding, [Float]>
     ) {
         self.name = location.name
@@ -58,13 +59,17 @@ public final class ClassifierModel: Sendable {
 
     /// Logits of each text, in label order.
     public func logits(_ texts: [String], truncate: Bool = true) async throws -> [[Float]] {
-        try await self.batcher.submit(try texts.map { try self.checked(self.tokenizer.encode($0, truncate: truncate), truncate: truncate) })
+        try await self.batcher.submit(
+            try texts.map { try self.checked(self.tokenizer.encode($0, truncate: truncate, addSpecialTokens: true), truncate: truncate) }
+        )
     }
 
-    /// Logits of each (first, second) pair, encoded as one input with segment ids 0 and 1.
+    /// Logits of each (first, second) pair, encoded as one input (BERT: segment ids 0 and 1; RoBERTa, BART: all 0).
     public func logits(pairs: [(String, String)], truncate: Bool = true) async throws -> [[Float]] {
         try await self.batcher.submit(
-            try pairs.map { try self.checked(self.tokenizer.encodePair($0.0, $0.1, truncate: truncate), truncate: truncate) }
+            try pairs.map {
+                try self.checked(self.tokenizer.encodePair($0.0, $0.1, truncate: truncate, addSpecialTokens: true), truncate: truncate)
+            }
         )
     }
 

@@ -27,6 +27,24 @@ public struct PostProcessor: Sendable, Equatable {
         )
     }
 
+    /// HF's `RobertaProcessing`: `<s> A </s>` / `<s> A </s></s> B </s>`, every token typed 0 (RoBERTa and BART have
+    /// no segment embeddings), with or without the special tokens.
+    public static func roberta(cls: (token: String, id: Int32), sep: (token: String, id: Int32)) -> PostProcessor {
+        let clsPiece = Piece.special(ids: [cls.id], tokens: [cls.token], typeID: 0)
+        let sepPiece = Piece.special(ids: [sep.id], tokens: [sep.token], typeID: 0)
+        return PostProcessor(
+            single: [clsPiece, .sequence(second: false, typeID: 0), sepPiece],
+            pair: [clsPiece, .sequence(second: false, typeID: 0), sepPiece, sepPiece, .sequence(second: true, typeID: 0), sepPiece]
+        )
+    }
+
+    /// No special tokens, the second text typed 1: what HF does without a post-processor (or with `ByteLevel`'s,
+    /// which only trims offsets).
+    public static let none = PostProcessor(
+        single: [.sequence(second: false, typeID: 0)],
+        pair: [.sequence(second: false, typeID: 0), .sequence(second: true, typeID: 1)]
+    )
+
     /// Tokens the template adds, which truncation reserves room for.
     public func addedTokenCount(pair: Bool) -> Int {
         (pair ? self.pair : self.single).reduce(0) { count, piece in

@@ -46,7 +46,7 @@ public struct TokenizerConfiguration: Sendable {
 
     /// Reads `directory`. The maximum length is, first to last: `maxLength`, `max_seq_length` from
     /// sentence_bert_config.json, the smaller of config.json's `max_position_embeddings` and tokenizer_config.json's
-    /// `model_max_length`, tokenizer.json's truncation, 512 — the order sentence-transformers uses.
+    /// `model_max_length`, tokenizer.json's truncation, 512 — the order sentence-transformers uses (see `limits`).
     public static func load(directory: URL, maxLength: Int? = nil) throws(TokenizerError) -> TokenizerConfiguration {
         let tokenizerFile = directory.appendingPathComponent("tokenizer.json")
         let vocabFile = directory.appendingPathComponent("vocab.txt")
@@ -63,14 +63,24 @@ public struct TokenizerConfiguration: Sendable {
             throw TokenizerError(.fileNotFound, "\(directory.path) has neither tokenizer.json nor vocab.txt")
         }
 
+        let limits = try Self.limits(directory: directory, maxLength: maxLength, fileMaxLength: fileMaxLength)
+        configuration.maxLength = limits.maxLength
+        configuration.lowercasesInput = limits.lowercasesInput
+        return configuration
+    }
+
+    /// The maximum length, first to last: `maxLength`, `max_seq_length` from sentence_bert_config.json, the smaller
+    /// of config.json's `max_position_embeddings` and tokenizer_config.json's `model_max_length`, `fileMaxLength`
+    /// (tokenizer.json's truncation), 512; and sentence-transformers' `do_lower_case`. Shared by every tokenizer.
+    static func limits(directory: URL, maxLength: Int?, fileMaxLength: Int?) throws(TokenizerError) -> (maxLength: Int, lowercasesInput: Bool) {
+        let tokenizerConfig = try readJSON(TokenizerConfigJSON.self, directory.appendingPathComponent("tokenizer_config.json"))
         let sentenceConfig = try readJSON(SentenceBertConfigJSON.self, directory.appendingPathComponent("sentence_bert_config.json"))
         let modelConfig = try readJSON(ModelConfigJSON.self, directory.appendingPathComponent("config.json"))
         // model_max_length is a huge sentinel (1e30) when a checkpoint sets none.
         let tokenizerLimit = tokenizerConfig?.model_max_length.flatMap { $0 > 0 && $0 < 1_000_000 ? Int($0) : nil }
         let modelLimits = [modelConfig?.max_position_embeddings, tokenizerLimit].compactMap { $0 }
-        configuration.maxLength = maxLength ?? sentenceConfig?.max_seq_length ?? modelLimits.min() ?? fileMaxLength ?? 512
-        configuration.lowercasesInput = sentenceConfig?.do_lower_case ?? false
-        return configuration
+        let resolved = maxLength ?? sentenceConfig?.max_seq_length ?? modelLimits.min() ?? fileMaxLength ?? 512
+        return (resolved, sentenceConfig?.do_lower_case ?? false)
     }
 
     /// The pipeline tokenizer.json describes; only BERT-style WordPiece pipelines are accepted.
@@ -106,17 +116,7 @@ public struct TokenizerConfiguration: Sendable {
             throw TokenizerError(.unsupported, "\(path): pre-tokenizer \(preTokenizer.type) is not BertPreTokenizer")
         }
 
-        let addedTokens = (file.added_tokens ?? []).map { token in
-            AddedToken(
-                content: token.content,
-                id: Int32(clamping: token.id),
-                special: token.special ?? false,
-                normalized: token.normalized ?? !(token.special ?? false),
-                leftStrip: token.lstrip ?? false,
-                rightStrip: token.rstrip ?? false,
-                singleWord: token.single_word ?? false
-            )
-        }
+        let addedTokens = (file.added_tokens ?? []).map(\.token)
         let processor = try Self.postProcessor(file.post_processor, path: path)
         let padID = file.padding?.pad_id ?? vocabulary.first { $0.token == "[PAD]" }?.id ?? 0
         self.init(
@@ -187,7 +187,7 @@ public struct TokenizerConfiguration: Sendable {
         }
     }
 
-    private static func postProcessor(_ processor: PostProcessorJSON?, path: String) throws(TokenizerError) -> PostProcessor {
+    static func postProcessor(_ processor: PostProcessorJSON?, path: String) throws(TokenizerError) -> PostProcessor {
         guard let processor else {
             throw TokenizerError(.unsupported, "\(path) has no post_processor; expected BERT's [CLS]/[SEP] template")
         }
@@ -197,6 +197,11 @@ public struct TokenizerConfiguration: Sendable {
                 throw TokenizerError(.invalidFile, "\(path): BertProcessing needs cls and sep")
             }
             return .bert(cls: (cls.token, Int32(clamping: cls.id)), sep: (sep.token, Int32(clamping: sep.id)))
+        case "RobertaProcessing":
+            guard let cls = processor.cls, let sep = processor.sep else {
+                throw TokenizerError(.invalidFile, "\(path): RobertaProcessing needs cls and sep")
+            }
+            return .roberta(cls: (cls.token, Int32(clamping: cls.id)), sep: (sep.token, Int32(clamping: sep.id)))
         case "TemplateProcessing":
             let specials = processor.special_tokens ?? [:]
             func pieces(_ template: [TemplatePieceJSON]?, _ name: String) throws(TokenizerError) -> [PostProcessor.Piece] {
@@ -218,12 +223,15 @@ public struct TokenizerConfiguration: Sendable {
             }
             return PostProcessor(single: try pieces(processor.single, "single"), pair: try pieces(processor.pair, "pair"))
         default:
-            throw TokenizerError(.unsupported, "\(path): post-processor \(processor.type) is not TemplateProcessing or BertProcessing")
+            throw TokenizerError(
+                .unsupported,
+                "\(path): post-processor \(processor.type) is not TemplateProcessing, BertProcessing or RobertaProcessing"
+            )
         }
     }
 
     /// Decodes `file`, or nil when it does not exist.
-    private static func readJSON<T: Decodable>(_ type: T.Type, _ file: URL) throws(TokenizerError) -> T? {
+    static func readJSON<T: Decodable>(_ type: T.Type, _ file: URL) throws(TokenizerError) -> T? {
         guard FileManager.default.fileExists(atPath: file.path) else { return nil }
         do {
             return try JSONDecoder().decode(T.self, from: Data(contentsOf: file))
@@ -260,22 +268,13 @@ private struct TokenizerJSON: Decodable {
         let continuing_subword_prefix: String?
         let max_input_chars_per_word: Int?
     }
-    struct Added: Decodable {
-        let id: Int
-        let content: String
-        let single_word: Bool?
-        let lstrip: Bool?
-        let rstrip: Bool?
-        let normalized: Bool?
-        let special: Bool?
-    }
     struct Truncation: Decodable {
         let max_length: Int?
     }
     struct Padding: Decodable {
         let pad_id: Int?
     }
-    let added_tokens: [Added]?
+    let added_tokens: [AddedTokenJSON]?
     let normalizer: Normalizer?
     let pre_tokenizer: PreTokenizer?
     let model: Model
@@ -284,8 +283,31 @@ private struct TokenizerJSON: Decodable {
     let padding: Padding?
 }
 
-private struct PostProcessorJSON: Decodable {
-    /// BertProcessing's `["[SEP]", 102]`.
+/// An `added_tokens` entry; flags HF leaves out take its defaults (normalized unless special).
+struct AddedTokenJSON: Decodable {
+    let id: Int
+    let content: String
+    let single_word: Bool?
+    let lstrip: Bool?
+    let rstrip: Bool?
+    let normalized: Bool?
+    let special: Bool?
+
+    var token: AddedToken {
+        AddedToken(
+            content: self.content,
+            id: Int32(clamping: self.id),
+            special: self.special ?? false,
+            normalized: self.normalized ?? !(self.special ?? false),
+            leftStrip: self.lstrip ?? false,
+            rightStrip: self.rstrip ?? false,
+            singleWord: self.single_word ?? false
+        )
+    }
+}
+
+struct PostProcessorJSON: Decodable {
+    /// BertProcessing's and RobertaProcessing's `["[SEP]", 102]`.
     struct NamedID: Decodable {
         let token: String
         let id: Int
@@ -307,7 +329,7 @@ private struct PostProcessorJSON: Decodable {
     let sep: NamedID?
 }
 
-private struct TemplatePieceJSON: Decodable {
+struct TemplatePieceJSON: Decodable {
     struct Reference: Decodable {
         let id: String
         let type_id: Int32

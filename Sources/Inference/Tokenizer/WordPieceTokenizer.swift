@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Immutable after loading, so one instance serves every request thread; a class, so that the closures of the
 /// tokenizing loop capture one reference rather than copying every table.
-public final class WordPieceTokenizer: Sendable {
+public final class WordPieceTokenizer: Tokenizer {
     /// Tokens per input including special tokens; `encode(_:truncate: true)` never returns more.
     public let maxLength: Int
     public let padID: Int
@@ -118,7 +118,7 @@ public final class WordPieceTokenizer: Sendable {
         var second = self.tokenize(second, limit: .max)
         if truncate {
             let budget = self.maxLength - (addSpecialTokens ? self.postProcessor.addedTokenCount(pair: true) : 0)
-            let (firstLength, secondLength) = Self.longestFirst(first.count, second.count, budget: budget)
+            let (firstLength, secondLength) = Truncation.longestFirst(first.count, second.count, budget: budget)
             first.removeSubrange(firstLength...)
             second.removeSubrange(secondLength...)
         }
@@ -140,19 +140,9 @@ public final class WordPieceTokenizer: Sendable {
         self.normalizer.normalize(text, table: self.characters)
     }
 
-    /// HF's `LongestFirst` for pairs: when both exceed half the budget each keeps half, and the odd token goes to
-    /// the longer one (to the second on a tie); otherwise only the longer one is cut. Lengths to keep, in order.
+    /// HF's `LongestFirst` for pairs (see `Truncation.longestFirst`).
     static func longestFirst(_ first: Int, _ second: Int, budget: Int) -> (Int, Int) {
-        guard first + second > budget else { return (first, second) }
-        let swapped = first > second
-        let shorter = min(first, second)
-        var keepShorter = shorter
-        var keepLonger = shorter > budget ? shorter : max(shorter, budget - shorter)
-        if keepShorter + keepLonger > budget {
-            keepShorter = budget / 2
-            keepLonger = keepShorter + budget % 2
-        }
-        return swapped ? (min(first, keepLonger), min(second, keepShorter)) : (min(first, keepShorter), min(second, keepLonger))
+        Truncation.longestFirst(first, second, budget: budget)
     }
 
     /// The ids of one text without special tokens; stops once `limit` ids are out.

@@ -23,6 +23,11 @@ struct ServerApplication {
     let metrics: PrometheusCollectorRegistry
     /// Watches the connections of requests waiting on providers.
     let disconnects = DisconnectMonitor()
+    /// Where configuration came from, for `/health/detailed` (set by `serve` after SSM).
+    var configSummary = ConfigSource.Summary()
+    let started = Date()
+    /// Token buckets per caller, kept for the process's life (nil when `RATE_LIMIT_PER_MINUTE` is 0).
+    var rateLimiter: TokenBucketLimiter?
     /// Called with the bound port once the listener is up (the port may have been 0: any free one).
     var onListening: (@Sendable (Int) -> Void)?
 
@@ -40,6 +45,10 @@ struct ServerApplication {
         self.logger = logger
         self.httpClient = httpClient ?? HTTPClient()
         self.metrics = metrics
+        let frontDoor = settings.frontDoor
+        self.rateLimiter =
+            frontDoor.rateLimitPerMinute > 0
+            ? TokenBucketLimiter(perMinute: frontDoor.rateLimitPerMinute, burst: frontDoor.rateLimitBurst) : nil
         // Settings built the router once already: a routes file that fails here failed boot before.
         let router = (try? settings.gateway.makeRouter()) ?? (try! ModelRouter(providers: settings.gateway.providers))
         self.gateway = Gateway(router: router, configuration: settings.gateway.configuration, client: self.httpClient)
@@ -63,10 +72,31 @@ struct ServerApplication {
 
     func makeRouter() -> Router<SkiffRequestContext> {
         let router = Router(context: SkiffRequestContext.self)
+        let frontDoor = self.settings.frontDoor
         router.middlewares.add(RequestIDMiddleware())
+        router.middlewares.add(AccessLogMiddleware())
+        router.middlewares.add(HTTPMetricsMiddleware())
         router.middlewares.add(JSONErrorMiddleware())
-        HealthRoutes(readiness: self.readiness).register(on: router)
+        router.middlewares.add(RequestSizeMiddleware(limit: self.settings.maxRequestBytes))
+        if !frontDoor.allowedOrigins.isEmpty { router.middlewares.add(AllowedOriginsMiddleware(settings: frontDoor)) }
+        router.middlewares.add(
+            APIKeyMiddleware(keys: APIKeys(frontDoor.apiKeys), required: frontDoor.apiKeyRequired, metricsRequireKey: frontDoor.metricsRequireKey)
+        )
+        if let limiter = self.rateLimiter {
+            router.middlewares.add(RateLimitMiddleware(limiter: limiter, trustedProxies: frontDoor.trustedProxyCount))
+        }
+        router.middlewares.add(ConcurrencyLimitMiddleware(limit: self.settings.maxConcurrentRequests))
+        HealthRoutes(
+            readiness: self.readiness,
+            details: .init(
+                registry: self.registry,
+                providers: self.settings.gateway.enabledProviders,
+                config: self.configSummary,
+                started: self.started
+            )
+        ).register(on: router)
         MetricsRoutes(registry: self.metrics).register(on: router)
+        OpenAPIDocument.register(on: router)
         let embeddings = EmbeddingRoutes(registry: self.registry, settings: self.settings)
         embeddings.register(on: router)
         AnalysisRoutes(embeddings: embeddings, registry: self.registry, settings: self.settings.analysis).register(on: router)
@@ -89,7 +119,17 @@ struct ServerApplication {
         let onListening = self.onListening
         return Application(
             router: router ?? self.makeRouter(),
-            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(settings.idleTimeout.seconds * 1000)))),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [
+                        RequestReadTimeoutHandler(
+                            headTimeout: .milliseconds(Int64(settings.frontDoor.headerReadTimeout.seconds * 1000)),
+                            bodyTimeout: .milliseconds(Int64(settings.frontDoor.bodyReadTimeout.seconds * 1000))
+                        )
+                    ],
+                    idleTimeout: .milliseconds(Int64(settings.idleTimeout.seconds * 1000))
+                )
+            ),
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: nil),
             onServerRunning: { channel in
                 readiness.listenerStarted()
@@ -136,6 +176,18 @@ struct ServerApplication {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: self.logger
         )
+        // CloudWatch shipping first, so it stops last and its final upload carries the other services' last lines.
+        if let cloudWatch = self.settings.cloudWatch {
+            let shipper = CloudWatchLogShipper(
+                configuration: .init(cloudWatch),
+                environment: ProcessInfo.processInfo.environment,
+                http: self.httpClient,
+                logger: self.logger
+            )
+            configuration.services.insert(.init(service: shipper, successTerminationBehavior: .ignore, serviceName: "cloudwatch"), at: 0)
+        } else {
+            LogShipping.discardBacklog()
+        }
         // Past the drain delay plus the grace period, whatever is still running is cancelled.
         configuration.maximumGracefulShutdownDuration = self.settings.drainDelay + self.settings.shutdownGrace
         return ServiceGroup(configuration: configuration)

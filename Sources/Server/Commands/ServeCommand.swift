@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Gateway
 import HTTPClient
+import Inference
 import Logging
 import Metrics
 import Prometheus
@@ -21,12 +22,14 @@ struct ServeCommand: AsyncParsableCommand {
         let started = ContinuousClock.now
 
         let settings: Settings
+        let summary: ConfigSource.Summary
         do {
             let ssm = try SSMSettings.from(environment: ProcessInfo.processInfo.environment)
             let http = HTTPClient()
             defer { http.shutdown() }
-            let (environment, _) = try await ConfigSource.load(settings: ssm, http: http, logger: logger)
+            let (environment, loaded) = try await ConfigSource.load(settings: ssm, http: http, logger: logger)
             settings = try Settings.from(environment: environment)
+            summary = loaded
         } catch {
             logger.critical("boot failed", metadata: ["error": "\(error)"])
             FileHandle.standardError.write(Data("skiff: boot failed: \(error)\n".utf8))
@@ -42,7 +45,9 @@ struct ServeCommand: AsyncParsableCommand {
                 "version": "\(SkiffVersion.current)", "host": "\(settings.host)", "port": "\(settings.port)",
                 "log_level": "\(settings.logLevel)", "shutdown_grace_s": "\(settings.shutdownGrace.seconds)",
                 "idle_timeout_s": "\(settings.idleTimeout.seconds)", "drain_delay_s": "\(settings.drainDelay.seconds)",
-                "model_dir": "\(settings.modelDirectory)", "embedding_model": "\(settings.embeddingModel ?? "")",
+                "model_dir": "\(settings.modelDirectory)",
+                "models":
+                    "\(ModelRole.allCases.compactMap { role in settings.models[role].map { "\(role.variable)=\($0)" } }.joined(separator: ","))",
                 "providers": "\(settings.gateway.enabledProviders.joined(separator: ","))",
                 "model_routes": "\(settings.gateway.routesFile?.models?.keys.sorted().joined(separator: ",") ?? "")",
                 "boot_ms": "\(Int((ContinuousClock.now - started).seconds * 1000))",
@@ -50,7 +55,13 @@ struct ServeCommand: AsyncParsableCommand {
         )
         let metrics = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
-        try await ServerApplication(settings: settings, metrics: metrics, logger: appLogger).run()
+        if summary.ssmPath != nil {
+            Gauge(label: "ssm_boot_duration_seconds").record(summary.loadSeconds)
+            Gauge(label: "ssm_parameters_loaded").record(summary.parameterCount)
+        }
+        var application = ServerApplication(settings: settings, metrics: metrics, logger: appLogger)
+        application.configSummary = summary
+        try await application.run()
         appLogger.info("stopped")
     }
 }

@@ -3,7 +3,8 @@ import Logging
 import Synchronization
 
 /// One JSON object per line on stdout — what CloudWatch and `jq` read — with the time, level, message,
-/// request id and the logger's metadata as fields.
+/// request id and the logger's metadata as fields. With `CLOUDWATCH_LOG_GROUP` set, each line is also handed to
+/// the CloudWatch shipper's buffer (`LogShipping`), which does no I/O on this path.
 struct JSONLogHandler: LogHandler {
     /// The level new handlers start at; boot raises or lowers it once `LOG_LEVEL` is known (possibly from SSM).
     static let defaultLevel = Mutex<Logger.Level>(.info)
@@ -29,8 +30,9 @@ struct JSONLogHandler: LogHandler {
         var fields = self.metadata
         if let provided = self.metadataProvider?.get() { fields.merge(provided) { _, new in new } }
         if let extra = event.metadata { fields.merge(extra) { _, new in new } }
+        let time = Date()
         let line = Self.format(
-            time: Date(),
+            time: time,
             level: event.level,
             message: "\(event.message)",
             label: self.label,
@@ -47,6 +49,7 @@ struct JSONLogHandler: LogHandler {
                 }
             }
         }
+        LogShipping.append(line, at: time)
     }
 
     /// Renders one line; "hb.request.id" becomes "request_id", the one field every request line shares.
@@ -123,9 +126,11 @@ struct JSONLogHandler: LogHandler {
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
     }
 
-    /// Installs the handler for the whole process, once, from `main`.
+    /// Installs the handler for the whole process, once, from `main`. Lines are also kept for CloudWatch until
+    /// `serve` knows whether it ships them (`LogShipping`).
     static func bootstrap(level: Logger.Level) {
         Self.defaultLevel.withLock { $0 = level }
+        LogShipping.keepBacklog()
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
     }
 }

@@ -93,10 +93,10 @@ struct AnalysisRoutes: Sendable {
         }
     }
 
-    /// Runs model work, giving inference failures their HTTP face.
-    func run<T>(_ body: () async throws -> T) async throws -> T {
+    /// Runs model work within `PREDICTION_TIMEOUT`, giving inference failures their HTTP face.
+    func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
-            return try await body()
+            return try await PredictionTimeout.run(self.embeddings.timeout, body)
         } catch let error as InferenceError {
             throw APIError(error, dialect: .native)
         }
@@ -129,6 +129,7 @@ struct AnalysisRoutes: Sendable {
                 multiLabel: body.multi_label ?? false
             )
         }
+        for model in Set(results.map(\.model)) { context.annotate(model: model) }
         return self.respond(results, batch: batch) { $0.classification($1, raw: body.raw_scores ?? false) }
     }
 
@@ -139,6 +140,7 @@ struct AnalysisRoutes: Sendable {
             throw APIError(.unprocessableContent, type: "validation_error", message: "`threshold` must be in 0…1")
         }
         let results = try await self.run { try await self.toxicity.classify(texts, threshold: body.threshold.map(Float.init)) }
+        if let model = results.first?.model { context.annotate(model: model) }
         return self.respond(results, batch: batch) { $0.toxicity($1, raw: body.raw_scores ?? false) }
     }
 
@@ -153,6 +155,7 @@ struct AnalysisRoutes: Sendable {
         let scores = try await self.run {
             try await self.reranker.rerank(query: body.query, texts: body.texts, top: body.top_n, truncate: body.truncate ?? false)
         }
+        if let model = try? self.reranker.model.name { context.annotate(model: model) }
         var output = JSONOutput()
         output.raw("[")
         for (position, score) in scores.enumerated() {
@@ -195,7 +198,12 @@ struct AnalysisRoutes: Sendable {
         if let threshold = body.duplicate_threshold, !(-1...1).contains(threshold) {
             throw APIError(.unprocessableContent, type: "validation_error", message: "`duplicate_threshold` must be in -1…1")
         }
-        let results = try await self.run { try await self.analyzer.analyze(analysis) }
+        let request = analysis
+        let results = try await self.run { try await self.analyzer.analyze(request) }
+        for result in results.prefix(1) {
+            if case .success(let classification) = result.classification { context.annotate(model: classification.model) }
+            if case .success(let toxicity) = result.toxicity { context.annotate(model: toxicity.model) }
+        }
         return self.respond(results, batch: batch) { $0.analysis($1) }
     }
 

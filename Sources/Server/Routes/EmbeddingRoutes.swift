@@ -39,14 +39,17 @@ struct EmbeddingRoutes: Sendable {
         _ texts: [String],
         with model: EmbeddingModel,
         truncate: Bool,
-        dialect: JSONRequest.Dialect
+        dialect: JSONRequest.Dialect,
+        timeout: Duration
     ) async throws -> (vectors: [[Float]], tokens: Int) {
         do {
-            return try await model.embed(texts, truncate: truncate)
+            return try await PredictionTimeout.run(timeout) { try await model.embed(texts, truncate: truncate) }
         } catch let error as InferenceError {
             throw APIError(error, dialect: dialect)
         }
     }
+
+    var timeout: Duration { self.settings.frontDoor.predictionTimeout }
 
     func model() throws -> EmbeddingModel {
         do {
@@ -85,7 +88,8 @@ struct EmbeddingRoutes: Sendable {
         let texts = body.inputs.texts
         try self.validate(texts, field: "inputs", dialect: .native)
         let model = try self.model()
-        let vectors = try await Self.embed(texts, with: model, truncate: body.truncate ?? true, dialect: .native).vectors
+        context.annotate(model: model.name)
+        let vectors = try await Self.embed(texts, with: model, truncate: body.truncate ?? true, dialect: .native, timeout: self.timeout).vectors
         let normalize = body.normalize ?? true
         var output = JSONOutput(capacity: vectors.count * model.dimensions * 12 + 16)
         output.raw("[")
@@ -127,7 +131,8 @@ struct EmbeddingRoutes: Sendable {
             )
         }
         let model = try self.model()
-        let vectors = try await Self.embed(texts, with: model, truncate: body.truncate ?? true, dialect: .native).vectors
+        context.annotate(model: model.name)
+        let vectors = try await Self.embed(texts, with: model, truncate: body.truncate ?? true, dialect: .native, timeout: self.timeout).vectors
             .map(VectorMath.normalized)
         let scores = vectors.dropFirst().map { VectorMath.cosine(vectors[0], $0) }
         let band = try await self.band(query: texts[0], texts: Array(texts.dropFirst()), scores: scores)
@@ -205,7 +210,8 @@ struct EmbeddingRoutes: Sendable {
         let crossScores: [Reranker.Score]
         do {
             band.crossModel = try reranker.model.name
-            crossScores = try await reranker.scores(query: query, texts: unsure.map { texts[$0] })
+            let candidates = unsure.map { texts[$0] }
+            crossScores = try await PredictionTimeout.run(self.timeout) { try await reranker.scores(query: query, texts: candidates) }
         } catch let error as InferenceError where error.code == .modelNotLoaded {
             band.unavailable = error.message
             return band
@@ -240,6 +246,7 @@ struct EmbeddingRoutes: Sendable {
             )
         }
         let model = try self.model()
+        context.annotate(model: model.name)
         let special = body.add_special_tokens ?? true
         var output = JSONOutput()
         output.raw("[")

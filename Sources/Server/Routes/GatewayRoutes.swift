@@ -51,7 +51,11 @@ struct GatewayRoutes: Sendable {
         }
         // A client that hangs up cancels the upstream call (no task of its own needed to watch for it).
         let cancellation = HTTPCancellation()
-        let call = self.gateway.call(requestID: context.logger[metadataKey: "hb.request.id"]?.description, cancellation: cancellation)
+        let call = self.gateway.call(
+            requestID: context.logger[metadataKey: "hb.request.id"]?.description,
+            traceID: context.logger[metadataKey: "trace_id"]?.description,
+            cancellation: cancellation
+        )
         let watch = self.disconnects.watch(context.channel) { cancellation.cancel() }
         defer { self.disconnects.unwatch(watch) }
         let gateway = self.gateway

@@ -93,7 +93,7 @@ struct OpenAIEmbeddingRoutes: Sendable {
                 message: "`dimensions` must be between 1 and \(model.dimensions) for \(model.name)"
             )
         }
-        let result = try await EmbeddingRoutes.embed(texts, with: model, truncate: true, dialect: .openAI)
+        let result = try await EmbeddingRoutes.embed(texts, with: model, truncate: true, dialect: .openAI, timeout: self.embeddings.timeout)
         var output = JSONOutput(capacity: result.vectors.count * model.dimensions * 12 + 256)
         output.raw("{\"object\":\"list\",\"data\":[")
         for (index, raw) in result.vectors.enumerated() {
@@ -122,7 +122,10 @@ struct OpenAIEmbeddingRoutes: Sendable {
 
     /// A provider's embeddings, passed through as the provider sent them.
     func forward(_ body: JSONValue, to gateway: Gateway, context: some RequestContext) async throws -> Response {
-        let call = gateway.call(requestID: context.logger[metadataKey: "hb.request.id"]?.description)
+        let call = gateway.call(
+            requestID: context.logger[metadataKey: "hb.request.id"]?.description,
+            traceID: context.logger[metadataKey: "trace_id"]?.description
+        )
         let started = ContinuousClock.now
         let model = body["model"]?.stringValue ?? ""
         do {

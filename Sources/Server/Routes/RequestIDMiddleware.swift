@@ -10,7 +10,8 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let supplied = request.headers[Self.headerName].flatMap { Self.isAcceptable($0) ? $0 : nil }
-        let id = supplied ?? (context.logger[metadataKey: "hb.request.id"]?.description ?? Self.generate())
+        // Hummingbird's own ids vary in length; ours are always 32 hex digits.
+        let id = supplied ?? Self.generate()
         context.logger[metadataKey: "hb.request.id"] = .string(id)
         if let trace = request.headers[HTTPField.Name("X-Amzn-Trace-Id")!] {
             context.logger[metadataKey: "trace_id"] = .string(String(trace.prefix(128)))

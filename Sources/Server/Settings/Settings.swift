@@ -55,8 +55,14 @@ struct Settings: Sendable, Equatable {
         set { self.models[.embedding] = newValue }
     }
 
+    /// API keys, rate limits, CORS and request limits.
+    var frontDoor = FrontDoorSettings()
+
     /// The LLM gateway: providers, routes file, retries and limits.
     var gateway = GatewaySettings()
+
+    /// Shipping skiff's log lines to CloudWatch Logs (`CLOUDWATCH_*`); nil when `CLOUDWATCH_LOG_GROUP` is unset.
+    var cloudWatch: CloudWatchSettings?
 
     init() {}
 
@@ -108,7 +114,9 @@ struct Settings: Sendable, Equatable {
             settings.requiredModels = ModelRole.allCases.filter { settings.models[$0] != nil }.map(\.variable)
         }
         settings.analysis = try AnalysisSettings.from(environment: environment, models: settings.models)
+        settings.frontDoor = try FrontDoorSettings.from(environment: environment)
         settings.gateway = try GatewaySettings.from(environment: environment)
+        settings.cloudWatch = try CloudWatchSettings.from(environment: environment)
         return settings
     }
 }

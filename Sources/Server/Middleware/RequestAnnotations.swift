@@ -1,0 +1,31 @@
+import Hummingbird
+import Synchronization
+
+/// What inner layers learn about a request that the outer ones report: the caller's key fingerprint (set by the
+/// key check) and the model and provider that served it (set by routes). One per request, shared by reference
+/// because Hummingbird hands each middleware its own copy of the context.
+final class RequestAnnotations: Sendable {
+    struct Values: Sendable {
+        var keyFingerprint: String?
+        var model: String?
+        var provider: String?
+    }
+
+    private let values = Mutex(Values())
+
+    var current: Values { self.values.withLock { $0 } }
+
+    func update(_ body: (inout Values) -> Void) {
+        self.values.withLock { body(&$0) }
+    }
+}
+
+extension RequestContext {
+    /// Records the local model that served the request, for the access log (a no-op outside skiff's own context).
+    func annotate(model: String) {
+        (self as? SkiffRequestContext)?.annotations.update {
+            $0.model = $0.model.map { $0 == model || $0.split(separator: ",").contains(Substring(model)) ? $0 : $0 + "," + model } ?? model
+            $0.provider = "local"
+        }
+    }
+}

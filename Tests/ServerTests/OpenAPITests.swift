@@ -1,0 +1,36 @@
+import Foundation
+import Hummingbird
+import Logging
+import TestSupport
+import Testing
+
+@testable import Server
+
+/// `/openapi.json` lists exactly the routes the router has, with the methods it has.
+@Suite("OpenAPI document")
+struct OpenAPITests {
+    /// Hummingbird's `**` (the rest of the path, slashes included) is OpenAPI's `{id}` on `/v1/models`.
+    static func openAPIPath(_ path: String) -> String {
+        path == "/v1/models/**" ? "/v1/models/{id}" : path
+    }
+
+    @Test func everyRouteIsDocumentedAndNothingElse() throws {
+        var settings = Settings()
+        settings.embeddingModel = nil
+        let router = ServerApplication(settings: settings, logger: Logger(label: "test")).makeRouter()
+        let routes = Set(router.routes.map { "\($0.method.rawValue.lowercased()) \(Self.openAPIPath($0.path.description))" })
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
+        #expect(document["openapi"] as? String == "3.1.0")
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        let documented = Set(paths.flatMap { path, operations in operations.keys.map { "\($0) \(path)" } })
+        #expect(routes.subtracting(documented).isEmpty, "routes missing from the document: \(routes.subtracting(documented).sorted())")
+        #expect(documented.subtracting(routes).isEmpty, "documented but not routed: \(documented.subtracting(routes).sorted())")
+        for (path, operations) in paths {
+            for (method, operation) in operations {
+                let operation = operation as? [String: Any] ?? [:]
+                #expect(operation["operationId"] is String, "\(method) \(path) has no operationId")
+                #expect((operation["responses"] as? [String: Any])?["200"] != nil, "\(method) \(path) documents no 200")
+            }
+        }
+    }
+}
