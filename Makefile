@@ -8,8 +8,9 @@ ORT_LIB := $(CURDIR)/.deps/onnxruntime/lib
 export PKG_CONFIG_PATH := $(ORT_LIB)/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
 export LD_LIBRARY_PATH := $(ORT_LIB)$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH))
 SWIFT_FLAGS := -Xlinker -rpath -Xlinker $(ORT_LIB)
+HEAVY_TESTS := LoadTests|ContractTests
 
-.PHONY: all bootstrap models test-models build release run test lint format bench bench-boot bench-embeddings bench-gateway clean
+.PHONY: all bootstrap models test-models lint-deploy build release run test lint format bench bench-boot bench-embeddings bench-gateway clean
 
 all: build
 
@@ -39,10 +40,23 @@ run: bootstrap models
 ## Build once, then run every test (Swift Testing runs them in parallel in one process).
 test: bootstrap models test-models lint
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
-	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+	$(SWIFT) test --skip-build $(SWIFT_FLAGS) --skip '$(HEAVY_TESTS)'
+	# The CPU-heavy suites (30 s of load, fuzzing every operation) run after, on their own, so they cannot
+	# starve the others' servers on a 2-core machine.
+	$(SWIFT) test --skip-build $(SWIFT_FLAGS) --filter '$(HEAVY_TESTS)'
+	$(MAKE) lint-deploy
 
 lint:
 	$(SWIFT) format lint --strict -r -p Sources Tests Package.swift
+
+## The shipping side: Dockerfile and image contents (hadolint, a static release build checked with ldd), workflows
+## (zizmor, check-jsonschema), Terraform (checkov, python-hcl2, tests over the parsed module) and the Ansible
+## rollout (syntax check, ansible-lint, the playbook against moto). Each script installs its own pinned tools.
+lint-deploy: bootstrap
+	shellcheck scripts/bootstrap scripts/bench-gateway .ci/run
+	scripts/check-container
+	scripts/check-terraform
+	scripts/check-ansible
 
 format:
 	$(SWIFT) format -i -r -p Sources Tests Package.swift

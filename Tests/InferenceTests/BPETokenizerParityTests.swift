@@ -12,25 +12,9 @@ import Testing
 struct BPETokenizerParityTests {
     static var modelDirectory: URL { PackagePaths.testModels.appendingPathComponent("tiny-bart-nli/1") }
 
-    static func corpus() async throws -> TokenizerParityTests.Corpus {
-        let run = try await SkiffProcess.runExecutable(
-            PackagePaths.python,
-            [PackagePaths.peer("tokenizer_corpus.py"), "--bpe"],
-            environment: ["PATH": "/usr/bin:/bin"]
-        )
-        try #require(run.status == 0, "corpus generator failed: \(run.stderr)")
-        return try JSONDecoder().decode(TokenizerParityTests.Corpus.self, from: Data(run.stdout.utf8))
-    }
-
     /// A copy of tiny-bart-nli's tokenizer.json with `edit` applied, alone in a fresh directory.
     static func editedModel(_ edit: (inout [String: Any]) -> Void) throws -> URL {
-        let source = Self.modelDirectory.appendingPathComponent("tokenizer.json")
-        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: source)) as? [String: Any])
-        edit(&json)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bpe-tokenizer-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try JSONSerialization.data(withJSONObject: json).write(to: directory.appendingPathComponent("tokenizer.json"))
-        return directory
+        try TokenizerParity.editedCopy(of: Self.modelDirectory, edit)
     }
 
     /// The settings byte-level exports differ in, applied to tiny-bart-nli's file.
@@ -81,54 +65,21 @@ struct BPETokenizerParityTests {
         let edited = try variant.directory()
         defer { if let edited { try? FileManager.default.removeItem(at: edited) } }
         let directory = edited ?? Self.modelDirectory
-        let corpus = try await Self.corpus()
+        let corpus = try await TokenizerParity.corpus(["--bpe"])
         #expect(corpus.singles.count + corpus.pairs.count >= 5000)
-        try #require(corpus.pairs.allSatisfy { $0.count == 2 })
-        var request = TokenizerParityTests.Request(
-            model_dir: directory.path,
-            max_length: maxLength,
-            singles: corpus.singles,
-            pairs: corpus.pairs
-        )
-        request.add_special_tokens = addSpecialTokens
-        let reference = try await TokenizerParityTests.reference(request)
-        try #require(reference.singles.count == corpus.singles.count && reference.pairs.count == corpus.pairs.count)
-
         // 512 is the model's own limit (config.json's max_position_embeddings, under tokenizer_config.json's 1024).
         let tokenizer = try ByteLevelBPETokenizer(directory: directory, maxLength: edited == nil && maxLength == 512 ? nil : maxLength)
         #expect(tokenizer.maxLength == maxLength)
-
-        let mismatches = try await blockingIO { () -> [String] in
-            var mismatches: [String] = []
+        try await TokenizerParity.expectCorpusMatches(
+            tokenizer,
+            directory: directory,
+            corpus: corpus,
+            addSpecialTokens: addSpecialTokens,
+            variant: "\(variant)",
             // HF spells an added token by the text it matched (" <mask>" when lstrip took a space); ours is its content.
-            func same(_ expected: TokenizerParityTests.Reference.Item, _ actual: Encoding) -> Bool {
-                guard actual.ids == expected.ids, actual.typeIDs == expected.type_ids, actual.count == expected.tokens.count else { return false }
-                return zip(actual.tokens, expected.tokens).enumerated().allSatisfy { index, pair in
-                    pair.0 == pair.1
-                        || (tokenizer.isSpecial(Int(actual.ids[index])) && pair.1.trimmingCharacters(in: .whitespacesAndNewlines) == pair.0)
-                }
+            sameToken: { expected, actual, id in
+                expected == actual || (tokenizer.isSpecial(Int(id)) && expected.trimmingCharacters(in: .whitespacesAndNewlines) == actual)
             }
-            for (index, (text, expected)) in zip(corpus.singles, reference.singles).enumerated() {
-                let actual = tokenizer.encode(text, addSpecialTokens: addSpecialTokens)
-                if !same(expected, actual) {
-                    mismatches.append(TokenizerParityTests.describe("single #\(index) \(TokenizerParityTests.visible(text))", expected, actual))
-                }
-            }
-            for (index, (pair, expected)) in zip(corpus.pairs, reference.pairs).enumerated() {
-                let actual = tokenizer.encodePair(pair[0], pair[1], addSpecialTokens: addSpecialTokens)
-                if !same(expected, actual) {
-                    let input =
-                        "pair #\(index) \(TokenizerParityTests.visible(pair[0], limit: 80)) + \(TokenizerParityTests.visible(pair[1], limit: 80))"
-                    mismatches.append(TokenizerParityTests.describe(input, expected, actual))
-                }
-            }
-            return mismatches
-        }
-        let total = corpus.singles.count + corpus.pairs.count
-        let setting = "\(variant), max_length \(maxLength), special tokens \(addSpecialTokens)"
-        #expect(
-            mismatches.count == 0,
-            "\(mismatches.count) of \(total) encodings differ from HF (\(setting)):\n\(mismatches.prefix(8).joined(separator: "\n"))"
         )
     }
 
@@ -137,23 +88,15 @@ struct BPETokenizerParityTests {
     /// difference.
     @Test("every code point pre-tokenizes as HF", arguments: [false, true])
     func everyCodePointMatchesHuggingFace(addPrefixSpace: Bool) async throws {
-        let edited =
-            addPrefixSpace
-            ? try Self.editedModel { json in
-                var preTokenizer = json["pre_tokenizer"] as? [String: Any] ?? [:]
-                preTokenizer["add_prefix_space"] = true
-                json["pre_tokenizer"] = preTokenizer
-            } : nil
+        let edited = addPrefixSpace ? try Variant.prefixSpace.directory() : nil
         defer { if let edited { try? FileManager.default.removeItem(at: edited) } }
-        // Planes 4–13 are unassigned and 15–16 private use: a sample of those is enough.
-        let values = Array(0..<0x40000) + Array(0xE0000..<0xF0000) + Array(stride(from: 0x40000, to: 0x110000, by: 997))
-        let scalars = values.compactMap { Unicode.Scalar(UInt32($0)) }
+        let scalars = TokenizerParity.sampledScalars
         let texts = stride(from: 0, to: scalars.count, by: 256).map { start in
             scalars[start..<min(start + 256, scalars.count)].map { "a\($0)a 1\($0)1 .\($0)." }.joined(separator: " ")
         }
-        var request = TokenizerParityTests.Request(model_dir: (edited ?? Self.modelDirectory).path, max_length: 512)
+        var request = TokenizerParity.Request(model_dir: (edited ?? Self.modelDirectory).path, max_length: 512)
         request.normalize = texts
-        let reference = try await TokenizerParityTests.reference(request)
+        let reference = try await TokenizerParity.reference(request)
         let words = try #require(reference.pre_tokenized)
         try #require(words.count == texts.count)
 
@@ -170,10 +113,7 @@ struct BPETokenizerParityTests {
             }
             return mismatches
         }
-        #expect(
-            mismatches.count == 0,
-            "\(mismatches.count) of \(texts.count) chunks differ; first ones:\n\(mismatches.prefix(8).joined(separator: "\n"))"
-        )
+        TokenizerParity.expectNone(mismatches, of: texts.count, "chunks differ")
     }
 
     /// Added-token options tiny-bart-nli does not use (raw matching, rstrip, single_word, normalized multi-word
@@ -205,16 +145,8 @@ struct BPETokenizerParityTests {
             "<ent><ent>", "é<ent>", "_<ent>", "1<ent>", "<ent>.", "(<ent>)", "say Hello World now", "hello world", "Hello  World", "<s>x",
             "<sx", "<s <s>", "[CLS] <s> hi </s>", "",
         ]
-        let reference = try await TokenizerParityTests.reference(
-            TokenizerParityTests.Request(model_dir: directory.path, max_length: 128, singles: texts, pairs: [[texts[0], texts[7]]])
-        )
         let tokenizer = try ByteLevelBPETokenizer(directory: directory)
-        for (text, expected) in zip(texts, reference.singles) {
-            let actual = tokenizer.encode(text)
-            #expect(actual.ids == expected.ids, "\(TokenizerParityTests.visible(text)): expected \(expected.tokens), actual \(Array(actual.tokens))")
-        }
-        let pair = tokenizer.encodePair(texts[0], texts[7])
-        #expect(pair.ids == reference.pairs[0].ids && pair.typeIDs == reference.pairs[0].type_ids)
+        try await TokenizerParity.expectAddedTokensMatch(tokenizer, directory: directory, texts: texts, pair: (texts[0], texts[7]))
     }
 }
 

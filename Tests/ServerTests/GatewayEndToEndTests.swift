@@ -297,38 +297,3 @@ struct GatewayFailureTests {
         }
     }
 }
-
-/// A plain socket the test can hang up on mid-response.
-final class RawConnection {
-    let fd: Int32
-
-    init(port: Int) throws {
-        self.fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(self.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw PeerError("connect failed") }
-    }
-
-    func send(_ text: String) {
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { Glibc.send(self.fd, $0.baseAddress, $0.count, 0) }
-    }
-
-    /// What arrives within `timeout` seconds (at least the first read), as text.
-    func receive(timeout: Int) -> String {
-        var tv = timeval(tv_sec: timeout, tv_usec: 0)
-        setsockopt(self.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        let count = recv(self.fd, &buffer, buffer.count, 0)
-        return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : ""
-    }
-
-    func close() {
-        Glibc.close(self.fd)
-    }
-}

@@ -7,12 +7,8 @@ import Testing
 /// nothing here asserts a latency.
 @Suite("Load and shutdown under load", .serialized)
 struct LoadTests {
-    static func environment() -> [String: String] {
-        var environment = SkiffProcess.baseEnvironment()
-        environment["MODEL_DIR"] = PackagePaths.models.path
-        environment["EMBEDDING_MODEL"] = "all-MiniLM-L6-v2"
-        return environment
-    }
+    /// The default model, as a user's first `make run` serves it.
+    static func environment() -> [String: String] { ModelsEndToEndTests.environment() }
 
     /// Resident memory of a process, from /proc.
     static func residentMB(_ pid: Int32) -> Double {
@@ -68,6 +64,7 @@ struct LoadTests {
         let requests = run.stdout.split(separator: "\n").first { $0.contains("requests in") }
         let count = requests.flatMap { Int($0.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") } ?? 0
         #expect(count > 500, "\(run.stdout)")
+        print("mixed load: \(count) requests in 30 s, resident \(Int(warm)) MB after warm-up, \(Int(end)) MB at the end")
         #expect(warm > 0 && end - warm < 40, "resident memory grew from \(warm) MB after warm-up to \(end) MB at the end")
         #expect(try await server.stop() == 0)
     }
@@ -145,6 +142,7 @@ struct LoadTests {
             try await group.waitForAll()
         }
         let result = shared.tally.withLock { $0 }
+        print("shutdown under load: \(result.answered) requests answered, \(result.failedAfterConnecting.count) lost")
         #expect(result.answered > 10)
         #expect(result.failedAfterConnecting.isEmpty, "requests not answered in full: \(result.failedAfterConnecting.prefix(5))")
         let notReady = try #require(result.firstNotReady, "readiness never answered 503 while draining")

@@ -137,9 +137,31 @@ struct LogShippingMotoTests {
         return (events, pages)
     }
 
-    static func upstream(_ peer: PeerProcess) -> String {
+    /// Runs `shipper`, pointed at `port` where nothing listens, with `lines` waiting: once `failures` uploads have
+    /// failed (and nothing shipped), moto comes back on `port` through Tests/Peers/tcp_forward.py, and the run ends
+    /// gracefully once `shipped` lines are shipped.
+    static func runThroughOutage(
+        _ shipper: CloudWatchLogShipper,
+        port: Int,
+        peer: PeerProcess,
+        lines: [String],
+        failures: Int,
+        shipped: Int
+    ) async throws {
         let endpoint = EndpointURL(peer.string("endpoint"))!
-        return "\(endpoint.bareHost):\(endpoint.port ?? 80)"
+        let forwarder = Mutex<PeerProcess?>(nil)
+        defer { forwarder.withLock { $0?.stop() } }
+        try await Self.running(shipper) {
+            Self.append(lines[...], to: shipper)
+            try await Self.waitUntil("\(failures) failed uploads") { shipper.stats.failedUploads >= failures }
+            #expect(shipper.stats.shipped == 0)
+            let peerProcess = try await PeerProcess.start(
+                [PackagePaths.python, PackagePaths.peer("tcp_forward.py"), String(port), "\(endpoint.bareHost):\(endpoint.port ?? 80)"],
+                timeout: 20
+            )
+            forwarder.withLock { $0 = peerProcess }
+            try await Self.waitUntil("\(shipped) lines shipped") { shipper.stats.shipped == shipped }
+        }
     }
 
     // MARK: Tests
@@ -251,20 +273,7 @@ struct LogShippingMotoTests {
             attachesToLogHandler: false
         )
         let lines = Self.lines(300, names.stream)
-        let forwarder = Mutex<PeerProcess?>(nil)
-        defer { forwarder.withLock { $0?.stop() } }
-        try await Self.running(shipper) {
-            Self.append(lines[...], to: shipper)
-            try await Self.waitUntil("uploads failing") { shipper.stats.failedUploads >= 3 }
-            #expect(shipper.stats.shipped == 0)
-            // The endpoint comes back on the same port.
-            let peerProcess = try await PeerProcess.start(
-                [PackagePaths.python, PackagePaths.peer("tcp_forward.py"), String(port), Self.upstream(peer)],
-                timeout: 20
-            )
-            forwarder.withLock { $0 = peerProcess }
-            try await Self.waitUntil("every line shipped") { shipper.stats.shipped == 300 }
-        }
+        try await Self.runThroughOutage(shipper, port: port, peer: peer, lines: lines, failures: 3, shipped: 300)
         #expect(shipper.buffer.dropped == 0)
         #expect(shipper.stats.lastError?.contains("127.0.0.1:\(port)") == true)
         let (events, _) = try await Self.readBack(peer, names)
@@ -285,18 +294,7 @@ struct LogShippingMotoTests {
             attachesToLogHandler: false
         )
         let lines = Self.lines(250, names.stream)
-        let forwarder = Mutex<PeerProcess?>(nil)
-        defer { forwarder.withLock { $0?.stop() } }
-        try await Self.running(shipper) {
-            Self.append(lines[...], to: shipper)
-            try await Self.waitUntil("an upload failing") { shipper.stats.failedUploads >= 1 }
-            let peerProcess = try await PeerProcess.start(
-                [PackagePaths.python, PackagePaths.peer("tcp_forward.py"), String(port), Self.upstream(peer)],
-                timeout: 20
-            )
-            forwarder.withLock { $0 = peerProcess }
-            try await Self.waitUntil("the newest 100 lines shipped") { shipper.stats.shipped == 100 }
-        }
+        try await Self.runThroughOutage(shipper, port: port, peer: peer, lines: lines, failures: 1, shipped: 100)
         #expect(shipper.buffer.dropped == 150)
         let (events, _) = try await Self.readBack(peer, names)
         #expect(events.map(\.message) == lines[150...].map { String($0.dropLast()) }, "the newest lines survive, the oldest went")

@@ -2,74 +2,11 @@ import Foundation
 import TestSupport
 import Testing
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Hostile clients against a live server: slow heads and bodies are cut off while other clients are served, an
 /// idle keep-alive connection is not, and oversized, malformed, deeply nested or numerically absurd bodies get
 /// clean 4xx answers.
 @Suite("Request limits end to end")
 struct RequestLimitsTests {
-    /// A raw TCP connection, so a test can send half a request.
-    final class Connection: @unchecked Sendable {
-        let fd: Int32
-
-        init(port: Int) throws {
-            self.fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = UInt16(port).bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(self.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard connected == 0 else { throw PeerError("connect failed") }
-        }
-
-        deinit { close(self.fd) }
-
-        func send(_ text: String) {
-            let bytes = Array(text.utf8)
-            _ = bytes.withUnsafeBytes { Glibc.send(self.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        }
-
-        /// Reads until the peer closes (true) or `timeout` passes with nothing more (false); returns what came.
-        func readUntilClosed(timeout: Int) -> (closed: Bool, text: String) {
-            var tv = timeval(tv_sec: timeout, tv_usec: 0)
-            setsockopt(self.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-            var received = Data()
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let count = recv(self.fd, &buffer, buffer.count, 0)
-                if count == 0 { return (true, String(decoding: received, as: UTF8.self)) }
-                if count < 0 { return (false, String(decoding: received, as: UTF8.self)) }
-                received.append(contentsOf: buffer[0..<count])
-            }
-        }
-
-        /// Reads one response with a Content-Length body.
-        func readResponse(timeout: Int) -> String? {
-            var tv = timeval(tv_sec: timeout, tv_usec: 0)
-            setsockopt(self.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-            var received = Data()
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let text = String(decoding: received, as: UTF8.self)
-                if let end = text.range(of: "\r\n\r\n") {
-                    let head = text[..<end.lowerBound].lowercased()
-                    let length =
-                        head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
-                        .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
-                    if text[end.upperBound...].utf8.count >= length { return text }
-                }
-                let count = recv(self.fd, &buffer, buffer.count, 0)
-                if count <= 0 { return nil }
-                received.append(contentsOf: buffer[0..<count])
-            }
-        }
-    }
-
     static func server(_ extra: [String: String] = [:]) async throws -> SkiffServer {
         var environment = SkiffProcess.baseEnvironment()
         environment["HEADER_READ_TIMEOUT_SECONDS"] = "1"
@@ -84,9 +21,9 @@ struct RequestLimitsTests {
     @Test(.timeLimit(.minutes(5))) func slowClientsAreCutOffWhileOthersAreServed() async throws {
         let server = try await Self.server()
         defer { _ = try? server.process.terminate() }
-        let slowHead = try Connection(port: server.port)
+        let slowHead = try RawConnection(port: server.port)
         slowHead.send("POST /embed HTTP/1.1\r\nHost: x\r\nContent-Type: appl")
-        let slowBody = try Connection(port: server.port)
+        let slowBody = try RawConnection(port: server.port)
         slowBody.send("POST /embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"inputs\": ")
         // Other clients are answered while both hang.
         for _ in 0..<5 {
@@ -105,7 +42,7 @@ struct RequestLimitsTests {
     @Test(.timeLimit(.minutes(5))) func anIdleKeepAliveConnectionIsNotCutOff() async throws {
         let server = try await Self.server()
         defer { _ = try? server.process.terminate() }
-        let connection = try Connection(port: server.port)
+        let connection = try RawConnection(port: server.port)
         connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
         let first = try await blockingIO { connection.readResponse(timeout: 10) }
         #expect(first?.hasPrefix("HTTP/1.1 200") == true)
@@ -141,7 +78,7 @@ struct RequestLimitsTests {
     @Test(.timeLimit(.minutes(5))) func anOversizedBodyIsRefusedBeforeItIsRead() async throws {
         let server = try await Self.server()
         defer { _ = try? server.process.terminate() }
-        let connection = try Connection(port: server.port)
+        let connection = try RawConnection(port: server.port)
         connection.send("POST /embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n")
         let reply = try await blockingIO { connection.readResponse(timeout: 10) }
         #expect(reply?.hasPrefix("HTTP/1.1 413") == true && reply?.contains("MAX_REQUEST_BYTES") == true, "\(reply ?? "no answer")")

@@ -119,7 +119,7 @@ public final class SkiffServer: @unchecked Sendable {
     public var baseURL: String { "http://127.0.0.1:\(self.port)" }
 
     /// Waits for the "listening" log line and records the port it names.
-    public func waitUntilListening(timeout: TimeInterval = 30) async throws {
+    public func waitUntilListening(timeout: TimeInterval = 120) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if self.lock.withLock({ self.boundPort }) != nil { return }
@@ -141,7 +141,7 @@ public final class SkiffServer: @unchecked Sendable {
 
     /// Polls `/health/ready` until it answers 200 or the process exits; returns the time it took.
     @discardableResult
-    public func waitUntilReady(timeout: TimeInterval = 30) async throws -> Duration {
+    public func waitUntilReady(timeout: TimeInterval = 120) async throws -> Duration {
         let started = ContinuousClock.now
         try await self.waitUntilListening(timeout: timeout)
         let deadline = Date().addingTimeInterval(timeout)

@@ -3,17 +3,12 @@ import HTTPClient
 import Logging
 
 /// The CloudWatch Logs operations skiff needs (JSON 1.1, `X-Amz-Target: Logs_20140328.<Operation>`), each one
-/// signed attempt: the log shipper decides about retries itself, from `AWSError.isRetryable`.
-///
-/// Not `AWSJSONClient.call`: the Create operations answer 200 with an empty body, which that method cannot decode,
-/// and its own retry loop would stack on the shipper's.
+/// signed attempt (`AWSJSONClient.callOnce`): the log shipper decides about retries itself, from
+/// `AWSError.isRetryable`. The Create operations answer 200 with an empty body, which reads as `{}`.
 public struct CloudWatchLogsClient: Sendable {
-    public let endpoint: EndpointURL
-    public let region: String
-    let http: HTTPClient
-    let credentials: any AWSCredentialProvider
-    let timeouts: HTTPTimeouts
-    let clock: @Sendable () -> Date
+    let client: AWSJSONClient
+    public var endpoint: EndpointURL { self.client.endpoint }
+    public var region: String { self.client.region }
 
     public init(
         endpoint: EndpointURL,
@@ -23,12 +18,18 @@ public struct CloudWatchLogsClient: Sendable {
         timeouts: HTTPTimeouts = HTTPTimeouts(connect: .seconds(5), total: .seconds(30)),
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
-        self.endpoint = endpoint
-        self.region = region
-        self.http = http
-        self.credentials = credentials
-        self.timeouts = timeouts
-        self.clock = clock
+        self.client = AWSJSONClient(
+            service: "logs",
+            targetPrefix: "Logs_20140328",
+            endpoint: endpoint,
+            region: region,
+            displayName: "CloudWatch Logs",
+            acceptsEmptyBody: true,
+            http: http,
+            credentials: credentials,
+            timeouts: timeouts,
+            clock: clock
+        )
     }
 
     /// The client `environment` describes, resolved as for SSM: region from `AWS_REGION`, `AWS_DEFAULT_REGION`, the
@@ -54,51 +55,6 @@ public struct CloudWatchLogsClient: Sendable {
 
     struct Empty: Codable {}
 
-    /// Sends `operation` once and decodes the answer; an empty body reads as `{}`.
-    func call<Input: Encodable, Output: Decodable>(_ operation: String, _ input: Input, as output: Output.Type) async throws -> Output {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
-        let body = Array(try encoder.encode(input))
-        let credentials = try await self.credentials.credentials()
-        var signable = SignableRequest(
-            method: "POST",
-            path: self.endpoint.path,
-            query: self.endpoint.query,
-            headers: [
-                ("Host", self.endpoint.hostHeader),
-                ("Content-Type", "application/x-amz-json-1.1"),
-                ("X-Amz-Target", "Logs_20140328.\(operation)"),
-            ],
-            body: body
-        )
-        SigV4Signer(service: "logs", region: self.region).sign(&signable, credentials: credentials, date: self.clock())
-        let request = HTTPRequest(
-            method: "POST",
-            url: self.endpoint.description,
-            headers: signable.headers + [("User-Agent", "skiff")],
-            body: body,
-            timeouts: self.timeouts
-        )
-        let response: HTTPResponse
-        do {
-            response = try await self.http.execute(request)
-        } catch let error as HTTPClientError {
-            throw AWSError(
-                .networkError,
-                "could not reach CloudWatch Logs at \(self.endpoint.hostHeader): \(error.message)",
-                isRetryable: error.isTransient
-            )
-        }
-        guard (200..<300).contains(response.status) else {
-            throw AWSJSONClient.serviceError(response, service: "logs", operation: operation)
-        }
-        do {
-            return try JSONDecoder().decode(Output.self, from: response.body.isEmpty ? Data("{}".utf8) : Data(response.body))
-        } catch {
-            throw AWSError(.invalidResponse, "logs \(operation) returned a body that is not the expected JSON: \(error)")
-        }
-    }
-
     /// Creates the log group; false when it already existed.
     @discardableResult
     public func createLogGroup(_ group: String) async throws -> Bool {
@@ -119,7 +75,7 @@ public struct CloudWatchLogsClient: Sendable {
 
     private func create(_ operation: String, _ request: some Encodable) async throws -> Bool {
         do {
-            _ = try await self.call(operation, request, as: Empty.self)
+            _ = try await self.client.callOnce(operation, request, as: Empty.self)
             return true
         } catch let error as AWSError where error.awsCode == "ResourceAlreadyExistsException" {
             return false
@@ -165,7 +121,7 @@ public struct CloudWatchLogsClient: Sendable {
         struct Response: Decodable {
             let rejectedLogEventsInfo: RejectedEvents?
         }
-        let response = try await self.call(
+        let response = try await self.client.callOnce(
             "PutLogEvents",
             Request(logGroupName: group, logStreamName: stream, logEvents: events),
             as: Response.self
@@ -192,7 +148,7 @@ public struct CloudWatchLogsClient: Sendable {
             let events: [CloudWatchLogEvent]?
             let nextForwardToken: String?
         }
-        let response = try await self.call(
+        let response = try await self.client.callOnce(
             "GetLogEvents",
             Request(logGroupName: group, logStreamName: stream, startFromHead: true, nextToken: token, limit: limit),
             as: Response.self
@@ -216,7 +172,7 @@ public struct CloudWatchLogsClient: Sendable {
         var token: String? = nil
         var pages = 0
         repeat {
-            let page = try await self.call(
+            let page = try await self.client.callOnce(
                 "DescribeLogStreams",
                 Request(logGroupName: group, logStreamNamePrefix: prefix, nextToken: token),
                 as: Response.self

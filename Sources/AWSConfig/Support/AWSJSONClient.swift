@@ -3,12 +3,18 @@ import HTTPClient
 import Logging
 
 /// Calls an AWS service that speaks the JSON 1.1 protocol (SSM, CloudWatch Logs): signs each attempt,
-/// retries in standard mode, and turns AWS error bodies into `AWSError`.
+/// retries in standard mode (or sends once, for callers with their own retry), and turns AWS error bodies into
+/// `AWSError`.
 public struct AWSJSONClient: Sendable {
     public let service: String
     public let targetPrefix: String
     public let endpoint: EndpointURL
     public let region: String
+    /// How messages name the service when it cannot be reached ("CloudWatch Logs"); `service` unless given.
+    public let displayName: String
+    /// Whether a 2xx answer without a body reads as `{}`, as CloudWatch Logs' Create operations answer. Off for
+    /// SSM, where an empty answer stays an `invalidResponse` error.
+    public let acceptsEmptyBody: Bool
     let http: HTTPClient
     let credentials: any AWSCredentialProvider
     let retry: RetryPolicy
@@ -20,6 +26,8 @@ public struct AWSJSONClient: Sendable {
         targetPrefix: String,
         endpoint: EndpointURL,
         region: String,
+        displayName: String? = nil,
+        acceptsEmptyBody: Bool = false,
         http: HTTPClient,
         credentials: any AWSCredentialProvider,
         retry: RetryPolicy = RetryPolicy(),
@@ -30,6 +38,8 @@ public struct AWSJSONClient: Sendable {
         self.targetPrefix = targetPrefix
         self.endpoint = endpoint
         self.region = region
+        self.displayName = displayName ?? service
+        self.acceptsEmptyBody = acceptsEmptyBody
         self.http = http
         self.credentials = credentials
         self.retry = retry
@@ -37,26 +47,19 @@ public struct AWSJSONClient: Sendable {
         self.clock = clock
     }
 
-    /// Sends `operation` with a JSON body and decodes the JSON answer; `attempts` reports how many tries it took.
+    /// Sends `operation` with a JSON body and decodes the JSON answer, retrying as `retry` says.
     public func call<Input: Encodable, Output: Decodable>(
         _ operation: String,
         _ input: Input,
         as output: Output.Type,
         logger: Logger
     ) async throws -> Output {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
-        let body = try encoder.encode(input)
+        let body = try Self.encode(input)
         var attempt = 0
         while true {
             attempt += 1
             do {
-                let response = try await self.send(operation, body: Array(body))
-                do {
-                    return try JSONDecoder().decode(Output.self, from: Data(response.body))
-                } catch {
-                    throw AWSError(.invalidResponse, "\(self.service) \(operation) returned a body that is not the expected JSON: \(error)")
-                }
+                return try await self.attempt(operation, body: body, as: Output.self)
             } catch let error as AWSError where error.isRetryable && attempt < self.retry.maxAttempts {
                 let delay = self.retry.delay(beforeRetry: attempt)
                 logger.warning(
@@ -77,6 +80,29 @@ public struct AWSJSONClient: Sendable {
                 )
                 throw error
             }
+        }
+    }
+
+    /// Sends `operation` once, ignoring `retry`: for callers that retry on their own schedule (the CloudWatch log
+    /// shipper) and decide from `AWSError.isRetryable`.
+    public func callOnce<Input: Encodable, Output: Decodable>(_ operation: String, _ input: Input, as output: Output.Type) async throws -> Output {
+        try await self.attempt(operation, body: Self.encode(input), as: Output.self)
+    }
+
+    private static func encode(_ input: some Encodable) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        return Array(try encoder.encode(input))
+    }
+
+    /// One signed request and its decoded answer.
+    private func attempt<Output: Decodable>(_ operation: String, body: [UInt8], as output: Output.Type) async throws -> Output {
+        let response = try await self.send(operation, body: body)
+        let json = response.body.isEmpty && self.acceptsEmptyBody ? Data("{}".utf8) : Data(response.body)
+        do {
+            return try JSONDecoder().decode(Output.self, from: json)
+        } catch {
+            throw AWSError(.invalidResponse, "\(self.service) \(operation) returned a body that is not the expected JSON: \(error)")
         }
     }
 
@@ -107,7 +133,7 @@ public struct AWSJSONClient: Sendable {
         } catch let error as HTTPClientError {
             throw AWSError(
                 .networkError,
-                "could not reach \(self.service) at \(self.endpoint.hostHeader): \(error.message)",
+                "could not reach \(self.displayName) at \(self.endpoint.hostHeader): \(error.message)",
                 isRetryable: error.isTransient
             )
         }

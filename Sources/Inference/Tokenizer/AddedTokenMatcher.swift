@@ -104,6 +104,28 @@ struct AddedTokenMatcher: Sendable {
         if textStart < scalars.endIndex { body(.text(textStart..<scalars.endIndex)) }
     }
 
+    /// Appends each matched token's id to `ids` and hands the text between matches to `tokenizeText`, in order;
+    /// stops once `ids` holds `limit` ids, since truncation keeps a prefix. Each tokenizer's passes over raw and
+    /// normalized text go through here.
+    func split(
+        _ scalars: ArraySlice<Unicode.Scalar>,
+        limit: Int,
+        into ids: inout [Int32],
+        tokenizeText: (ArraySlice<Unicode.Scalar>, inout [Int32]) -> Void
+    ) {
+        if self.isEmpty {
+            tokenizeText(scalars, &ids)
+            return
+        }
+        self.split(scalars) { segment in
+            guard ids.count < limit else { return }
+            switch segment {
+            case .text(let range): tokenizeText(scalars[range], &ids)
+            case .token(let token): ids.append(token.id)
+            }
+        }
+    }
+
     @inline(__always)
     private func mayStart(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {

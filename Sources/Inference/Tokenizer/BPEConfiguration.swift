@@ -50,7 +50,7 @@ public struct BPEConfiguration: Sendable {
     /// Reads `directory`'s tokenizer.json; the maximum length is found as for WordPiece (`TokenizerConfiguration.limits`).
     public static func load(directory: URL, maxLength: Int? = nil) throws(TokenizerError) -> BPEConfiguration {
         let path = directory.appendingPathComponent("tokenizer.json")
-        guard let file = try TokenizerConfiguration.readJSON(BPETokenizerJSON.self, path) else {
+        guard let file = try TokenizerConfiguration.readJSON(BPEJSON.File.self, path) else {
             throw TokenizerError(.fileNotFound, "\(path.path) is missing; a BPE tokenizer needs tokenizer.json")
         }
         var configuration = try Self(file, path: path.path)
@@ -61,7 +61,7 @@ public struct BPEConfiguration: Sendable {
     }
 
     /// The pipeline tokenizer.json describes; only byte-level BPE without a normalizer is accepted.
-    private init(_ file: BPETokenizerJSON, path: String) throws(TokenizerError) {
+    private init(_ file: BPEJSON.File, path: String) throws(TokenizerError) {
         let model = file.model
         guard model.type == nil || model.type == "BPE" else {
             throw TokenizerError(.unsupported, "\(path): model type \(model.type ?? "") is not BPE")
@@ -92,7 +92,7 @@ public struct BPEConfiguration: Sendable {
             throw TokenizerError(.missingToken, "\(path): the unknown token \(unknownToken) is not in the vocabulary")
         }
 
-        let addedTokens = (file.added_tokens ?? []).map(\.token)
+        let addedTokens = file.addedTokens
         let postProcessor = try file.post_processor.map { processor throws(TokenizerError) in
             processor.type == "ByteLevel" ? PostProcessor.none : try TokenizerConfiguration.postProcessor(processor, path: path)
         }
@@ -113,7 +113,7 @@ public struct BPEConfiguration: Sendable {
     }
 
     /// `ByteLevel`, alone or as the only member of a `Sequence`.
-    private static func preTokenizer(_ settings: BPETokenizerJSON.PreTokenizer?, path: String) throws(TokenizerError) -> ByteLevelPreTokenizer {
+    private static func preTokenizer(_ settings: BPEJSON.PreTokenizer?, path: String) throws(TokenizerError) -> ByteLevelPreTokenizer {
         guard let settings else {
             throw TokenizerError(.unsupported, "\(path): BPE without a pre-tokenizer is not byte-level; expected ByteLevel")
         }
@@ -127,12 +127,13 @@ public struct BPEConfiguration: Sendable {
     }
 }
 
-// The file's own shapes; property names are the JSON keys.
+/// Byte-level BPE's own sections of tokenizer.json; property names are the JSON keys.
+private enum BPEJSON {
+    typealias File = TokenizerJSON<Model, Normalizer, PreTokenizer>
 
-private struct BPETokenizerJSON: Decodable {
     struct Normalizer: Decodable {
         let type: String
-        let normalizers: [Ignored]?
+        let normalizers: [IgnoredJSON]?
     }
     struct PreTokenizer: Decodable {
         let type: String
@@ -152,23 +153,6 @@ private struct BPETokenizerJSON: Decodable {
         let ignore_merges: Bool?
         let dropout: Double?
     }
-    struct Truncation: Decodable {
-        let max_length: Int?
-    }
-    struct Padding: Decodable {
-        let pad_id: Int?
-    }
-    let added_tokens: [AddedTokenJSON]?
-    let normalizer: Normalizer?
-    let pre_tokenizer: PreTokenizer?
-    let model: Model
-    let post_processor: PostProcessorJSON?
-    let truncation: Truncation?
-    let padding: Padding?
-}
-
-private struct Ignored: Decodable {
-    init(from decoder: any Decoder) throws {}
 }
 
 /// Merges as `tokenizers` ≥ 0.20 writes them (`[["Ġ", "t"], …]`) or as older files and merges.txt do (`["Ġ t", …]`:

@@ -8,7 +8,7 @@ import Foundation
 /// every request thread.
 public final class ByteLevelBPETokenizer: Tokenizer {
     /// Tokens per input including special tokens; `encode(_:truncate: true)` never returns more.
-    public let maxLength: Int
+    public var maxLength: Int { self.assembler.maxLength }
     public let padID: Int
     let preTokenizer: ByteLevelPreTokenizer
     let model: BPEModel
@@ -16,10 +16,8 @@ public final class ByteLevelBPETokenizer: Tokenizer {
     /// BART have no normalizer, but HF still makes two passes, and the first wins an overlap).
     let rawAddedTokens: AddedTokenMatcher
     let normalizedAddedTokens: AddedTokenMatcher
-    let postProcessor: PostProcessor
-    /// The text of every id (byte-level spellings, and added tokens as written), shared by every `Encoding`.
-    let spellings: [String]
-    let specialIDs: Set<Int32>
+    /// Truncation, the `<s>`/`</s>` template and the spelling of every id (byte-level, and added tokens as written).
+    let assembler: EncodingAssembler
     let vocabulary: [String: Int32]
     let lowercasesInput: Bool
 
@@ -44,11 +42,14 @@ public final class ByteLevelBPETokenizer: Tokenizer {
             }
             return id
         }
-        let needed = configuration.postProcessor.addedTokenCount(pair: true)
-        guard configuration.maxLength > needed else {
-            throw TokenizerError(.invalidConfiguration, "max length \(configuration.maxLength) leaves no room beside \(needed) special tokens")
-        }
-        self.maxLength = configuration.maxLength
+        var spellings = [String](repeating: "", count: Int(vocabulary.values.max() ?? -1) + 1)
+        for (token, id) in vocabulary { spellings[Int(id)] = token }
+        self.assembler = try EncodingAssembler(
+            maxLength: configuration.maxLength,
+            postProcessor: configuration.postProcessor,
+            vocabulary: spellings,
+            addedTokens: configuration.addedTokens
+        )
         self.padID = configuration.padID
         self.preTokenizer = configuration.preTokenizer
         self.model = BPEModel(
@@ -61,28 +62,6 @@ public final class ByteLevelBPETokenizer: Tokenizer {
         let content = { (token: AddedToken) in Array(token.content.unicodeScalars) }
         self.rawAddedTokens = AddedTokenMatcher(configuration.addedTokens.filter { !$0.normalized }, spell: content)
         self.normalizedAddedTokens = AddedTokenMatcher(configuration.addedTokens.filter(\.normalized), spell: content)
-        self.postProcessor = configuration.postProcessor
-
-        let largest = max(vocabulary.values.max() ?? -1, configuration.addedTokens.map(\.id).max() ?? -1)
-        var spellings = [String](repeating: "", count: Int(largest) + 1)
-        for (token, id) in vocabulary { spellings[Int(id)] = token }
-        var specialIDs: Set<Int32> = []
-        func spell(_ id: Int32, _ text: String) {
-            guard id >= 0 else { return }
-            if Int(id) >= spellings.count { spellings += [String](repeating: "", count: Int(id) + 1 - spellings.count) }
-            spellings[Int(id)] = text
-        }
-        for token in configuration.addedTokens {
-            spell(token.id, token.content)
-            if token.special { specialIDs.insert(token.id) }
-        }
-        for piece in configuration.postProcessor.single + configuration.postProcessor.pair {
-            guard case .special(let ids, let tokens, _) = piece else { continue }
-            for (id, token) in zip(ids, tokens) { spell(id, token) }
-            specialIDs.formUnion(ids)
-        }
-        self.spellings = spellings
-        self.specialIDs = specialIDs
         self.vocabulary = vocabulary
         self.lowercasesInput = configuration.lowercasesInput
     }
@@ -92,70 +71,26 @@ public final class ByteLevelBPETokenizer: Tokenizer {
     /// The id of a vocabulary entry, spelled byte-level ("Ġhello").
     public func id(of token: String) -> Int? { self.vocabulary[token].map(Int.init) }
 
-    public func isSpecial(_ id: Int) -> Bool {
-        guard let id = Int32(exactly: id) else { return false }
-        return self.specialIDs.contains(id)
-    }
+    public func isSpecial(_ id: Int) -> Bool { self.assembler.isSpecial(id) }
 
     /// `<s> text </s>` for RoBERTa and BART, cut to `maxLength` when `truncate` is set.
     public func encode(_ text: String, truncate: Bool = true, addSpecialTokens: Bool = true) -> Encoding {
-        let added = addSpecialTokens ? self.postProcessor.addedTokenCount(pair: false) : 0
-        let budget = truncate ? self.maxLength - added : Int.max
-        // Tokens come out in order and truncation keeps a prefix, so a single text can stop at the budget.
-        var ids = self.tokenize(text, limit: budget)
-        if ids.count > budget { ids.removeSubrange(budget...) }
-        let laidOut = self.postProcessor.apply(first: ids, second: nil, addSpecialTokens: addSpecialTokens)
-        return Encoding(ids: laidOut.ids, typeIDs: laidOut.typeIDs, spellings: self.spellings)
+        self.assembler.encode(text, truncate: truncate, addSpecialTokens: addSpecialTokens, tokenize: self.tokenize)
     }
 
     /// `<s> first </s></s> second </s>` for RoBERTa and BART, cut longest-first to `maxLength`.
     public func encodePair(_ first: String, _ second: String, truncate: Bool = true, addSpecialTokens: Bool = true) -> Encoding {
-        var first = self.tokenize(first, limit: .max)
-        var second = self.tokenize(second, limit: .max)
-        if truncate {
-            let budget = self.maxLength - (addSpecialTokens ? self.postProcessor.addedTokenCount(pair: true) : 0)
-            let (firstLength, secondLength) = Truncation.longestFirst(first.count, second.count, budget: budget)
-            first.removeSubrange(firstLength...)
-            second.removeSubrange(secondLength...)
-        }
-        let laidOut = self.postProcessor.apply(first: first, second: second, addSpecialTokens: addSpecialTokens)
-        return Encoding(ids: laidOut.ids, typeIDs: laidOut.typeIDs, spellings: self.spellings)
+        self.assembler.encodePair(first, second, truncate: truncate, addSpecialTokens: addSpecialTokens, tokenize: self.tokenize)
     }
 
-    public func encodeBatch(_ texts: [String], truncate: Bool = true) -> BatchEncoding {
-        BatchEncoding(texts.map { self.encode($0, truncate: truncate) })
-    }
-
-    public func encodePairBatch(_ pairs: [(String, String)], truncate: Bool = true) -> BatchEncoding {
-        BatchEncoding(pairs.map { self.encodePair($0.0, $0.1, truncate: truncate) })
-    }
-
-    /// The ids of one text without special tokens; stops once `limit` ids are out.
-    func tokenize(_ text: String, limit: Int) -> [Int32] {
+    /// Appends the ids of one text, without special tokens, to `ids`; stops once `ids` holds `limit` ids.
+    func tokenize(_ text: String, limit: Int, into ids: inout [Int32]) {
         let scalars = WordPieceTokenizer.scalars(of: self.lowercasesInput ? text.lowercased() : text)
-        var ids: [Int32] = []
-        ids.reserveCapacity(min(limit, scalars.count / 3 + 4))
-        self.rawAddedTokens.split(scalars[...]) { segment in
-            guard ids.count < limit else { return }
-            switch segment {
-            case .text(let range): self.tokenizeText(scalars[range], limit: limit, ids: &ids)
-            case .token(let token): ids.append(token.id)
-            }
-        }
-        return ids
-    }
-
-    /// Text between raw added tokens: there is no normalizer, so the normalized added tokens are matched in it as is.
-    private func tokenizeText(_ text: ArraySlice<Unicode.Scalar>, limit: Int, ids: inout [Int32]) {
-        if self.normalizedAddedTokens.isEmpty {
-            self.tokenizeWords(text, limit: limit, ids: &ids)
-            return
-        }
-        self.normalizedAddedTokens.split(text) { segment in
-            guard ids.count < limit else { return }
-            switch segment {
-            case .text(let range): self.tokenizeWords(text[range], limit: limit, ids: &ids)
-            case .token(let token): ids.append(token.id)
+        ids.reserveCapacity(ids.count + min(limit, scalars.count / 3 + 4))
+        self.rawAddedTokens.split(scalars[...], limit: limit, into: &ids) { raw, ids in
+            // There is no normalizer, so the normalized added tokens are matched in the raw text as is.
+            self.normalizedAddedTokens.split(raw, limit: limit, into: &ids) { text, ids in
+                self.tokenizeWords(text, limit: limit, ids: &ids)
             }
         }
     }

@@ -15,6 +15,18 @@ public protocol Tokenizer: Sendable {
     func isSpecial(_ id: Int) -> Bool
 }
 
+extension Tokenizer {
+    /// Encodes every text; `longest` is the length to pad the batch to.
+    public func encodeBatch(_ texts: [String], truncate: Bool = true) -> BatchEncoding {
+        BatchEncoding(texts.map { self.encode($0, truncate: truncate, addSpecialTokens: true) })
+    }
+
+    /// Encodes every pair as one input each; `longest` is the length to pad the batch to.
+    public func encodePairBatch(_ pairs: [(String, String)], truncate: Bool = true) -> BatchEncoding {
+        BatchEncoding(pairs.map { self.encodePair($0.0, $0.1, truncate: truncate, addSpecialTokens: true) })
+    }
+}
+
 /// Picks the tokenizer a model directory needs, as `transformers`' `AutoTokenizer` does: tokenizer.json's
 /// `model.type` decides (`BPE` with a `ByteLevel` pre-tokenizer, or `WordPiece`); a directory with only vocab.txt
 /// is WordPiece.
@@ -36,13 +48,7 @@ public enum AutoTokenizer {
     /// fields, as HF's deserializer does: BPE has `merges`.
     public static func kind(of directory: URL) throws(TokenizerError) -> Kind {
         let file = directory.appendingPathComponent("tokenizer.json")
-        guard FileManager.default.fileExists(atPath: file.path) else { return .wordPiece }
-        let header: Header
-        do {
-            header = try JSONDecoder().decode(Header.self, from: Data(contentsOf: file))
-        } catch {
-            throw TokenizerError(.invalidFile, "\(file.path): \(error)")
-        }
+        guard let header = try TokenizerConfiguration.readJSON(Header.self, file) else { return .wordPiece }
         switch header.model.type {
         case "WordPiece": return .wordPiece
         case "BPE": return .byteLevelBPE
@@ -56,12 +62,8 @@ public enum AutoTokenizer {
     private struct Header: Decodable {
         struct Model: Decodable {
             let type: String?
-            let merges: Skipped?
+            let merges: IgnoredJSON?
         }
         let model: Model
-    }
-
-    private struct Skipped: Decodable {
-        init(from decoder: any Decoder) throws {}
     }
 }

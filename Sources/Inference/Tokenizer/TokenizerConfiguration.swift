@@ -54,7 +54,7 @@ public struct TokenizerConfiguration: Sendable {
         var configuration: TokenizerConfiguration
         var fileMaxLength: Int?
         if FileManager.default.fileExists(atPath: tokenizerFile.path) {
-            let file = try readJSON(TokenizerJSON.self, tokenizerFile).orThrow(.fileNotFound, "\(tokenizerFile.path) is missing")
+            let file = try readJSON(WordPieceJSON.File.self, tokenizerFile).orThrow(.fileNotFound, "\(tokenizerFile.path) is missing")
             configuration = try Self(file, path: tokenizerFile.path, vocabFallback: vocabFile)
             fileMaxLength = file.truncation?.max_length
         } else if FileManager.default.fileExists(atPath: vocabFile.path) {
@@ -84,7 +84,7 @@ public struct TokenizerConfiguration: Sendable {
     }
 
     /// The pipeline tokenizer.json describes; only BERT-style WordPiece pipelines are accepted.
-    private init(_ file: TokenizerJSON, path: String, vocabFallback: URL) throws(TokenizerError) {
+    private init(_ file: WordPieceJSON.File, path: String, vocabFallback: URL) throws(TokenizerError) {
         let model = file.model
         guard model.type == nil || model.type == "WordPiece" else {
             throw TokenizerError(.unsupported, "\(path): model type \(model.type ?? "") is not WordPiece")
@@ -116,7 +116,7 @@ public struct TokenizerConfiguration: Sendable {
             throw TokenizerError(.unsupported, "\(path): pre-tokenizer \(preTokenizer.type) is not BertPreTokenizer")
         }
 
-        let addedTokens = (file.added_tokens ?? []).map(\.token)
+        let addedTokens = file.addedTokens
         let processor = try Self.postProcessor(file.post_processor, path: path)
         let padID = file.padding?.pad_id ?? vocabulary.first { $0.token == "[PAD]" }?.id ?? 0
         self.init(
@@ -250,7 +250,10 @@ extension Optional {
 
 // The files' own shapes; property names are the JSON keys.
 
-private struct TokenizerJSON: Decodable {
+/// WordPiece's own sections of tokenizer.json.
+private enum WordPieceJSON {
+    typealias File = TokenizerJSON<Model, Normalizer, PreTokenizer>
+
     struct Normalizer: Decodable {
         let type: String
         let clean_text: Bool?
@@ -268,74 +271,6 @@ private struct TokenizerJSON: Decodable {
         let continuing_subword_prefix: String?
         let max_input_chars_per_word: Int?
     }
-    struct Truncation: Decodable {
-        let max_length: Int?
-    }
-    struct Padding: Decodable {
-        let pad_id: Int?
-    }
-    let added_tokens: [AddedTokenJSON]?
-    let normalizer: Normalizer?
-    let pre_tokenizer: PreTokenizer?
-    let model: Model
-    let post_processor: PostProcessorJSON?
-    let truncation: Truncation?
-    let padding: Padding?
-}
-
-/// An `added_tokens` entry; flags HF leaves out take its defaults (normalized unless special).
-struct AddedTokenJSON: Decodable {
-    let id: Int
-    let content: String
-    let single_word: Bool?
-    let lstrip: Bool?
-    let rstrip: Bool?
-    let normalized: Bool?
-    let special: Bool?
-
-    var token: AddedToken {
-        AddedToken(
-            content: self.content,
-            id: Int32(clamping: self.id),
-            special: self.special ?? false,
-            normalized: self.normalized ?? !(self.special ?? false),
-            leftStrip: self.lstrip ?? false,
-            rightStrip: self.rstrip ?? false,
-            singleWord: self.single_word ?? false
-        )
-    }
-}
-
-struct PostProcessorJSON: Decodable {
-    /// BertProcessing's and RobertaProcessing's `["[SEP]", 102]`.
-    struct NamedID: Decodable {
-        let token: String
-        let id: Int
-        init(from decoder: any Decoder) throws {
-            var container = try decoder.unkeyedContainer()
-            self.token = try container.decode(String.self)
-            self.id = try container.decode(Int.self)
-        }
-    }
-    struct Special: Decodable {
-        let ids: [Int]
-        let tokens: [String]
-    }
-    let type: String
-    let single: [TemplatePieceJSON]?
-    let pair: [TemplatePieceJSON]?
-    let special_tokens: [String: Special]?
-    let cls: NamedID?
-    let sep: NamedID?
-}
-
-struct TemplatePieceJSON: Decodable {
-    struct Reference: Decodable {
-        let id: String
-        let type_id: Int32
-    }
-    let SpecialToken: Reference?
-    let Sequence: Reference?
 }
 
 private struct TokenizerConfigJSON: Decodable {

@@ -7,7 +7,7 @@ import Foundation
 /// tokenizing loop capture one reference rather than copying every table.
 public final class WordPieceTokenizer: Tokenizer {
     /// Tokens per input including special tokens; `encode(_:truncate: true)` never returns more.
-    public let maxLength: Int
+    public var maxLength: Int { self.assembler.maxLength }
     public let padID: Int
     let normalizer: BertNormalizer
     let characters: BertCharacterTable
@@ -16,11 +16,8 @@ public final class WordPieceTokenizer: Tokenizer {
     /// Added tokens matched in the raw text, and those matched after normalization.
     let rawAddedTokens: AddedTokenMatcher
     let normalizedAddedTokens: AddedTokenMatcher
-    let postProcessor: PostProcessor
-    let singleLayout: PostProcessor.SingleLayout?
-    /// The text of every id, vocabulary and added tokens alike, shared by every `Encoding`.
-    let spellings: [String]
-    let specialIDs: Set<Int32>
+    /// Truncation, the [CLS]/[SEP] template and the spelling of every id.
+    let assembler: EncodingAssembler
     let lowercasesInput: Bool
 
     /// Loads `directory` (see `TokenizerConfiguration.load`); `maxLength` overrides the model's own limit.
@@ -33,11 +30,12 @@ public final class WordPieceTokenizer: Tokenizer {
         guard let unknownID = vocabulary.id(of: configuration.unknownToken) else {
             throw TokenizerError(.missingToken, "the unknown token \(configuration.unknownToken) is not in the vocabulary")
         }
-        let needed = configuration.postProcessor.addedTokenCount(pair: true)
-        guard configuration.maxLength > needed else {
-            throw TokenizerError(.invalidConfiguration, "max length \(configuration.maxLength) leaves no room beside \(needed) special tokens")
-        }
-        self.maxLength = configuration.maxLength
+        self.assembler = try EncodingAssembler(
+            maxLength: configuration.maxLength,
+            postProcessor: configuration.postProcessor,
+            vocabulary: vocabulary.tokens,
+            addedTokens: configuration.addedTokens
+        )
         self.padID = configuration.padID
         self.normalizer = configuration.normalizer
         let characters = BertCharacterTable()
@@ -51,28 +49,6 @@ public final class WordPieceTokenizer: Tokenizer {
             normalizer.normalize(Array(token.content.unicodeScalars)[...], table: characters, into: &scalars)
             return scalars
         }
-        self.postProcessor = configuration.postProcessor
-        self.singleLayout = configuration.postProcessor.singleLayout
-
-        // Added and template tokens spell their ids their own way, as HF's added vocabulary does.
-        var spellings = vocabulary.tokens
-        var specialIDs: Set<Int32> = []
-        func spell(_ id: Int32, _ text: String) {
-            guard id >= 0 else { return }
-            if Int(id) >= spellings.count { spellings += [String](repeating: "", count: Int(id) + 1 - spellings.count) }
-            spellings[Int(id)] = text
-        }
-        for token in configuration.addedTokens {
-            spell(token.id, token.content)
-            if token.special { specialIDs.insert(token.id) }
-        }
-        for piece in configuration.postProcessor.single + configuration.postProcessor.pair {
-            guard case .special(let ids, let tokens, _) = piece else { continue }
-            for (id, token) in zip(ids, tokens) { spell(id, token) }
-            specialIDs.formUnion(ids)
-        }
-        self.spellings = spellings
-        self.specialIDs = specialIDs
         self.lowercasesInput = configuration.lowercasesInput
     }
 
@@ -81,58 +57,16 @@ public final class WordPieceTokenizer: Tokenizer {
     public func id(of token: String) -> Int? { self.model.vocabulary.id(of: token).map(Int.init) }
 
     /// Whether `id` is one of the tokens the template or the added vocabulary marks special ([CLS], [SEP], [PAD]…).
-    public func isSpecial(_ id: Int) -> Bool {
-        guard let id = Int32(exactly: id) else { return false }
-        return self.specialIDs.contains(id)
-    }
+    public func isSpecial(_ id: Int) -> Bool { self.assembler.isSpecial(id) }
 
     /// `[CLS] text [SEP]`, cut to `maxLength` when `truncate` is set.
     public func encode(_ text: String, truncate: Bool = true, addSpecialTokens: Bool = true) -> Encoding {
-        let added = addSpecialTokens ? self.postProcessor.addedTokenCount(pair: false) : 0
-        let budget = truncate ? self.maxLength - added : Int.max
-        guard addSpecialTokens, let layout = self.singleLayout else {
-            // Tokens come out in order and truncation keeps a prefix, so a single text can stop at the budget.
-            var ids = self.tokenize(text, limit: budget)
-            if ids.count > budget { ids.removeSubrange(budget...) }
-            let laidOut = self.postProcessor.apply(first: ids, second: nil, addSpecialTokens: addSpecialTokens)
-            return Encoding(ids: laidOut.ids, typeIDs: laidOut.typeIDs, spellings: self.spellings)
-        }
-        // The usual path: write [CLS], the pieces and [SEP] into one array.
-        var ids = layout.prefixIDs
-        ids.reserveCapacity(min(self.maxLength, text.utf8.count / 2 + 8))
-        let limit = budget == Int.max ? Int.max : layout.prefixIDs.count + budget
-        self.tokenize(text, limit: limit, into: &ids)
-        if ids.count > limit { ids.removeSubrange(limit...) }
-        let sequenceCount = ids.count - layout.prefixIDs.count
-        ids.append(contentsOf: layout.suffixIDs)
-        var typeIDs = layout.prefixTypes
-        typeIDs.reserveCapacity(ids.count)
-        typeIDs.append(contentsOf: repeatElement(layout.sequenceType, count: sequenceCount))
-        typeIDs.append(contentsOf: layout.suffixTypes)
-        return Encoding(ids: ids, typeIDs: typeIDs, spellings: self.spellings)
+        self.assembler.encode(text, truncate: truncate, addSpecialTokens: addSpecialTokens, tokenize: self.tokenize)
     }
 
     /// `[CLS] first [SEP] second [SEP]` with the second segment typed 1, cut longest-first to `maxLength`.
     public func encodePair(_ first: String, _ second: String, truncate: Bool = true, addSpecialTokens: Bool = true) -> Encoding {
-        var first = self.tokenize(first, limit: .max)
-        var second = self.tokenize(second, limit: .max)
-        if truncate {
-            let budget = self.maxLength - (addSpecialTokens ? self.postProcessor.addedTokenCount(pair: true) : 0)
-            let (firstLength, secondLength) = Truncation.longestFirst(first.count, second.count, budget: budget)
-            first.removeSubrange(firstLength...)
-            second.removeSubrange(secondLength...)
-        }
-        let laidOut = self.postProcessor.apply(first: first, second: second, addSpecialTokens: addSpecialTokens)
-        return Encoding(ids: laidOut.ids, typeIDs: laidOut.typeIDs, spellings: self.spellings)
-    }
-
-    /// Encodes every text; `longest` is the length to pad the batch to.
-    public func encodeBatch(_ texts: [String], truncate: Bool = true) -> BatchEncoding {
-        BatchEncoding(texts.map { self.encode($0, truncate: truncate) })
-    }
-
-    public func encodePairBatch(_ pairs: [(String, String)], truncate: Bool = true) -> BatchEncoding {
-        BatchEncoding(pairs.map { self.encodePair($0.0, $0.1, truncate: truncate) })
+        self.assembler.encodePair(first, second, truncate: truncate, addSpecialTokens: addSpecialTokens, tokenize: self.tokenize)
     }
 
     /// The text after HF's normalizer, for debugging a surprising tokenization.
@@ -140,32 +74,13 @@ public final class WordPieceTokenizer: Tokenizer {
         self.normalizer.normalize(text, table: self.characters)
     }
 
-    /// HF's `LongestFirst` for pairs (see `Truncation.longestFirst`).
-    static func longestFirst(_ first: Int, _ second: Int, budget: Int) -> (Int, Int) {
-        Truncation.longestFirst(first, second, budget: budget)
-    }
-
-    /// The ids of one text without special tokens; stops once `limit` ids are out.
-    func tokenize(_ text: String, limit: Int) -> [Int32] {
-        var ids: [Int32] = []
-        self.tokenize(text, limit: limit, into: &ids)
-        return ids
-    }
-
     /// Appends the ids of `text` to `ids`, stopping soon after `ids.count` reaches `limit`.
     func tokenize(_ text: String, limit: Int, into ids: inout [Int32]) {
+        ids.reserveCapacity(ids.count + min(limit, text.utf8.count / 2 + 8))
         let scalars = Self.scalars(of: self.lowercasesInput ? text.lowercased() : text)
         var normalized: [Unicode.Scalar] = []
-        if self.rawAddedTokens.isEmpty {
-            self.tokenizeText(scalars[...], limit: limit, normalized: &normalized, ids: &ids)
-            return
-        }
-        self.rawAddedTokens.split(scalars[...]) { segment in
-            guard ids.count < limit else { return }
-            switch segment {
-            case .text(let range): self.tokenizeText(scalars[range], limit: limit, normalized: &normalized, ids: &ids)
-            case .token(let token): ids.append(token.id)
-            }
+        self.rawAddedTokens.split(scalars[...], limit: limit, into: &ids) { raw, ids in
+            self.tokenizeText(raw, limit: limit, normalized: &normalized, ids: &ids)
         }
     }
 
@@ -173,17 +88,8 @@ public final class WordPieceTokenizer: Tokenizer {
     private func tokenizeText(_ raw: ArraySlice<Unicode.Scalar>, limit: Int, normalized: inout [Unicode.Scalar], ids: inout [Int32]) {
         normalized.removeAll(keepingCapacity: true)
         self.normalizer.normalize(raw, table: self.characters, into: &normalized)
-        let text = normalized[...]
-        if self.normalizedAddedTokens.isEmpty {
+        self.normalizedAddedTokens.split(normalized[...], limit: limit, into: &ids) { text, ids in
             self.tokenizeWords(text, limit: limit, ids: &ids)
-            return
-        }
-        self.normalizedAddedTokens.split(text) { segment in
-            guard ids.count < limit else { return }
-            switch segment {
-            case .text(let range): self.tokenizeWords(text[range], limit: limit, ids: &ids)
-            case .token(let token): ids.append(token.id)
-            }
         }
     }
 
