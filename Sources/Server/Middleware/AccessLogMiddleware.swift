@@ -9,6 +9,8 @@ struct AccessLogMiddleware: RouterMiddleware {
     typealias Context = SkiffRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // Nothing to do (not even wrapping the body) when the line would be filtered out anyway.
+        guard context.logger.logLevel <= Self.level(request) else { return try await next(request, context) }
         let started = ContinuousClock.now
         do {
             var response = try await next(request, context)
@@ -54,7 +56,10 @@ struct AccessLogMiddleware: RouterMiddleware {
         if let key = annotations.keyFingerprint { metadata["key"] = "\(key)" }
         if let model = annotations.model { metadata["model"] = "\(model)" }
         if let provider = annotations.provider { metadata["provider"] = "\(provider)" }
-        let level: Logger.Level = request.uri.path.hasPrefix("/health") ? .debug : .info
-        context.logger.log(level: level, "request", metadata: metadata)
+        context.logger.log(level: Self.level(request), "request", metadata: metadata)
+    }
+
+    static func level(_ request: Request) -> Logger.Level {
+        request.uri.path.hasPrefix("/health") ? .debug : .info
     }
 }
