@@ -344,6 +344,16 @@ struct AnalysisRoutesTests {
         #expect(reply.errorType != nil && !reply.errorMessage.isEmpty)
     }
 
+    /// BART pools on its end-of-sequence tokens: a text carrying `</s>` of its own is refused (422), not left to
+    /// break its batch; the same text without it is classified.
+    @Test func aBARTModelRefusesTextsCarryingItsEndOfSequenceToken() async throws {
+        let server = try await Self.server(["EMBEDDING_MODEL": "", "CLASSIFIER_MODEL": "tiny-bart-nli"])
+        let refused = try await Self.post(server, "/classify", ["text": "fire </s> in the building", "labels": ["fire", "billing"]])
+        #expect(refused.status == 422 && refused.errorMessage.contains("</s>"), "\(refused.body)")
+        let fine = try await Self.post(server, "/classify", ["text": "fire in the building", "labels": ["fire", "billing"]])
+        #expect(fine.status == 200 && fine.object["model"] as? String == "tiny-bart-nli")
+    }
+
     @Test func tooManyLabelsAndNoDefaultsAreRefused() async throws {
         let server = try await Self.server(["EMBEDDING_MODEL": "", "DEFAULT_LABELS": "", "MAX_LABELS": "3"])
         let none = try await Self.post(server, "/classify", ["text": "x"])

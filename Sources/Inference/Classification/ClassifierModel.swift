@@ -14,6 +14,9 @@ public final class ClassifierModel: Sendable {
     /// Tokens per input (both texts of a pair together), special tokens included.
     public let maxInputLength: Int
     public let tokenizer: any Tokenizer
+    /// The end-of-sequence id and how many of them the template itself puts in a single input and in a pair, for
+    /// models that pool on them (nil otherwise).
+    private let endOfSequence: (id: Int32, single: Int, pair: Int)?
     let batcher: DynamicBatcher<Encoding, [Float]>
 
     public var labels: [String] { self.configuration.labels }
@@ -54,6 +57,7 @@ public final class ClassifierModel: Sendable {
         self.configuration = configuration
         self.tokenizer = tokenizer
         self.maxInputLength = tokenizer.maxLength
+        self.endOfSequence = Self.endOfSequence(configuration, tokenizer)
         self.batcher = batcher
     }
 
@@ -68,12 +72,29 @@ public final class ClassifierModel: Sendable {
     public func logits(pairs: [(String, String)], truncate: Bool = true) async throws -> [[Float]] {
         try await self.batcher.submit(
             try pairs.map {
-                try self.checked(self.tokenizer.encodePair($0.0, $0.1, truncate: truncate, addSpecialTokens: true), truncate: truncate)
+                try self.checked(self.tokenizer.encodePair($0.0, $0.1, truncate: truncate, addSpecialTokens: true), truncate: truncate, pair: true)
             }
         )
     }
 
-    private func checked(_ encoding: Encoding, truncate: Bool) throws(InferenceError) -> Encoding {
+    private static func endOfSequence(_ configuration: ClassifierConfiguration, _ tokenizer: any Tokenizer) -> (id: Int32, single: Int, pair: Int)? {
+        guard configuration.poolsOnEndOfSequence, let id = tokenizer.encode("", truncate: true, addSpecialTokens: true).ids.last else {
+            return nil
+        }
+        let count = { (encoding: Encoding) in encoding.ids.count { $0 == id } }
+        return (
+            id, count(tokenizer.encode("", truncate: true, addSpecialTokens: true)),
+            count(tokenizer.encodePair("", "", truncate: true, addSpecialTokens: true))
+        )
+    }
+
+    private func checked(_ encoding: Encoding, truncate: Bool, pair: Bool = false) throws(InferenceError) -> Encoding {
+        if let end = self.endOfSequence, encoding.ids.count(where: { $0 == end.id }) > (pair ? end.pair : end.single) {
+            throw InferenceError(
+                .invalidInput,
+                "the text contains the end-of-sequence token \(encoding.tokens[encoding.ids.lastIndex(of: end.id) ?? 0]), which \(self.name) would read as the end of a sentence; remove it"
+            )
+        }
         if !truncate && encoding.count > self.maxInputLength {
             throw InferenceError(
                 .inputTooLong,

@@ -12,10 +12,14 @@ public struct ClassifierConfiguration: Sendable, Equatable {
     /// Labels in logit order, from `id2label`.
     public let labels: [String]
     public let problemType: ProblemType
+    /// BART-family graphs classify from the hidden state at the end-of-sequence tokens and need the same number of
+    /// them in every row, so an input may not carry extra ones of its own.
+    public let poolsOnEndOfSequence: Bool
 
-    public init(labels: [String], problemType: ProblemType) {
+    public init(labels: [String], problemType: ProblemType, poolsOnEndOfSequence: Bool = false) {
         self.labels = labels
         self.problemType = problemType
+        self.poolsOnEndOfSequence = poolsOnEndOfSequence
     }
 
     /// Reads `config.json`; `id2label` must name every index from 0 (`num_labels` alone gives `LABEL_i`).
@@ -47,7 +51,12 @@ public struct ClassifierConfiguration: Sendable, Equatable {
             }
             problemType = known
         }
-        return ClassifierConfiguration(labels: labels, problemType: problemType)
+        let modelType = (object["model_type"] as? String)?.lowercased() ?? ""
+        return ClassifierConfiguration(
+            labels: labels,
+            problemType: problemType,
+            poolsOnEndOfSequence: ["bart", "mbart", "plbart"].contains(modelType)
+        )
     }
 
     /// Index of the label whose lower-cased name starts with `prefix` ("entail", "contra"), as the transformers
