@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from build_default_model import remove_stale_staging  # same staging layout
+from build_default_model import remove_stale_staging, write_latest  # same staging layout and `latest` file
 
 VERSION = "1"
 RECIPE = 1  # bump when the weights, graph or files change, so existing builds are replaced
@@ -290,15 +290,6 @@ def is_complete(spec, version_dir):
         return all((version_dir / name).is_file() for name in files(spec))
     except (OSError, ValueError, AttributeError):
         return False
-
-
-def write_latest(model_root):
-    latest = model_root / "latest"
-    if latest.is_file() and latest.read_text() == f"{VERSION}\n":
-        return
-    staging = model_root / f".latest-{os.getpid()}"
-    staging.write_text(f"{VERSION}\n")
-    os.replace(staging, latest)
 
 
 def tokenizer_source():

@@ -1,8 +1,8 @@
 import CCrypto
 
-/// SHA-256 and HMAC-SHA256 over libcrypto: the two primitives SigV4 needs, wrapped once here.
-enum Digest {
-    static func sha256(_ bytes: some Collection<UInt8>) -> [UInt8] {
+/// SHA-256 and HMAC-SHA256 over libcrypto, wrapped once here: what SigV4 needs, and what the server hashes API keys with.
+public enum Digest {
+    public static func sha256(_ bytes: some Collection<UInt8>) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         let input = Array(bytes)
         input.withUnsafeBufferPointer { buffer in
@@ -35,7 +35,7 @@ enum Digest {
         return Array(output.prefix(Int(length)))
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
+    public static func hex(_ bytes: [UInt8]) -> String {
         let digits: [UInt8] = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)

@@ -30,9 +30,8 @@ struct APIKeyMiddleware: RouterMiddleware {
     }
 
     func isOpen(_ request: Request) -> Bool {
-        let path = request.uri.path
-        if path == "/health" || path.hasPrefix("/health/") { return true }
-        if path == "/metrics" { return !self.metricsRequireKey }
+        if request.isHealthCheck { return true }
+        if request.uri.path == "/metrics" { return !self.metricsRequireKey }
         return request.method == .options && request.headers[.accessControlRequestMethod] != nil
     }
 

@@ -60,6 +60,6 @@ struct AccessLogMiddleware: RouterMiddleware {
     }
 
     static func level(_ request: Request) -> Logger.Level {
-        request.uri.path.hasPrefix("/health") ? .debug : .info
+        request.isHealthCheck ? .debug : .info
     }
 }

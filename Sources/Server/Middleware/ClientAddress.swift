@@ -8,12 +8,13 @@ enum ClientAddress {
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
     static func of(_ request: Request, peer: String?, trustedProxies: Int) -> String {
+        guard trustedProxies > 0 else { return peer ?? "unknown" }
         let hops = request.headers[values: Self.forwardedFor]
             .flatMap { $0.split(separator: ",") }
             .map { String($0).trimmingSpaces() }
             .filter { !$0.isEmpty }
         // Each proxy appends the address it received the request from; the last `trustedProxies` entries are ours.
-        guard trustedProxies > 0, hops.count >= trustedProxies else { return peer ?? "unknown" }
+        guard hops.count >= trustedProxies else { return peer ?? "unknown" }
         return hops[hops.count - trustedProxies]
     }
 }

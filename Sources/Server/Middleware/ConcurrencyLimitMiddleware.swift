@@ -15,8 +15,7 @@ struct ConcurrencyLimitMiddleware: RouterMiddleware {
     let inFlight = Counter()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        if path == "/health" || path.hasPrefix("/health/") { return try await next(request, context) }
+        if request.isHealthCheck { return try await next(request, context) }
         let now = self.inFlight.value.add(1, ordering: .relaxed).newValue
         guard now <= self.limit else {
             self.inFlight.value.subtract(1, ordering: .relaxed)

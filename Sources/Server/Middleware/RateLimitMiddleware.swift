@@ -10,8 +10,7 @@ struct RateLimitMiddleware: RouterMiddleware {
     let trustedProxies: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        if path == "/health" || path.hasPrefix("/health/") { return try await next(request, context) }
+        if request.isHealthCheck { return try await next(request, context) }
         let caller =
             context.annotations.current.keyFingerprint.map { "key:" + $0 }
             ?? "ip:" + ClientAddress.of(request, peer: context.peerAddress, trustedProxies: self.trustedProxies)

@@ -20,11 +20,24 @@ final class RequestAnnotations: Sendable {
     }
 }
 
+extension Request {
+    /// `/health`, `/health/live`, `/health/ready`, `/health/detailed`: the load balancer's probes, which no key,
+    /// rate limit or load shedding may stop, and which log at debug.
+    var isHealthCheck: Bool {
+        let path = self.uri.path
+        return path == "/health" || path.hasPrefix("/health/")
+    }
+}
+
 extension RequestContext {
     /// Records the local model that served the request, for the access log (a no-op outside skiff's own context).
     func annotate(model: String) {
         (self as? SkiffRequestContext)?.annotations.update {
-            $0.model = $0.model.map { $0 == model || $0.split(separator: ",").contains(Substring(model)) ? $0 : $0 + "," + model } ?? model
+            guard let current = $0.model else {
+                $0.model = model
+                return
+            }
+            if !current.split(separator: ",").contains(Substring(model)) { $0.model = current + "," + model }
             $0.provider = "local"
         }
     }

@@ -44,7 +44,7 @@ struct AnalysisSettings: Sendable, Equatable {
 
         settings.toxicity.threshold = Float(try reader.double("TOXICITY_THRESHOLD", default: Double(settings.toxicity.threshold), range: 0...1))
         if let raw = reader.string("TOXICITY_NEUTRAL_LABELS") {
-            settings.toxicity.neutralLabels = Set(Self.list(raw).map { $0.lowercased() })
+            settings.toxicity.neutralLabels = Set(raw.commaSeparated().map { $0.lowercased() })
         }
 
         settings.rerankLow = try reader.double("RERANK_LOW", default: settings.rerankLow, range: -1...1)
@@ -80,10 +80,10 @@ struct AnalysisSettings: Sendable, Equatable {
         if let raw = reader.string("RISK_SEVERITY_SCORES") {
             risk.severityScores = try Self.pairs(raw, variable: "RISK_SEVERITY_SCORES", range: 0...1).map { (name: $0.0, value: $0.1) }
         }
-        if let raw = reader.string("RISK_URGENCY_CUES") { risk.urgencyCues = Self.list(raw).map { $0.lowercased() } }
+        if let raw = reader.string("RISK_URGENCY_CUES") { risk.urgencyCues = raw.commaSeparated().map { $0.lowercased() } }
         risk.urgencySaturation = try reader.int("RISK_URGENCY_SATURATION", default: risk.urgencySaturation, range: 1...100)
         if let raw = reader.string("RISK_LEVEL_THRESHOLDS") {
-            let values = Self.list(raw).compactMap(Double.init)
+            let values = raw.commaSeparated().compactMap(Double.init)
             guard values.count == 3, values == values.sorted(), values.allSatisfy({ (0...1).contains($0) }) else {
                 throw SettingsError(
                     variable: "RISK_LEVEL_THRESHOLDS",
@@ -97,7 +97,7 @@ struct AnalysisSettings: Sendable, Equatable {
 
     /// `DEFAULT_LABELS`: a JSON object of name → description, or a comma-separated list of names.
     static func labels(_ raw: String) throws(SettingsError) -> [ZeroShotLabel] {
-        guard raw.hasPrefix("{") else { return Self.list(raw).map { ZeroShotLabel($0) } }
+        guard raw.hasPrefix("{") else { return raw.commaSeparated().map { ZeroShotLabel($0) } }
         // JSONSerialization loses the object's order; the order of the text is the order labels tie-break in.
         guard let data = raw.data(using: .utf8),
             let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: String]
@@ -110,14 +110,10 @@ struct AnalysisSettings: Sendable, Equatable {
         return order.map { ZeroShotLabel($0, description: object[$0]!.isEmpty ? nil : object[$0]) }
     }
 
-    static func list(_ raw: String) -> [String] {
-        raw.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
-    }
-
     /// "name=value, name=value" with every value a number in `range`.
     static func pairs(_ raw: String, variable: String, range: ClosedRange<Double>) throws(SettingsError) -> [(String, Double)] {
         var pairs: [(String, Double)] = []
-        for item in Self.list(raw) {
+        for item in raw.commaSeparated() {
             let parts = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingSpaces() }
             guard parts.count == 2, !parts[0].isEmpty, let value = Double(parts[1]), range.contains(value) else {
                 throw SettingsError(

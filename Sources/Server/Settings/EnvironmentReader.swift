@@ -77,6 +77,11 @@ struct EnvironmentReader {
 }
 
 extension String {
+    /// "a, b,,c" → ["a", "b", "c"]: how list-valued variables are written.
+    func commaSeparated() -> [String] {
+        self.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+    }
+
     func trimmingSpaces() -> String {
         var view = Substring(self)
         while let first = view.first, first.isWhitespace { view = view.dropFirst() }

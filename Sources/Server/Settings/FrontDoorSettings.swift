@@ -29,7 +29,7 @@ struct FrontDoorSettings: Sendable, Equatable {
     static func from(environment: [String: String]) throws(SettingsError) -> FrontDoorSettings {
         let reader = EnvironmentReader(environment: environment)
         var settings = FrontDoorSettings()
-        var keys = AnalysisSettings.list(reader.string("VALID_API_KEYS") ?? "")
+        var keys = (reader.string("VALID_API_KEYS") ?? "").commaSeparated()
         if let single = reader.string("ML_API_KEY") { keys.append(single) }
         if let short = keys.first(where: { $0.utf8.count < 16 }) {
             throw SettingsError(
@@ -49,12 +49,12 @@ struct FrontDoorSettings: Sendable, Equatable {
             throw SettingsError(variable: "RATE_LIMIT_BURST", message: "must be at least 1 when RATE_LIMIT_PER_MINUTE is set")
         }
         settings.trustedProxyCount = try reader.int("TRUSTED_PROXY_COUNT", default: 0, range: 0...16)
-        settings.allowedOrigins = AnalysisSettings.list(reader.string("ALLOWED_ORIGINS") ?? "")
+        settings.allowedOrigins = (reader.string("ALLOWED_ORIGINS") ?? "").commaSeparated()
         for origin in settings.allowedOrigins where origin != "*" && !(origin.hasPrefix("http://") || origin.hasPrefix("https://")) {
             throw SettingsError(variable: "ALLOWED_ORIGINS", message: "\"\(origin)\" is not an origin like https://app.example.com (or *)")
         }
-        if let methods = reader.string("ALLOWED_METHODS") { settings.allowedMethods = AnalysisSettings.list(methods).map { $0.uppercased() } }
-        if let headers = reader.string("ALLOWED_HEADERS") { settings.allowedHeaders = AnalysisSettings.list(headers) }
+        if let methods = reader.string("ALLOWED_METHODS") { settings.allowedMethods = methods.commaSeparated().map { $0.uppercased() } }
+        if let headers = reader.string("ALLOWED_HEADERS") { settings.allowedHeaders = headers.commaSeparated() }
         settings.predictionTimeout = try reader.seconds("PREDICTION_TIMEOUT", default: settings.predictionTimeout, range: 0.001...3600)
         settings.headerReadTimeout = try reader.seconds("HEADER_READ_TIMEOUT_SECONDS", default: settings.headerReadTimeout, range: 0.1...600)
         settings.bodyReadTimeout = try reader.seconds("BODY_READ_TIMEOUT_SECONDS", default: settings.bodyReadTimeout, range: 0.1...3600)

@@ -99,7 +99,7 @@ struct Settings: Sendable, Equatable {
         settings.maxConcurrentRequests = try reader.int("MAX_CONCURRENT_REQUESTS", default: settings.maxConcurrentRequests, range: 1...1_000_000)
         settings.similarityThreshold = try reader.double("SIMILARITY_THRESHOLD", default: settings.similarityThreshold, range: -1...1)
         if let required = reader.string("REQUIRED_MODELS") {
-            settings.requiredModels = required.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+            settings.requiredModels = required.commaSeparated()
             for variable in settings.requiredModels {
                 guard let role = ModelRole(variable: variable) else {
                     let known = ModelRole.allCases.map(\.variable).joined(separator: ", ")
