@@ -37,7 +37,8 @@ def measure(embedder, size, duration, warmup, by_length=False):
         embedder.embed(next(source))
         times.append(time.perf_counter() - tick)
     times.sort()
-    return {"batch": size, "sorted": by_length, "batches_per_s": len(times) / elapsed, "sentences_per_s": len(times) * size / elapsed,
+    return {"batch": size, "sorted": by_length, "batches_per_s": len(times) / elapsed,
+            "sentences_per_s": len(times) * size / elapsed,
             "p50_ms": 1000 * times[len(times) // 2], "p99_ms": 1000 * times[int(0.99 * (len(times) - 1))]}
 
 

@@ -227,9 +227,8 @@ def bench_fastapi(args):
 def bench_raw(args):
     """The issue's ceiling (batches of 32 as they come) and, for comparison, length-sorted batches of 16."""
     results = []
-    for extra in ([], ["--sorted"]):
-        batch = "16" if extra else "32"
-        print(f"  raw: ONNX Runtime in-process at batch {batch}{', length-sorted' if extra else ''}", file=sys.stderr)
+    for batch, extra, label in (("32", [], ""), ("16", ["--sorted"], ", length-sorted")):
+        print(f"  raw: ONNX Runtime in-process at batch {batch}{label}", file=sys.stderr)
         done = subprocess.run([PYTHON, HERE / "raw_ort.py", "--batch", batch, "--duration", str(args.duration),
                                "--warmup", str(args.warmup), "--model", MODEL, "--json", *extra],
                               capture_output=True, text=True)
