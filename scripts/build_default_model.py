@@ -124,6 +124,19 @@ def is_complete(version_dir):
         return False
 
 
+def install_version(staging, model_root):
+    """Swaps a built version directory into the registry (the old one, if any, is renamed away first and then
+    deleted), then points `latest` at it."""
+    version_dir = model_root / VERSION
+    model_root.mkdir(parents=True, exist_ok=True)
+    retired = model_root / f".retired-{VERSION}-{os.getpid()}"
+    if version_dir.exists():
+        os.rename(version_dir, retired)
+    os.rename(staging, version_dir)
+    shutil.rmtree(retired, ignore_errors=True)
+    write_latest(model_root)
+
+
 def write_latest(model_root):
     latest = model_root / "latest"
     if latest.is_file() and latest.read_text() == f"{VERSION}\n":
@@ -519,12 +532,7 @@ def main():
     staging.mkdir()
     try:
         build(source, staging)
-        retired = model_root / f".retired-{VERSION}-{os.getpid()}"
-        if version_dir.exists():
-            os.rename(version_dir, retired)
-        os.rename(staging, version_dir)
-        shutil.rmtree(retired, ignore_errors=True)
-        write_latest(model_root)
+        install_version(staging, model_root)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     log(f"installed {version_dir} in {time.monotonic() - started:.1f} s")

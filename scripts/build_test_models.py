@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from build_default_model import remove_stale_staging, write_latest  # same staging layout and `latest` file
+from build_default_model import install_version, remove_stale_staging, write_latest  # same registry layout
 
 VERSION = "1"
 RECIPE = 1  # bump when the weights, graph or files change, so existing builds are replaced
@@ -489,17 +489,6 @@ def build(spec, source, staging, peer):
     return verify(spec.name, staging, peer)
 
 
-def install(staging, model_root):
-    version_dir = model_root / VERSION
-    model_root.mkdir(parents=True, exist_ok=True)
-    retired = model_root / f".retired-{VERSION}-{os.getpid()}"
-    if version_dir.exists():
-        os.rename(version_dir, retired)
-    os.rename(staging, version_dir)
-    shutil.rmtree(retired, ignore_errors=True)
-    write_latest(model_root)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model-dir", type=Path, default=repo_root() / "test-models",
@@ -532,7 +521,7 @@ def main():
         staging.mkdir()
         try:
             worst, logits = build(spec, source, staging, peer)
-            install(staging, root / spec.name)
+            install_version(staging, root / spec.name)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         log(f"built {spec.name} (labels: {len(spec.labels)}; logits in [{logits.min():.1f}, {logits.max():.1f}], "
