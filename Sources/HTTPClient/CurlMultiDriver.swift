@@ -4,8 +4,8 @@ import Synchronization
 
 /// Runs every transfer of one client on a single libcurl multi handle, driven by one thread.
 ///
-/// Async callers never block: they hand a transfer over and suspend; the driver thread sleeps in
-/// `curl_multi_poll` and is woken by `curl_multi_wakeup` when work or a cancellation arrives.
+/// Async callers never block: they hand a transfer over and suspend; the driver thread sleeps in `epoll_wait`
+/// over libcurl's sockets (`CurlSocketLoop`) and is woken through an eventfd when work or a cancellation arrives.
 final class CurlMultiDriver: Sendable {
     private struct State {
         var pending: [CurlTransfer] = []
@@ -17,15 +17,20 @@ final class CurlMultiDriver: Sendable {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
     }()
 
-    /// `nonisolated(unsafe)`: the multi handle is used by the driver thread, plus `curl_multi_wakeup`,
-    /// which libcurl documents as safe to call from any thread.
-    private nonisolated(unsafe) let multi: UnsafeMutableRawPointer
     private let state = Mutex(State())
     private let nextID = Atomic<UInt64>(1)
+    private let wakeDescriptor: Int32
+    /// Set by the first waker until the driver takes the wake-up, so a burst of callers writes the eventfd once.
+    private let wakePending = Atomic<Bool>(false)
 
     init() {
         _ = Self.globalInit
-        self.multi = curl_multi_init()
+        self.wakeDescriptor = skiff_eventfd_create()
+        precondition(self.wakeDescriptor >= 0, "eventfd failed: \(String(cString: strerror(errno)))")
+    }
+
+    deinit {
+        close(self.wakeDescriptor)
     }
 
     func makeID() -> UInt64 {
@@ -46,16 +51,17 @@ final class CurlMultiDriver: Sendable {
             return true
         }
         if accepted {
-            curl_multi_wakeup(self.multi)
+            self.wakeup()
         } else {
             transfer.finish(.failure(HTTPClientError(.shutdown, "the HTTP client has been shut down")))
             transfer.release()
         }
     }
 
-    /// Wakes the driver so that it notices a cancelled transfer at once.
+    /// Wakes the driver so that it notices new transfers, cancellations and consumers that caught up at once.
     func wakeup() {
-        curl_multi_wakeup(self.multi)
+        guard !self.wakePending.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        skiff_eventfd_signal(self.wakeDescriptor)
     }
 
     /// Fails every transfer still running and stops the thread.
@@ -65,68 +71,22 @@ final class CurlMultiDriver: Sendable {
             return state.threadStarted
         }
         if started {
-            curl_multi_wakeup(self.multi)
-        } else {
-            curl_multi_cleanup(self.multi)
+            self.wakeup()
         }
     }
 
     private func runLoop() {
+        let loop = CurlSocketLoop(wakeDescriptor: self.wakeDescriptor)
         var active: [UInt64: CurlTransfer] = [:]
         func remove(_ transfer: CurlTransfer, _ result: Result<HTTPResponse, any Error>) {
-            curl_multi_remove_handle(self.multi, transfer.handle)
+            curl_multi_remove_handle(loop.multi, transfer.handle)
             active[transfer.id] = nil
             transfer.finish(result)
             transfer.release()
         }
-        let cancelled = HTTPClientError(.cancelled, "the request was cancelled")
-
-        while true {
-            let (added, stopping) = self.state.withLock { state in
-                defer { state.pending.removeAll() }
-                return (state.pending, state.stopping)
-            }
-            for transfer in added {
-                if transfer.isCancelled {
-                    transfer.finish(.failure(cancelled))
-                    transfer.release()
-                    continue
-                }
-                curl_multi_add_handle(self.multi, transfer.handle)
-                active[transfer.id] = transfer
-            }
-            for transfer in active.values where transfer.isCancelled {
-                remove(transfer, .failure(cancelled))
-            }
-            // Consumers that caught up get their paused transfers back; heads that are late fail.
-            var pollMilliseconds: Int32 = 1000
-            let now = ContinuousClock.now
-            for transfer in active.values {
-                if let stream = transfer.stream, stream.takeResumeRequest() {
-                    curl_easy_pause(transfer.handle, CURLPAUSE_CONT)
-                }
-                if let deadline = transfer.headDeadline, !transfer.headComplete {
-                    if deadline <= now {
-                        remove(transfer, .failure(HTTPClientError(.timedOut, "no response head within the first-byte timeout")))
-                    } else {
-                        let remaining = deadline - now
-                        let milliseconds = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1
-                        pollMilliseconds = min(pollMilliseconds, Int32(clamping: milliseconds))
-                    }
-                }
-            }
-            if stopping {
-                for transfer in active.values {
-                    remove(transfer, .failure(HTTPClientError(.shutdown, "the HTTP client was shut down mid-request")))
-                }
-                curl_multi_cleanup(self.multi)
-                return
-            }
-
-            var running: Int32 = 0
-            curl_multi_perform(self.multi, &running)
+        func finishCompleted() {
             var queued: Int32 = 0
-            while let message = curl_multi_info_read(self.multi, &queued) {
+            while let message = curl_multi_info_read(loop.multi, &queued) {
                 guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
                 var context: UnsafeMutableRawPointer? = nil
                 _ = skiff_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &context)
@@ -134,7 +94,67 @@ final class CurlMultiDriver: Sendable {
                 let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
                 remove(transfer, transfer.result(for: message.pointee.data.result))
             }
-            curl_multi_poll(self.multi, nil, 0, pollMilliseconds, nil)
+        }
+        let cancelled = HTTPClientError(.cancelled, "the request was cancelled")
+        var woken = true
+        // The earliest first-byte deadline among transfers still waiting for their head, when there is one.
+        var nextHeadDeadline: ContinuousClock.Instant? = nil
+
+        while true {
+            if woken {
+                // Cleared before looking, so that anything queued after this point signals again.
+                self.wakePending.store(false, ordering: .sequentiallyConsistent)
+                let (added, stopping) = self.state.withLock { state in
+                    defer { state.pending.removeAll() }
+                    return (state.pending, state.stopping)
+                }
+                for transfer in added {
+                    if transfer.isCancelled {
+                        transfer.finish(.failure(cancelled))
+                        transfer.release()
+                        continue
+                    }
+                    curl_multi_add_handle(loop.multi, transfer.handle)
+                    active[transfer.id] = transfer
+                }
+                if stopping {
+                    for transfer in active.values {
+                        remove(transfer, .failure(HTTPClientError(.shutdown, "the HTTP client was shut down mid-request")))
+                    }
+                    loop.close()
+                    return
+                }
+                // Cancelled transfers end; consumers that caught up get their paused transfers back.
+                for transfer in active.values {
+                    if transfer.isCancelled {
+                        remove(transfer, .failure(cancelled))
+                    } else if let stream = transfer.stream, stream.takeResumeRequest() {
+                        curl_easy_pause(transfer.handle, CURLPAUSE_CONT)
+                    }
+                }
+            }
+            let now = ContinuousClock.now
+            if woken || nextHeadDeadline.map({ $0 <= now }) == true {
+                // Heads that are late fail; the earliest deadline left decides when to look again.
+                nextHeadDeadline = nil
+                for transfer in active.values where !transfer.headComplete {
+                    guard let deadline = transfer.headDeadline else { continue }
+                    if deadline <= now {
+                        remove(transfer, .failure(HTTPClientError(.timedOut, "no response head within the first-byte timeout")))
+                    } else {
+                        nextHeadDeadline = min(nextHeadDeadline ?? deadline, deadline)
+                    }
+                }
+            }
+            loop.runDueTimer()
+            finishCompleted()
+
+            var timeout = loop.millisecondsUntilTimer(limit: 1000)
+            if let nextHeadDeadline {
+                timeout = min(timeout, CurlSocketLoop.milliseconds(until: nextHeadDeadline))
+            }
+            woken = loop.wait(timeout: timeout)
+            finishCompleted()
         }
     }
 }

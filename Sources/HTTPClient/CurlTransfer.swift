@@ -4,7 +4,7 @@ import Foundation
 /// One request's easy handle and the buffers libcurl writes into.
 ///
 /// `@unchecked Sendable`: after `HTTPClient` hands it to the driver, only the driver thread touches it
-/// (curl callbacks run on that thread inside `curl_multi_perform`), until `finish` resumes the continuation once.
+/// (curl callbacks run on that thread inside `curl_multi_socket_action`), until `finish` resumes the continuation once.
 final class CurlTransfer: @unchecked Sendable {
     let id: UInt64
     let handle: UnsafeMutableRawPointer
@@ -90,8 +90,11 @@ final class CurlTransfer: @unchecked Sendable {
         }
         // HTTP/2 over TLS where the server offers it (ALPN); HTTP/1.1 otherwise, and for plain http.
         try check(skiff_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)), "HTTP_VERSION")
-        // Wait briefly for an existing connection to multiplex on rather than opening a second one.
-        try check(skiff_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1), "PIPEWAIT")
+        // Over TLS, wait briefly for an existing connection to multiplex on rather than opening a second one. Not
+        // for plain http, which is HTTP/1.1 only: there libcurl would park a transfer until another one ended.
+        if request.url.lowercased().hasPrefix("https:") {
+            try check(skiff_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1), "PIPEWAIT")
+        }
         if request.bypassProxy {
             try check(skiff_easy_setopt_string(handle, CURLOPT_NOPROXY, "*"), "NOPROXY")
         } else {
@@ -165,7 +168,7 @@ final class CurlTransfer: @unchecked Sendable {
 
     fileprivate func appendBody(_ bytes: UnsafeRawBufferPointer) -> Intake {
         // A consumer that gave up takes no more bytes, even those already buffered by the kernel: the transfer
-        // ends here rather than running to its end inside one `curl_multi_perform`.
+        // ends here rather than running to its end inside one `curl_multi_socket_action`.
         guard !self.cancellation.isCancelled else { return .aborted }
         guard self.bodyBytes + bytes.count <= self.maxResponseBytes else {
             self.overflowed = true

@@ -41,6 +41,25 @@ struct HTTPClientTransportTests {
         #expect(connections == [first["connection"] as? Int ?? 0], "HTTP/2 requests should share the first connection")
     }
 
+    /// Requests from a fresh client are all in flight at once, none parked until another ends: the peer answers
+    /// only when all of them have arrived, so a parked transfer would leave every one waiting until the peer gives up.
+    @Test(arguments: ["plain", "h2"])
+    func aColdBurstOfRequestsIsAllInFlightAtOnce(_ peerName: String) async throws {
+        let peer = try await (peerName == "h2" ? Self.h2 : Self.plain).value
+        let client = HTTPClient(proxy: ProxySettings(), caBundlePath: peerName == "h2" ? peer.string("ca") : nil)
+        for round in 0..<2 {
+            // The second round finds the first round's connections idle in the cache.
+            let url = peer.string("endpoint") + "/barrier?n=8&key=\(UUID().uuidString)"
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { try await client.execute(HTTPRequest(url: url)).status }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 200, count: 8), "round \(round): \(statuses)")
+        }
+    }
+
     @Test func anUntrustedCertificateIsRefused() async throws {
         let peer = try await Self.h2.value
         let client = HTTPClient(proxy: ProxySettings(), caBundlePath: nil)

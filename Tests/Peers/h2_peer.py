@@ -4,6 +4,8 @@ certificate made at start (its path is printed, for the client to trust). Prints
 stdin closes.
 
   GET /version   {"http_version": "2" | "1.1", "connection": N}  (N counts connections the server accepted)
+  GET /barrier?n=N&key=K   answered (200, with the same fields) once N requests with key K are here at the same time;
+                 504 after ms=10000: proves a client really has that many requests in flight at once
 """
 
 import asyncio
@@ -16,6 +18,7 @@ import socket
 import sys
 import tempfile
 import threading
+import urllib.parse
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -25,6 +28,7 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
 CONNECTIONS = {}  # id(transport-level connection) -> index
+BARRIERS = {}  # key -> (requests arrived, Event set once enough have)
 
 
 def make_certificate(directory):
@@ -52,8 +56,20 @@ async def app(scope, receive, send):
         return
     peer = tuple(scope.get("client") or ("", 0))
     index = CONNECTIONS.setdefault(peer, len(CONNECTIONS) + 1)
+    status = 200
+    if scope["path"] == "/barrier":
+        query = dict(urllib.parse.parse_qsl(scope["query_string"].decode()))
+        wanted, key = int(query.get("n", "2")), query.get("key", "")
+        arrived, event = BARRIERS.get(key) or (0, asyncio.Event())
+        BARRIERS[key] = (arrived + 1, event)
+        if arrived + 1 >= wanted:
+            event.set()
+        try:
+            await asyncio.wait_for(event.wait(), int(query.get("ms", "10000")) / 1000)
+        except asyncio.TimeoutError:
+            status = 504
     body = json.dumps({"http_version": scope["http_version"], "connection": index, "path": scope["path"]}).encode()
-    await send({"type": "http.response.start", "status": 200,
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
 

@@ -1,6 +1,7 @@
 """A small HTTP server for the HTTPClient tests: echoes requests, answers any status, sends large or slow
 bodies, or never answers. Loopback only; prints its endpoint as one JSON line; stops when stdin closes.
-It also counts how many connections closed before their response was sent (/_stats)."""
+It also counts how many connections closed before their response was sent (/_stats), and holds /barrier?n=N&key=K
+requests until N with that key have arrived."""
 
 import http.server
 import json
@@ -13,6 +14,8 @@ from loopback import serve_until_stdin_closes
 STATS = {"aborted": 0, "hanging": 0}
 GATES = {}  # stream id -> Event: a gated stream sends its first chunk, then waits for GET /_release?id=…
 LOCK = threading.Lock()
+BARRIERS = {}  # key -> number of /barrier requests that have arrived
+ARRIVED = threading.Condition(LOCK)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -40,6 +43,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 gate = GATES.setdefault(query.get("id", ""), threading.Event())
             gate.set()
             return self.reply(200, b"{}")
+        if url.path == "/barrier":
+            # Answers once `n` requests with this key are here at the same time (200), or 504 after `ms`: proves a
+            # client really has that many requests in flight at once.
+            wanted, key = int(query.get("n", "2")), query.get("key", "")
+            with ARRIVED:
+                BARRIERS[key] = BARRIERS.get(key, 0) + 1
+                ARRIVED.notify_all()
+                met = ARRIVED.wait_for(lambda: BARRIERS[key] >= wanted, timeout=int(query.get("ms", "10000")) / 1000)
+            return self.reply(200 if met else 504, json.dumps({"met": met, "arrived": BARRIERS[key]}).encode())
         if url.path == "/_stats":
             with LOCK:
                 return self.reply(200, json.dumps(STATS).encode())

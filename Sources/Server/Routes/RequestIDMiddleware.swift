@@ -35,7 +35,19 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
         !value.isEmpty && value.utf8.count <= 128 && value.utf8.allSatisfy { $0 >= 0x21 && $0 <= 0x7e }
     }
 
+    /// 128 random bits as 32 lowercase hex digits: two draws from the system generator (one `getrandom` each),
+    /// written straight into the string's storage.
     static func generate() -> String {
-        (0..<16).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
+        var generator = SystemRandomNumberGenerator()
+        let high: UInt64 = generator.next()
+        let low: UInt64 = generator.next()
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            for index in 0..<32 {
+                let word = index < 16 ? high : low
+                buffer[index] = digits.utf8Start[Int((word >> UInt64(60 - 4 * (index % 16))) & 0xf)]
+            }
+            return 32
+        }
     }
 }

@@ -1,0 +1,109 @@
+import CCurl
+import Glibc
+
+/// The driver thread's own state: the multi handle on libcurl's socket interface, the epoll set of the sockets
+/// libcurl asked to watch, and libcurl's one timer.
+///
+/// libcurl is told exactly which socket became ready, so a ready socket costs work for its own transfers only;
+/// `curl_multi_perform` would instead visit — and poll — every transfer on every wake-up, which grows with the
+/// number of requests waiting on slow upstreams. Created, used and destroyed on the driver thread only.
+final class CurlSocketLoop {
+    let multi: UnsafeMutableRawPointer
+    private let epoll: Int32
+    private let wakeDescriptor: Int32
+    /// What each watched socket is watched for (libcurl's CURL_POLL_* value), so that epoll is told only of changes.
+    private var watched: [curl_socket_t: Int32] = [:]
+    /// When libcurl wants `curl_multi_socket_action(CURL_SOCKET_TIMEOUT)` called; nil when it has no timer.
+    private var timerDeadline: ContinuousClock.Instant?
+    private var readyDescriptors = [Int32](repeating: 0, count: 128)
+    private var readyBits = [Int32](repeating: 0, count: 128)
+
+    /// `wakeDescriptor` is an eventfd other threads signal; it is watched beside libcurl's sockets.
+    init(wakeDescriptor: Int32) {
+        self.multi = curl_multi_init()
+        self.epoll = skiff_epoll_create()
+        self.wakeDescriptor = wakeDescriptor
+        precondition(self.epoll >= 0, "epoll_create1 failed")
+        precondition(skiff_epoll_watch(self.epoll, wakeDescriptor, CURL_POLL_IN, 0) == 0, "cannot watch the wake-up eventfd")
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        skiff_multi_setopt_socket_callback(self.multi, curlSocketCallback)
+        skiff_multi_setopt_pointer(self.multi, CURLMOPT_SOCKETDATA, context)
+        skiff_multi_setopt_timer_callback(self.multi, curlTimerCallback)
+        skiff_multi_setopt_pointer(self.multi, CURLMOPT_TIMERDATA, context)
+    }
+
+    /// Removes every handle first (the caller's job), then frees the multi handle and the epoll set.
+    func close() {
+        curl_multi_cleanup(self.multi)
+        _ = Glibc.close(self.epoll)
+    }
+
+    fileprivate func watch(_ socket: curl_socket_t, _ what: Int32) {
+        let known = self.watched[socket]
+        if what == CURL_POLL_REMOVE {
+            guard known != nil else { return }
+            self.watched[socket] = nil
+        } else {
+            guard known != what else { return }
+            self.watched[socket] = what
+        }
+        // A failure here leaves the transfer to libcurl's own timeouts; there is no caller to report it to.
+        _ = skiff_epoll_watch(self.epoll, socket, what, known == nil ? 0 : 1)
+    }
+
+    fileprivate func setTimer(milliseconds: Int) {
+        self.timerDeadline = milliseconds < 0 ? nil : ContinuousClock.now + .milliseconds(milliseconds)
+    }
+
+    /// Runs libcurl's timer if it is due.
+    func runDueTimer() {
+        guard let deadline = self.timerDeadline, deadline <= ContinuousClock.now else { return }
+        self.timerDeadline = nil
+        var running: Int32 = 0
+        curl_multi_socket_action(self.multi, CURL_SOCKET_TIMEOUT, 0, &running)
+    }
+
+    /// Milliseconds until libcurl's timer is due, at most `limit`.
+    func millisecondsUntilTimer(limit: Int32) -> Int32 {
+        guard let deadline = self.timerDeadline else { return limit }
+        return min(limit, Self.milliseconds(until: deadline))
+    }
+
+    /// Sleeps until a watched socket is ready, the wake-up is signalled or `timeout` milliseconds pass, and hands
+    /// each ready socket to libcurl. Returns whether the wake-up was signalled (and drains it).
+    func wait(timeout: Int32) -> Bool {
+        let count = skiff_epoll_wait(self.epoll, &self.readyDescriptors, &self.readyBits, 128, timeout)
+        var woken = false
+        var running: Int32 = 0
+        for index in 0..<max(0, Int(count)) {
+            let descriptor = self.readyDescriptors[index]
+            if descriptor == self.wakeDescriptor {
+                skiff_eventfd_drain(descriptor)
+                woken = true
+            } else {
+                curl_multi_socket_action(self.multi, descriptor, self.readyBits[index], &running)
+            }
+        }
+        return woken
+    }
+
+    /// Whole milliseconds until `deadline`, rounded up so that a wait never ends just before it.
+    static func milliseconds(until deadline: ContinuousClock.Instant) -> Int32 {
+        let remaining = deadline - ContinuousClock.now
+        guard remaining > .zero else { return 0 }
+        let components = remaining.components
+        return Int32(clamping: components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 + 1)
+    }
+}
+
+private let curlSocketCallback: skiff_socket_callback = { _, socket, what, userp, _ in
+    guard let userp else { return 0 }
+    Unmanaged<CurlSocketLoop>.fromOpaque(userp).takeUnretainedValue().watch(socket, what)
+    return 0
+}
+
+private let curlTimerCallback: skiff_timer_callback = { _, milliseconds, userp in
+    guard let userp else { return 0 }
+    Unmanaged<CurlSocketLoop>.fromOpaque(userp).takeUnretainedValue().setTimer(milliseconds: milliseconds)
+    return 0
+}
