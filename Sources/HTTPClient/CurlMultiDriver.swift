@@ -77,29 +77,7 @@ final class CurlMultiDriver: Sendable {
 
     private func runLoop() {
         let loop = CurlSocketLoop(wakeDescriptor: self.wakeDescriptor)
-        var active: [UInt64: CurlTransfer] = [:]
-        func remove(_ transfer: CurlTransfer, _ result: Result<HTTPResponse, any Error>) {
-            curl_multi_remove_handle(loop.multi, transfer.handle)
-            active[transfer.id] = nil
-            transfer.finish(result)
-            transfer.release()
-        }
-        func finishCompleted() {
-            var queued: Int32 = 0
-            while let message = curl_multi_info_read(loop.multi, &queued) {
-                guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
-                var context: UnsafeMutableRawPointer? = nil
-                _ = skiff_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &context)
-                guard let context else { continue }
-                let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
-                remove(transfer, transfer.result(for: message.pointee.data.result))
-            }
-        }
-        let cancelled = HTTPClientError(.cancelled, "the request was cancelled")
         var woken = true
-        // The earliest first-byte deadline among transfers still waiting for their head, when there is one.
-        var nextHeadDeadline: ContinuousClock.Instant? = nil
-
         while true {
             if woken {
                 // Cleared before looking, so that anything queued after this point signals again.
@@ -109,52 +87,19 @@ final class CurlMultiDriver: Sendable {
                     return (state.pending, state.stopping)
                 }
                 for transfer in added {
-                    if transfer.isCancelled {
-                        transfer.finish(.failure(cancelled))
-                        transfer.release()
-                        continue
-                    }
-                    curl_multi_add_handle(loop.multi, transfer.handle)
-                    active[transfer.id] = transfer
+                    loop.add(transfer)
                 }
                 if stopping {
-                    for transfer in active.values {
-                        remove(transfer, .failure(HTTPClientError(.shutdown, "the HTTP client was shut down mid-request")))
-                    }
-                    loop.close()
+                    loop.close(failing: HTTPClientError(.shutdown, "the HTTP client was shut down mid-request"))
                     return
                 }
-                // Cancelled transfers end; consumers that caught up get their paused transfers back.
-                for transfer in active.values {
-                    if transfer.isCancelled {
-                        remove(transfer, .failure(cancelled))
-                    } else if let stream = transfer.stream, stream.takeResumeRequest() {
-                        curl_easy_pause(transfer.handle, CURLPAUSE_CONT)
-                    }
-                }
+                loop.applyCancellationsAndResumes()
             }
-            let now = ContinuousClock.now
-            if woken || nextHeadDeadline.map({ $0 <= now }) == true {
-                // Heads that are late fail; the earliest deadline left decides when to look again.
-                nextHeadDeadline = nil
-                for transfer in active.values where !transfer.headComplete {
-                    guard let deadline = transfer.headDeadline else { continue }
-                    if deadline <= now {
-                        remove(transfer, .failure(HTTPClientError(.timedOut, "no response head within the first-byte timeout")))
-                    } else {
-                        nextHeadDeadline = min(nextHeadDeadline ?? deadline, deadline)
-                    }
-                }
-            }
+            loop.failLateHeads(rescan: woken)
             loop.runDueTimer()
-            finishCompleted()
-
-            var timeout = loop.millisecondsUntilTimer(limit: 1000)
-            if let nextHeadDeadline {
-                timeout = min(timeout, CurlSocketLoop.milliseconds(until: nextHeadDeadline))
-            }
-            woken = loop.wait(timeout: timeout)
-            finishCompleted()
+            loop.finishCompleted()
+            woken = loop.wait(timeout: loop.millisecondsUntilNextDeadline(limit: 1000))
+            loop.finishCompleted()
         }
     }
 }

@@ -1,8 +1,8 @@
 import CCurl
 import Glibc
 
-/// The driver thread's own state: the multi handle on libcurl's socket interface, the epoll set of the sockets
-/// libcurl asked to watch, and libcurl's one timer.
+/// The driver thread's own state: the multi handle on libcurl's socket interface, its transfers, the epoll set of
+/// the sockets libcurl asked to watch, and libcurl's one timer.
 ///
 /// libcurl is told exactly which socket became ready, so a ready socket costs work for its own transfers only;
 /// `curl_multi_perform` would instead visit — and poll — every transfer on every wake-up, which grows with the
@@ -15,6 +15,9 @@ final class CurlSocketLoop {
     private var watched: [curl_socket_t: Int32] = [:]
     /// When libcurl wants `curl_multi_socket_action(CURL_SOCKET_TIMEOUT)` called; nil when it has no timer.
     private var timerDeadline: ContinuousClock.Instant?
+    private var active: [UInt64: CurlTransfer] = [:]
+    /// The earliest first-byte deadline among transfers still waiting for their head, when there is one.
+    private var nextHeadDeadline: ContinuousClock.Instant?
     private var readyDescriptors = [Int32](repeating: 0, count: 128)
     private var readyBits = [Int32](repeating: 0, count: 128)
 
@@ -32,11 +35,74 @@ final class CurlSocketLoop {
         skiff_multi_setopt_pointer(self.multi, CURLMOPT_TIMERDATA, context)
     }
 
-    /// Removes every handle first (the caller's job), then frees the multi handle and the epoll set.
-    func close() {
+    /// Fails every transfer still running with `error`, then frees the multi handle and the epoll set.
+    func close(failing error: HTTPClientError) {
+        for transfer in self.active.values {
+            self.remove(transfer, .failure(error))
+        }
         curl_multi_cleanup(self.multi)
         _ = Glibc.close(self.epoll)
     }
+
+    /// Starts a handed-over transfer, unless it was cancelled on the way.
+    func add(_ transfer: CurlTransfer) {
+        if transfer.isCancelled {
+            transfer.finish(.failure(Self.cancelled))
+            transfer.release()
+            return
+        }
+        curl_multi_add_handle(self.multi, transfer.handle)
+        self.active[transfer.id] = transfer
+    }
+
+    /// Cancelled transfers end; consumers that caught up get their paused transfers back. Runs when woken.
+    func applyCancellationsAndResumes() {
+        for transfer in self.active.values {
+            if transfer.isCancelled {
+                self.remove(transfer, .failure(Self.cancelled))
+            } else if let stream = transfer.stream, stream.takeResumeRequest() {
+                curl_easy_pause(transfer.handle, CURLPAUSE_CONT)
+            }
+        }
+    }
+
+    /// Fails transfers whose head is later than their first-byte timeout. Looks at every transfer only when asked
+    /// to (new ones may have arrived) or when the earliest known deadline has passed.
+    func failLateHeads(rescan: Bool) {
+        let now = ContinuousClock.now
+        guard rescan || self.nextHeadDeadline.map({ $0 <= now }) == true else { return }
+        self.nextHeadDeadline = nil
+        for transfer in self.active.values where !transfer.headComplete {
+            guard let deadline = transfer.headDeadline else { continue }
+            if deadline <= now {
+                self.remove(transfer, .failure(HTTPClientError(.timedOut, "no response head within the first-byte timeout")))
+            } else {
+                self.nextHeadDeadline = min(self.nextHeadDeadline ?? deadline, deadline)
+            }
+        }
+    }
+
+    /// Hands every transfer libcurl reports done its outcome.
+    func finishCompleted() {
+        var queued: Int32 = 0
+        while let message = curl_multi_info_read(self.multi, &queued) {
+            guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
+            var context: UnsafeMutableRawPointer? = nil
+            _ = skiff_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &context)
+            guard let context else { continue }
+            let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+            self.remove(transfer, transfer.result(for: message.pointee.data.result))
+        }
+    }
+
+    private func remove(_ transfer: CurlTransfer, _ result: Result<HTTPResponse, any Error>) {
+        curl_multi_remove_handle(self.multi, transfer.handle)
+        self.active[transfer.id] = nil
+        transfer.finish(result)
+        transfer.release()
+    }
+
+    private static let cancelled = HTTPClientError(.cancelled, "the request was cancelled")
 
     fileprivate func watch(_ socket: curl_socket_t, _ what: Int32) {
         let known = self.watched[socket]
@@ -63,10 +129,12 @@ final class CurlSocketLoop {
         curl_multi_socket_action(self.multi, CURL_SOCKET_TIMEOUT, 0, &running)
     }
 
-    /// Milliseconds until libcurl's timer is due, at most `limit`.
-    func millisecondsUntilTimer(limit: Int32) -> Int32 {
-        guard let deadline = self.timerDeadline else { return limit }
-        return min(limit, Self.milliseconds(until: deadline))
+    /// Milliseconds until libcurl's timer or the earliest first-byte deadline is due, at most `limit`.
+    func millisecondsUntilNextDeadline(limit: Int32) -> Int32 {
+        var timeout = limit
+        if let deadline = self.timerDeadline { timeout = min(timeout, Self.milliseconds(until: deadline)) }
+        if let deadline = self.nextHeadDeadline { timeout = min(timeout, Self.milliseconds(until: deadline)) }
+        return timeout
     }
 
     /// Sleeps until a watched socket is ready, the wake-up is signalled or `timeout` milliseconds pass, and hands
@@ -88,7 +156,7 @@ final class CurlSocketLoop {
     }
 
     /// Whole milliseconds until `deadline`, rounded up so that a wait never ends just before it.
-    static func milliseconds(until deadline: ContinuousClock.Instant) -> Int32 {
+    private static func milliseconds(until deadline: ContinuousClock.Instant) -> Int32 {
         let remaining = deadline - ContinuousClock.now
         guard remaining > .zero else { return 0 }
         let components = remaining.components
