@@ -93,10 +93,11 @@ static inline int skiff_epoll_watch(int epfd, int fd, int what, int known) {
 }
 
 /// Waits up to `timeout_ms` (-1: forever) and writes each ready descriptor with its readiness as libcurl's
-/// CURL_CSELECT_IN/_OUT/_ERR bits. Returns how many, 0 on timeout or a signal, -1 on error.
+/// CURL_CSELECT_IN/_OUT/_ERR bits, at most `capacity` (and at most 256). Returns how many, 0 on timeout or a
+/// signal, -1 on error.
 static inline int skiff_epoll_wait(int epfd, int *fds, int *bits, int capacity, int timeout_ms) {
-    struct epoll_event events[128];
-    if (capacity > 128) capacity = 128;
+    struct epoll_event events[256];
+    if (capacity > 256) capacity = 256;
     int count = epoll_wait(epfd, events, capacity, timeout_ms);
     if (count < 0) return errno == EINTR ? 0 : -1;
     for (int i = 0; i < count; i++) {

@@ -18,8 +18,10 @@ final class CurlSocketLoop {
     private var active: [UInt64: CurlTransfer] = [:]
     /// The earliest first-byte deadline among transfers still waiting for their head, when there is one.
     private var nextHeadDeadline: ContinuousClock.Instant?
-    private var readyDescriptors = [Int32](repeating: 0, count: 128)
-    private var readyBits = [Int32](repeating: 0, count: 128)
+    /// Ready sockets taken per `epoll_wait` (more wait for the next one: epoll is level-triggered).
+    private static let readyCapacity = 128
+    private var readyDescriptors = [Int32](repeating: 0, count: readyCapacity)
+    private var readyBits = [Int32](repeating: 0, count: readyCapacity)
 
     /// `wakeDescriptor` is an eventfd other threads signal; it is watched beside libcurl's sockets.
     init(wakeDescriptor: Int32) {
@@ -140,7 +142,7 @@ final class CurlSocketLoop {
     /// Sleeps until a watched socket is ready, the wake-up is signalled or `timeout` milliseconds pass, and hands
     /// each ready socket to libcurl. Returns whether the wake-up was signalled (and drains it).
     func wait(timeout: Int32) -> Bool {
-        let count = skiff_epoll_wait(self.epoll, &self.readyDescriptors, &self.readyBits, 128, timeout)
+        let count = skiff_epoll_wait(self.epoll, &self.readyDescriptors, &self.readyBits, Int32(Self.readyCapacity), timeout)
         var woken = false
         var running: Int32 = 0
         for index in 0..<max(0, Int(count)) {

@@ -92,14 +92,14 @@ final class CurlTransfer: @unchecked Sendable {
         try check(skiff_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)), "HTTP_VERSION")
         // Over TLS, wait briefly for an existing connection to multiplex on rather than opening a second one. Not
         // for plain http, which is HTTP/1.1 only: there libcurl would park a transfer until another one ended.
-        if request.url.lowercased().hasPrefix("https:") {
+        if request.scheme == .https {
             try check(skiff_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1), "PIPEWAIT")
         }
         if request.bypassProxy {
             try check(skiff_easy_setopt_string(handle, CURLOPT_NOPROXY, "*"), "NOPROXY")
         } else {
             // Explicit, so the process environment is read once (ProxySettings) and libcurl never guesses.
-            try check(skiff_easy_setopt_string(handle, CURLOPT_PROXY, proxy.proxy(for: request.url) ?? ""), "PROXY")
+            try check(skiff_easy_setopt_string(handle, CURLOPT_PROXY, proxy.proxy(for: request) ?? ""), "PROXY")
             if let noProxy = proxy.noProxy {
                 try check(skiff_easy_setopt_string(handle, CURLOPT_NOPROXY, noProxy), "NOPROXY")
             }

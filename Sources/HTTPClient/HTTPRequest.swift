@@ -77,3 +77,15 @@ extension Duration {
         return Int(max(1, millis))
     }
 }
+
+extension HTTPRequest {
+    /// The URL's scheme as sent over the wire: `https`, `http`, or neither (schemes compare without regard to case).
+    enum Scheme { case https, http, other }
+
+    var scheme: Scheme {
+        let start = self.url.prefix(8).lowercased()
+        if start.hasPrefix("https://") { return .https }
+        if start.hasPrefix("http://") { return .http }
+        return .other
+    }
+}

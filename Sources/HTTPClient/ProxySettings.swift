@@ -27,11 +27,12 @@ public struct ProxySettings: Sendable, Equatable {
         return ProxySettings(httpsProxy: value("https_proxy"), httpProxy: value("http_proxy"), noProxy: value("no_proxy"))
     }
 
-    /// The proxy for this URL's scheme, or nil to connect directly.
-    func proxy(for url: String) -> String? {
-        let lowered = url.prefix(8).lowercased()
-        if lowered.hasPrefix("https://") { return self.httpsProxy }
-        if lowered.hasPrefix("http://") { return self.httpProxy }
-        return nil
+    /// The proxy for this request's scheme, or nil to connect directly.
+    func proxy(for request: HTTPRequest) -> String? {
+        switch request.scheme {
+        case .https: self.httpsProxy
+        case .http: self.httpProxy
+        case .other: nil
+        }
     }
 }
