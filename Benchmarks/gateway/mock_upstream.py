@@ -14,15 +14,19 @@ with Content-Length or chunked; requests may be pipelined on a keep-alive connec
 `Expect: 100-continue` is honoured; `Connection: close` (or HTTP/1.0 without keep-alive) closes after the answer.
 
 --delay-ms waits that long before the first byte of every answer (a model's time to first token);
+--delay-jitter-ms spreads that wait uniformly over delay ± jitter, as real providers' latencies spread (a fixed delay
+keeps a closed-loop load generator's connections in lock-step, so every gateway sees its requests in bursts);
 --chunk-delay-ms waits that long between a stream's events (shows whether a gateway streams or buffers).
 
-Usage: .venv-bench/bin/python Benchmarks/gateway/mock_upstream.py [--port 0] [--delay-ms 0] [--chunk-delay-ms 0]
+Usage: .venv-bench/bin/python Benchmarks/gateway/mock_upstream.py [--port 0] [--delay-ms 0] [--delay-jitter-ms 0]
+       [--chunk-delay-ms 0]
 Binds 127.0.0.1, prints one JSON line {"port": N} to stdout once listening, serves until SIGTERM/SIGINT.
 """
 
 import argparse
 import asyncio
 import json
+import random
 import signal
 import sys
 
@@ -98,8 +102,9 @@ def stream(model, include_usage):
 class Mock:
     """What the server answers, with every answer's bytes built once and cached by what varies in it."""
 
-    def __init__(self, delay_ms, chunk_delay_ms):
+    def __init__(self, delay_ms, chunk_delay_ms, jitter_ms=0):
         self.delay = delay_ms / 1000
+        self.jitter = min(jitter_ms, delay_ms) / 1000
         self.gap = chunk_delay_ms / 1000
         self.cache = {}
         self.models = {"gpt-4o-mini"}
@@ -272,7 +277,7 @@ class Connection(asyncio.Protocol):
         while self.transport is not None:
             pieces = await self.answers.get()
             if self.mock.delay:
-                await asyncio.sleep(self.mock.delay)
+                await asyncio.sleep(self.mock.delay + random.uniform(-self.mock.jitter, self.mock.jitter))
             for k, piece in enumerate(pieces):
                 if self.transport is None:
                     return
@@ -286,11 +291,12 @@ class Connection(asyncio.Protocol):
 
 async def serve(args):
     loop = asyncio.get_running_loop()
-    mock = Mock(args.delay_ms, args.chunk_delay_ms)
+    mock = Mock(args.delay_ms, args.chunk_delay_ms, args.delay_jitter_ms)
     server = await loop.create_server(lambda: Connection(mock), "127.0.0.1", args.port, backlog=1024,
                                       reuse_address=True)
     port = server.sockets[0].getsockname()[1]
-    print(json.dumps({"port": port, "delay_ms": args.delay_ms, "chunk_delay_ms": args.chunk_delay_ms}),
+    print(json.dumps({"port": port, "delay_ms": args.delay_ms, "delay_jitter_ms": args.delay_jitter_ms,
+                      "chunk_delay_ms": args.chunk_delay_ms}),
           flush=True)
     stop = loop.create_future()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -303,6 +309,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=0, help="0: any free port (printed)")
     parser.add_argument("--delay-ms", type=float, default=0, help="wait before the first byte of every answer")
+    parser.add_argument("--delay-jitter-ms", type=float, default=0,
+                        help="spread each wait uniformly over delay ± this (at most the delay)")
     parser.add_argument("--chunk-delay-ms", type=float, default=0, help="wait between a stream's events")
     parser.add_argument("--no-uvloop", action="store_true", help="use asyncio's default event loop")
     args = parser.parse_args()

@@ -20,7 +20,7 @@ skiff runs as `skiff serve` with ML_SERVER_PORT=<free port>, HOST=127.0.0.1, EMB
 
 Usage: make bench-gateway
    or: .venv-bench/bin/python Benchmarks/gateway/run.py [--targets direct,skiff,litellm] [--duration 5]
-       [--ttfb-duration 3] [--warmup 2] [--delay-ms 0] [--chunk-delay-ms 0] [--litellm-workers 2]
+       [--ttfb-duration 3] [--warmup 2] [--delay-ms 0] [--delay-jitter-ms 0] [--chunk-delay-ms 0] [--litellm-workers 2]
        [--skiff-bin .build/release/skiff] [--skiff-env NAME=VALUE …]
        (needs wrk: apt-get install wrk; scripts/bench-gateway makes .venv-bench, then runs this with any arguments)
 """
@@ -172,7 +172,7 @@ class Server:
 def start_mock(args):
     """The mock upstream; it prints {"port": N} once listening."""
     command = [sys.executable, HERE / "mock_upstream.py", "--port", "0", "--delay-ms", args.delay_ms,
-               "--chunk-delay-ms", args.chunk_delay_ms]
+               "--delay-jitter-ms", args.delay_jitter_ms, "--chunk-delay-ms", args.chunk_delay_ms]
     started = time.perf_counter()
     process = subprocess.Popen([str(c) for c in command], stdout=subprocess.PIPE, cwd=ROOT, start_new_session=True)
     line = process.stdout.readline()
@@ -560,6 +560,8 @@ def main():
     parser.add_argument("--ttfb-duration", type=int, default=3, help="seconds per TTFB run (streaming cells)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up load per mode (and 1 s per cell)")
     parser.add_argument("--delay-ms", type=float, default=0, help="mock: wait before the first byte of each answer")
+    parser.add_argument("--delay-jitter-ms", type=float, default=0,
+                        help="mock: spread that wait uniformly over delay ± this (real providers' latencies vary)")
     parser.add_argument("--chunk-delay-ms", type=float, default=0, help="mock: wait between a stream's events")
     parser.add_argument("--litellm-workers", type=int, default=2)
     parser.add_argument("--skiff-bin", default=str(ROOT / ".build/release/skiff"))
@@ -578,10 +580,11 @@ def main():
     busy = cpu_busy()
     results = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "cores": os.cpu_count(), "cpu_busy_at_start": busy,
                "duration_s": args.duration, "ttfb_duration_s": args.ttfb_duration, "delay_ms": args.delay_ms,
-               "chunk_delay_ms": args.chunk_delay_ms, "concurrency": list(CONCURRENCY), "model": MODEL,
+               "delay_jitter_ms": args.delay_jitter_ms, "chunk_delay_ms": args.chunk_delay_ms, "concurrency": list(CONCURRENCY), "model": MODEL,
                "litellm_workers": args.litellm_workers}
     print(f"gateway benchmark: {', '.join(targets)}; {os.cpu_count()} cores, {args.duration} s per wrk run, "
           f"{args.ttfb_duration} s per TTFB run, upstream delay {args.delay_ms:g} ms"
+          + (f" ± {args.delay_jitter_ms:g} ms" if args.delay_jitter_ms else "")
           + (f" — CPU {100 * busy:.0f}% busy before starting: numbers are indicative only" if busy > 0.1 else ""))
     LOGS.mkdir(parents=True, exist_ok=True)
     failed = {}

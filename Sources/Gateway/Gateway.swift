@@ -77,9 +77,14 @@ public final class Gateway: Sendable {
             case .chatCompletions:
                 request = try self.adapter(deployment).chatRequest(body, deployment: deployment, stream: false, call: call)
                 response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
+                if deployment.provider.kind.speaksOpenAI {
+                    // Already the client's format: the upstream's bytes go back as they came.
+                    let usage = try OpenAIAdapter.passthroughUsage(of: response.body, deployment: deployment)
+                    return (Completion(body: response.body, outcome: Outcome(deployment: deployment, attempts: 0, usage: usage)), usage)
+                }
                 let completion = try self.adapter(deployment).completion(from: response.body, deployment: deployment)
                 return (
-                    Completion(body: completion.bytes(), outcome: Outcome(deployment: deployment, attempts: 0, usage: completion.usage)),
+                    Completion(body: completion.body.serialized(), outcome: Outcome(deployment: deployment, attempts: 0, usage: completion.usage)),
                     completion.usage
                 )
             }

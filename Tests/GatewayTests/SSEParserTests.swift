@@ -104,6 +104,19 @@ import Testing
         #expect(JSONStructure.isComplete(text) == complete)
     }
 
+    @Test func membersAreTheTopLevelValuesOfOneCompleteObject() throws {
+        let text = #" {"id":"x", "choices" : [ {"a":"],}\"","usage":{"b":1}} ] ,"usage":{"prompt_tokens":3},"n":null} "#
+        let members = try #require(JSONStructure.members(["choices", "usage", "n", "absent"], of: Array(text.utf8)))
+        #expect(
+            members.mapValues { String(decoding: $0, as: UTF8.self) } == [
+                "choices": #"[ {"a":"],}\"","usage":{"b":1}} ]"#, "usage": #"{"prompt_tokens":3}"#, "n": "null",
+            ]
+        )
+        for text in [#"{"choices":[1"#, #"[{"choices":[]}]"#, #""choices""#, #"{"a":1}{"b":2}"#, "", "  "] {
+            #expect(JSONStructure.members(["choices"], of: Array(text.utf8)) == nil, "\(text)")
+        }
+    }
+
     @Test(arguments: [
         (#"{"id":"x","usage":null,"choices":[]}"#, false, false),
         (#"{"id":"x","usage": {"prompt_tokens":1},"choices":[]}"#, false, true),

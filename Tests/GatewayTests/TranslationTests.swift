@@ -55,6 +55,31 @@ import Testing
         )
     }
 
+    @Test(
+        arguments: [
+            (
+                #"{"id":"c","choices":[{"index":0}],"usage":{"prompt_tokens":9,"completion_tokens":20,"total_tokens":29,"prompt_tokens_details":{"cached_tokens":4}}}"#,
+                TokenUsage(promptTokens: 9, completionTokens: 20)
+            ),
+            (#"{"choices":[],"usage":{"completion_tokens":2.0,"prompt_tokens":3}}"#, TokenUsage(promptTokens: 3, completionTokens: 2)),
+            (#"{"choices":[],"usage":{"prompt_tokens":5}}"#, TokenUsage(promptTokens: 5)),
+            (#"{"choices":[],"usage":null}"#, nil),
+            (#"{"choices":[]}"#, nil),
+        ] as [(String, TokenUsage?)]
+    )
+    func passedThroughAnswersHaveOnlyTheirUsageRead(_ body: String, _ usage: TokenUsage?) throws {
+        let deployment = Deployment(provider: ProviderConfiguration(kind: .openAI, baseURL: "http://o", apiKey: Secret("k")), model: "gpt")
+        #expect(try OpenAIAdapter.passthroughUsage(of: Array(body.utf8), deployment: deployment) == usage)
+    }
+
+    @Test(arguments: [
+        #"{"id":"c","choices":[{"ind"#, #"{"choices":{}}"#, #"{"id":"c"}"#, #"[{"choices":[]}]"#, "", #"{"choices":[],"usage":{"prompt_tokens":}}"#,
+    ])
+    func passedThroughAnswersMustBeWhole(_ body: String) {
+        let deployment = Deployment(provider: ProviderConfiguration(kind: .openAI, baseURL: "http://o", apiKey: Secret("k")), model: "gpt")
+        #expect(throws: GatewayError.self) { try OpenAIAdapter.passthroughUsage(of: Array(body.utf8), deployment: deployment) }
+    }
+
     @Test func anthropicStreamBecomesOpenAIChunks() throws {
         let deployment = Deployment(provider: ProviderConfiguration(kind: .anthropic, baseURL: "http://a", apiKey: Secret("k")), model: "claude")
         var stream = AnthropicToOpenAIStream(deployment: deployment, includeUsage: true)

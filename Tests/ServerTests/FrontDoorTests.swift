@@ -6,6 +6,7 @@ import HummingbirdTesting
 import Inference
 import Logging
 import NIOCore
+import Synchronization
 import TestSupport
 import Testing
 
@@ -187,6 +188,25 @@ struct FrontDoorTests {
         }
     }
 
+    /// Accounting ends at hand-over for an answer in memory (so Hummingbird can write head, body and end at once)
+    /// and only after the last byte for a stream.
+    @Test func accountingEndsAtHandOverForABufferAndAtTheLastByteForAStream() async throws {
+        let finished = Mutex(0)
+        let buffered = ResponseBody(byteBuffer: ByteBuffer(string: "whole")).whenFinished { finished.withLock { $0 += 1 } }
+        #expect(finished.withLock { $0 } == 1 && buffered.contentLength == 5)
+
+        let streamed = ResponseBody { writer in
+            try await writer.write(ByteBuffer(string: "first "))
+            #expect(finished.withLock { $0 } == 1, "a stream is not finished before its last byte")
+            try await writer.write(ByteBuffer(string: "last"))
+            try await writer.finish(nil)
+        }.whenFinished { finished.withLock { $0 += 1 } }
+        #expect(finished.withLock { $0 } == 1)
+        let collected = CollectingWriter()
+        try await streamed.write(collected)
+        #expect(finished.withLock { $0 } == 2 && collected.text == "first last")
+    }
+
     @Test func aPredictionPastItsTimeoutIs504AndTheServerGoesOn() async throws {
         let server = try Self.application([
             "EMBEDDING_MODEL": "all-MiniLM-L6-v2", "MODEL_DIR": PackagePaths.models.path, "PREDICTION_TIMEOUT": "0.001",
@@ -212,4 +232,12 @@ struct FrontDoorTests {
     func badFrontDoorSettingsNameTheVariable(environment: [String: String], variable: String) {
         #expect { _ = try Settings.from(environment: environment) } throws: { ($0 as? SettingsError)?.variable == variable }
     }
+}
+
+/// Gathers what a response body writes, for tests of body wrappers.
+final class CollectingWriter: ResponseBodyWriter, Sendable {
+    private let bytes = Mutex("")
+    var text: String { self.bytes.withLock { $0 } }
+    func write(_ buffer: ByteBuffer) async throws { self.bytes.withLock { $0 += String(buffer: buffer) } }
+    func finish(_ trailingHeaders: HTTPFields?) async throws {}
 }

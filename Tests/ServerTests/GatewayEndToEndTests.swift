@@ -98,9 +98,12 @@ struct GatewayEndToEndTests {
         ("openai_chat_client.py", "gemini-blocked", false, "BadRequestError", 400),
         ("openai_chat_client.py", "gpt-streamerror", true, "APIError", 0),
         ("openai_chat_client.py", "claude-breakstream", true, "APIError", 0),
+        ("openai_chat_client.py", "gpt-malformed", false, "InternalServerError", 502),
+        ("openai_chat_client.py", "gpt-malformed", true, "APIError", 0),
         ("anthropic_client.py", "no-such-model", false, "NotFoundError", 404),
         ("anthropic_client.py", "claude-status-529", false, "OverloadedError", 529),
         ("anthropic_client.py", "gpt-error500", true, "InternalServerError", 500),
+        ("anthropic_client.py", "gpt-malformed", false, "InternalServerError", 502),
         ("anthropic_client.py", "gemini-streamerror", true, "APIStatusError", 0),
     ])
     func errorsSurfaceAsTheSDKsOwnExceptions(_ script: String, _ model: String, _ stream: Bool, _ kind: String, _ status: Int) async throws {

@@ -1,6 +1,6 @@
-/// A cheap structural check of a JSON text: brackets balance outside strings and the text is one complete value.
-/// Used on pass-through stream chunks, where a full parse of every chunk would cost more than the proxying itself
-/// and the failure that matters is a chunk cut short.
+/// A cheap structural pass over a JSON text: brackets balance outside strings, the text is one complete value, and
+/// where each top-level member's value lies. Used on pass-through stream chunks and answers, where a full parse
+/// would cost more than the proxying itself and the failure that matters is a body cut short.
 public enum JSONStructure {
     public static func isComplete(_ text: String) -> Bool {
         self.summarize(text).isComplete
@@ -18,58 +18,96 @@ public enum JSONStructure {
         var text = text
         return text.withUTF8 { bytes in
             var summary = Summary(isComplete: false, hasError: false, hasUsage: false)
-            var depth = 0
-            var index = 0
-            var expectKey = false
-            var sawValue = false
-            let count = bytes.count
-            while index < count {
-                let byte = bytes[index]
-                switch byte {
-                case UInt8(ascii: "\""):
-                    // A string: find its end (skipping escapes); at depth 1 in key position, note which key it is.
-                    let start = index + 1
-                    index += 1
-                    while index < count && bytes[index] != UInt8(ascii: "\"") {
-                        if bytes[index] == UInt8(ascii: "\\") { index += 1 }
-                        index += 1
-                    }
-                    guard index < count else { return summary }
-                    if depth == 1 && expectKey {
-                        let key = UnsafeBufferPointer(rebasing: bytes[start..<index])
-                        var value = index + 1
-                        while value < count
-                            && (bytes[value] == 0x20 || bytes[value] == UInt8(ascii: ":") || bytes[value] == 0x0A || bytes[value] == 0x0D
-                                || bytes[value] == 0x09)
-                        {
-                            value += 1
-                        }
-                        if value < count {
-                            if key.elementsEqual("error".utf8) && bytes[value] != UInt8(ascii: "n") { summary.hasError = true }
-                            if key.elementsEqual("usage".utf8) && bytes[value] == UInt8(ascii: "{") { summary.hasUsage = true }
-                        }
-                    }
-                    expectKey = false
-                    sawValue = true
-                case UInt8(ascii: "{"), UInt8(ascii: "["):
-                    if depth == 0 && sawValue { return summary }
-                    depth += 1
-                    expectKey = byte == UInt8(ascii: "{")
-                    sawValue = true
-                case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                    depth -= 1
-                    if depth < 0 { return summary }
-                case UInt8(ascii: ","):
-                    expectKey = true
-                case 0x20, 0x0A, 0x0D, 0x09, UInt8(ascii: ":"):
-                    break
-                default:
-                    sawValue = true
-                }
-                index += 1
+            summary.isComplete = self.scan(bytes) { key, value in
+                let first = bytes[value.lowerBound]
+                if key.elementsEqual("error".utf8) && first != UInt8(ascii: "n") { summary.hasError = true }
+                if key.elementsEqual("usage".utf8) && first == UInt8(ascii: "{") { summary.hasUsage = true }
             }
-            summary.isComplete = depth == 0 && sawValue
             return summary
         }
+    }
+
+    /// The bytes of the named top-level members' values in a complete JSON object, without building the object;
+    /// nil when the text is not one complete object. Only the structure is checked, not every token's syntax.
+    public static func members(_ keys: Set<String>, of bytes: [UInt8]) -> [String: ArraySlice<UInt8>]? {
+        bytes.withUnsafeBufferPointer { buffer -> [String: ArraySlice<UInt8>]? in
+            guard buffer.first(where: { !Self.isSpace($0) }) == UInt8(ascii: "{") else { return nil }
+            var found: [String: ArraySlice<UInt8>] = [:]
+            let complete = self.scan(buffer) { key, value in
+                let name = String(decoding: key, as: UTF8.self)
+                if keys.contains(name) { found[name] = bytes[value] }
+            }
+            return complete ? found : nil
+        }
+    }
+
+    /// One pass: reports each member of a top-level object (its key's bytes and its value's range, spaces trimmed)
+    /// and returns whether the text is one complete value.
+    private static func scan(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        member: (_ key: UnsafeBufferPointer<UInt8>, _ value: Range<Int>) -> Void
+    ) -> Bool {
+        var depth = 0
+        var index = 0
+        var expectKey = false
+        var sawValue = false
+        var inObject = false  // the text is an object, so depth 1 holds its members
+        var key: Range<Int>?  // the top-level key whose value is being read
+        var valueStart: Int?  // just after that key's colon
+        let count = bytes.count
+
+        func report(endingAt end: Int) {
+            defer { (key, valueStart) = (nil, nil) }
+            guard let current = key, var lower = valueStart else { return }
+            var upper = end
+            while lower < upper && Self.isSpace(bytes[lower]) { lower += 1 }
+            while upper > lower && Self.isSpace(bytes[upper - 1]) { upper -= 1 }
+            if lower < upper { member(UnsafeBufferPointer(rebasing: bytes[current]), lower..<upper) }
+        }
+
+        while index < count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                // A string: find its end, skipping escapes.
+                let start = index + 1
+                index += 1
+                while index < count && bytes[index] != UInt8(ascii: "\"") {
+                    if bytes[index] == UInt8(ascii: "\\") { index += 1 }
+                    index += 1
+                }
+                guard index < count else { return false }
+                if depth == 1 && inObject && expectKey { key = start..<index }
+                expectKey = false
+                sawValue = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                if depth == 0 && sawValue { return false }
+                depth += 1
+                if depth == 1 { inObject = byte == UInt8(ascii: "{") }
+                expectKey = inObject && depth == 1
+                sawValue = true
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth < 0 { return false }
+                if depth == 0 && inObject { report(endingAt: index) }
+            case UInt8(ascii: ","):
+                if depth == 1 && inObject {
+                    report(endingAt: index)
+                    expectKey = true
+                }
+            case UInt8(ascii: ":"):
+                if depth == 1 && key != nil { valueStart = index + 1 }
+            case 0x20, 0x0A, 0x0D, 0x09:
+                break
+            default:
+                sawValue = true
+            }
+            index += 1
+        }
+        return depth == 0 && sawValue
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
 }

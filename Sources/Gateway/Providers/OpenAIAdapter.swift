@@ -30,7 +30,38 @@ struct OpenAIAdapter: ProviderAdapter {
         guard parsed["choices"]?.arrayValue != nil else {
             throw UpstreamErrors.badResponse("no choices in the answer", deployment: deployment)
         }
-        return ChatCompletion(body: parsed, rawBody: body, usage: TokenUsage(openAI: parsed["usage"]))
+        return ChatCompletion(body: parsed, usage: TokenUsage(openAI: parsed["usage"]))
+    }
+
+    /// The usage of an answer that goes to the client byte for byte: its structure is checked (one complete object
+    /// with a `choices` array) and only `usage` is parsed, since a full parse cost more than the proxying around it.
+    static func passthroughUsage(of body: [UInt8], deployment: Deployment) throws(GatewayError) -> TokenUsage? {
+        guard let members = JSONStructure.members(["choices", "usage"], of: body) else {
+            let detail = body.isEmpty ? "the body is empty" : "the answer is not one complete JSON object"
+            throw UpstreamErrors.badResponse(detail, deployment: deployment)
+        }
+        guard members["choices"]?.first == UInt8(ascii: "[") else {
+            throw UpstreamErrors.badResponse("no choices in the answer", deployment: deployment)
+        }
+        guard let usage = members["usage"] else { return nil }
+        // The counts are plain integers in every answer seen, read where they lie; anything else gets a full parse.
+        if let counts = JSONStructure.members(["prompt_tokens", "completion_tokens"], of: Array(usage)),
+            let prompt = counts["prompt_tokens"].flatMap(Self.integer)
+        {
+            switch counts["completion_tokens"] {
+            case nil: return TokenUsage(promptTokens: prompt)
+            case let text?: if let completion = Self.integer(text) { return TokenUsage(promptTokens: prompt, completionTokens: completion) }
+            }
+        }
+        do {
+            return TokenUsage(openAI: try JSONValue.parse(usage))
+        } catch {
+            throw UpstreamErrors.badResponse("usage: \(error.message)", deployment: deployment)
+        }
+    }
+
+    private static func integer(_ text: ArraySlice<UInt8>) -> Int? {
+        Int(String(decoding: text, as: UTF8.self))
     }
 
     func streamTranslator(deployment: Deployment, includeUsage: Bool) -> any StreamTranslator {

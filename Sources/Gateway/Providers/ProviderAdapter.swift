@@ -48,15 +48,10 @@ public struct UpstreamCall: Sendable {
     }
 }
 
-/// A non-streamed answer: the OpenAI-format body to send (the upstream's own bytes when it already spoke OpenAI)
-/// and the usage it reported.
+/// A non-streamed answer in OpenAI's format and the usage it reported.
 public struct ChatCompletion: Sendable {
     public var body: JSONValue
-    /// The upstream's bytes, when they can go to the client unchanged.
-    public var rawBody: [UInt8]?
     public var usage: TokenUsage?
-
-    public func bytes() -> [UInt8] { self.rawBody ?? self.body.serialized() }
 }
 
 /// Translates one upstream stream, event by event, into the events the client reads.

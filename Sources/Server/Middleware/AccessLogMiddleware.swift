@@ -2,9 +2,9 @@ import Hummingbird
 import Logging
 import Synchronization
 
-/// One log line per request once its response has been written: method, route template, status, bytes, duration,
-/// the caller's key fingerprint and the model and provider that served it. Health checks log at debug, so the
-/// ALB's probes do not drown everything else.
+/// One log line per request once its response is complete (handed over when in memory, written when streamed):
+/// method, route template, status, bytes, duration, the caller's key fingerprint and the model and provider that
+/// served it. Health checks log at debug, so the ALB's probes do not drown everything else.
 struct AccessLogMiddleware: RouterMiddleware {
     typealias Context = SkiffRequestContext
 
@@ -23,7 +23,7 @@ struct AccessLogMiddleware: RouterMiddleware {
                 }
             }
             if let length = response.body.contentLength {
-                response.body = response.body.afterWrite {
+                response.body = response.body.whenFinished {
                     Self.log(request, context: context, status: status, bytes: length, started: started)
                 }
             } else {
@@ -31,7 +31,7 @@ struct AccessLogMiddleware: RouterMiddleware {
                 response.body = response.body.map { buffer in
                     counted.add(buffer.readableBytes, ordering: .relaxed)
                     return buffer
-                }.afterWrite {
+                }.whenFinished {
                     Self.log(request, context: context, status: status, bytes: counted.load(ordering: .relaxed), started: started)
                 }
             }

@@ -29,7 +29,7 @@ struct ConcurrencyLimitMiddleware: RouterMiddleware {
         do {
             var response = try await next(request, context)
             let counter = self.inFlight
-            response.body = response.body.afterWrite { counter.value.subtract(1, ordering: .relaxed) }
+            response.body = response.body.whenFinished { counter.value.subtract(1, ordering: .relaxed) }
             return response
         } catch {
             self.inFlight.value.subtract(1, ordering: .relaxed)

@@ -38,7 +38,7 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
         do {
             var response = try await next(request, context)
             let status = response.status.code
-            response.body = response.body.afterWrite {
+            response.body = response.body.whenFinished {
                 self.record(request, context: context, status: status, started: started)
             }
             return response

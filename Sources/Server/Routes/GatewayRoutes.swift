@@ -152,6 +152,9 @@ struct GatewayRoutes: Sendable {
         error: GatewayError?,
         started: ContinuousClock.Instant
     ) {
+        let level: Logger.Level = error == nil || error?.kind == .cancelled ? .info : (status >= 500 ? .error : .warning)
+        // Formatting the line costs more than the proxying around it; skip it when the level filters it out.
+        guard logger.logLevel <= level else { return }
         var metadata: Logger.Metadata = [
             "route": "\(route)", "model": "\(model)", "status": "\(status)", "stream": "\(stream)",
             "duration_ms": "\(Self.milliseconds(ContinuousClock.now - started))",
@@ -171,7 +174,6 @@ struct GatewayRoutes: Sendable {
             metadata["error_message"] = "\(error.message)"
             if let provider = error.provider { metadata["provider"] = "\(provider)" }
         }
-        let level: Logger.Level = error == nil || error?.kind == .cancelled ? .info : (status >= 500 ? .error : .warning)
         logger.log(level: level, "gateway request", metadata: metadata)
     }
 
