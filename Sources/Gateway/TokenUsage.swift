@@ -24,4 +24,20 @@ public struct TokenUsage: Sendable, Equatable {
         guard let usage, let prompt = usage["prompt_tokens"]?.intValue else { return nil }
         self.init(promptTokens: prompt, completionTokens: usage["completion_tokens"]?.intValue ?? 0)
     }
+
+    /// The same from the object's bytes: plain integer counts (every answer seen) are read where they lie, without
+    /// a parse; anything else (`null`, `9.0`) is parsed. Throws when the bytes are not JSON.
+    init?(openAIBytes usage: ArraySlice<UInt8>) throws(JSONError) {
+        func integer(_ text: ArraySlice<UInt8>) -> Int? { Int(String(decoding: text, as: UTF8.self)) }
+        if let counts = JSONStructure.members(["prompt_tokens", "completion_tokens"], of: Array(usage)),
+            let prompt = counts["prompt_tokens"].flatMap(integer)
+        {
+            let completionText = counts["completion_tokens"]
+            if let completion = completionText == nil ? 0 : completionText.flatMap(integer) {
+                self.init(promptTokens: prompt, completionTokens: completion)
+                return
+            }
+        }
+        self.init(openAI: try JSONValue.parse(usage))
+    }
 }

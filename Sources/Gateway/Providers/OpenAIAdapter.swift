@@ -44,24 +44,11 @@ struct OpenAIAdapter: ProviderAdapter {
             throw UpstreamErrors.badResponse("no choices in the answer", deployment: deployment)
         }
         guard let usage = members["usage"] else { return nil }
-        // The counts are plain integers in every answer seen, read where they lie; anything else gets a full parse.
-        if let counts = JSONStructure.members(["prompt_tokens", "completion_tokens"], of: Array(usage)),
-            let prompt = counts["prompt_tokens"].flatMap(Self.integer)
-        {
-            switch counts["completion_tokens"] {
-            case nil: return TokenUsage(promptTokens: prompt)
-            case let text?: if let completion = Self.integer(text) { return TokenUsage(promptTokens: prompt, completionTokens: completion) }
-            }
-        }
         do {
-            return TokenUsage(openAI: try JSONValue.parse(usage))
+            return try TokenUsage(openAIBytes: usage)
         } catch {
             throw UpstreamErrors.badResponse("usage: \(error.message)", deployment: deployment)
         }
-    }
-
-    private static func integer(_ text: ArraySlice<UInt8>) -> Int? {
-        Int(String(decoding: text, as: UTF8.self))
     }
 
     func streamTranslator(deployment: Deployment, includeUsage: Bool) -> any StreamTranslator {
