@@ -160,9 +160,7 @@ final class CurlSocketLoop {
     /// Whole milliseconds until `deadline`, rounded up so that a wait never ends just before it.
     private static func milliseconds(until deadline: ContinuousClock.Instant) -> Int32 {
         let remaining = deadline - ContinuousClock.now
-        guard remaining > .zero else { return 0 }
-        let components = remaining.components
-        return Int32(clamping: components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 + 1)
+        return remaining > .zero ? Int32(clamping: remaining.wholeMilliseconds) : 0
     }
 }
 

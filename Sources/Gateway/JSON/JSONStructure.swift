@@ -34,8 +34,7 @@ public enum JSONStructure {
             guard buffer.first(where: { !Self.isSpace($0) }) == UInt8(ascii: "{") else { return nil }
             var found: [String: ArraySlice<UInt8>] = [:]
             let complete = self.scan(buffer) { key, value in
-                let name = String(decoding: key, as: UTF8.self)
-                if keys.contains(name) { found[name] = bytes[value] }
+                if let name = keys.first(where: { key.elementsEqual($0.utf8) }) { found[name] = bytes[value] }
             }
             return complete ? found : nil
         }
