@@ -61,7 +61,6 @@ struct ClassifierModelTests {
     @Test(arguments: ["tiny-nli", "tiny-nli-fast", "tiny-toxic", "tiny-toxic-binary", "tiny-cross-encoder", "tiny-bart-nli"])
     func logitsLabelsAndScoresMatchNumPy(name: String) async throws {
         let model = try await Self.load(name)
-        defer { model.shutdown() }
         for (texts, pairs) in [(Self.texts, nil), (nil, Self.pairs)] as [([String]?, [(String, String)]?)] {
             let expected = try await Self.reference(name, texts: texts, pairs: pairs)
             #expect(model.labels == expected.labels)
@@ -76,13 +75,13 @@ struct ClassifierModelTests {
         } else if model.labels.count > 1 {
             #expect(sums.allSatisfy { abs($0 - 1) < 1e-5 })
         }
+        await model.shutdown()
     }
 
     /// BART's tokenizer is the byte-level BPE its tokenizer.json names, padding with <pad> = 1, cut to metadata.json's
     /// max_seq_length; BERT's stays WordPiece.
     @Test func eachModelGetsTheTokenizerItsFilesName() async throws {
         let bart = try await Self.load("tiny-bart-nli")
-        defer { bart.shutdown() }
         #expect(bart.tokenizer is ByteLevelBPETokenizer)
         #expect(bart.tokenizer.padID == 1 && bart.maxInputLength == 128)
         let pair = bart.tokenizer.encodePair("A man is eating food.", "Nobody is eating.", truncate: true, addSpecialTokens: true)
@@ -97,8 +96,9 @@ struct ClassifierModelTests {
         #expect(error?.code == .inputTooLong)
 
         let bert = try await Self.load("tiny-nli")
-        defer { bert.shutdown() }
         #expect(bert.tokenizer is WordPieceTokenizer && bert.tokenizer.padID == 0)
+        await bart.shutdown()
+        await bert.shutdown()
     }
 
     @Test func configurationComesFromConfigJSON() throws {

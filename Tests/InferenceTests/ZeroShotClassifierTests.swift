@@ -52,7 +52,6 @@ struct ZeroShotClassifierTests {
     ])
     func nliMatchesTheTransformersArithmetic(model: String, multiLabel: Bool) async throws {
         let registry = await Self.registry([.classifier: model])
-        defer { registry.shutdown() }
         let classifier = ZeroShotClassifier(registry: registry, configuration: ZeroShotConfiguration())
         for (labels, template) in [(Self.labels, "This example is {}."), (["emergency"], "The topic is {}.")] {
             let results = try await classifier.classify(
@@ -69,12 +68,12 @@ struct ZeroShotClassifierTests {
                 #expect(zip(result.scores, reference.scores).allSatisfy { abs($0 - $1) < 1e-5 }, "\(result.scores) vs \(reference.scores)")
             }
         }
+        await registry.shutdown()
     }
 
     @Test func withoutAnNLIModelTheEmbeddingMethodDecides() async throws {
         let registry = ModelRegistry(configuration: ModelRegistryConfiguration(directory: PackagePaths.models))
         await registry.loadAll(logger: Logger(label: "test"))
-        defer { registry.shutdown() }
         let classifier = ZeroShotClassifier(registry: registry, configuration: ZeroShotConfiguration())
         let results = try await classifier.classify(["There is a fire in the building and people are trapped"], labels: nil)
         #expect(results[0].method == .embedding && results[0].model == "all-MiniLM-L6-v2")
@@ -93,11 +92,11 @@ struct ZeroShotClassifierTests {
         for (score, cosine) in zip(multi[0].scores, multi[0].rawScores) {
             #expect(abs(score - Activation.sigmoid((cosine - center) / temperature)) < 1e-6)
         }
+        await registry.shutdown()
     }
 
     @Test func theRegistryRefusesAModelThatCannotServeItsRole() async throws {
         let registry = await Self.registry([.classifier: "tiny-toxic", .crossEncoder: "tiny-nli", .toxicity: "tiny-toxic-binary"])
-        defer { registry.shutdown() }
         let statuses = Dictionary(uniqueKeysWithValues: registry.statuses.map { ($0.variable, $0) })
         #expect(statuses["CLASSIFIER_MODEL"]?.state == .failed)
         #expect(statuses["CLASSIFIER_MODEL"]?.reason?.contains("not an NLI model") == true)
@@ -107,6 +106,7 @@ struct ZeroShotClassifierTests {
         #expect(error?.code == .modelNotLoaded && error?.message.contains("CLASSIFIER_MODEL=tiny-toxic failed to load") == true)
         let missing = #expect(throws: InferenceError.self) { try registry.classifier(.fastClassifier) }
         #expect(missing?.message.contains("FAST_CLASSIFIER_MODEL") == true && missing?.message.contains("skiff models pull") == true)
+        await registry.shutdown()
     }
 
     @Test(arguments: [

@@ -5,7 +5,7 @@ Usage: anthropic_client.py BASE_URL MODEL [--stream] [--tools] [--prompt TEXT] [
 BASE_URL is what the SDK is given (it appends /v1/messages). --stream uses `messages.stream`, the SDK's helper
 that assembles the final message from the events. An error the SDK raises for the server's answer is a result:
 it prints {"error": {"class", "status", "message"}, ...} and exits 0. Anything else prints the same shape with
-"sdk_error": false and exits 1.
+"sdk_error": false and exits 1. `sdk_peer.py` calls `run` for the tests, so the SDK is imported once for all of them.
 """
 
 import argparse
@@ -26,13 +26,6 @@ parser.add_argument("--stream", action="store_true")
 parser.add_argument("--tools", action="store_true")
 parser.add_argument("--prompt", default="Please say hello to the skiff tests")  # 20+ characters: 20 non-empty chunks
 parser.add_argument("--max-tokens", type=int, default=256)
-args = parser.parse_args()
-
-client = anthropic.Anthropic(base_url=args.base_url, api_key="test", max_retries=0, timeout=30)
-request = {"model": args.model, "max_tokens": args.max_tokens, "system": "You are terse.",
-           "messages": [{"role": "user", "content": args.prompt}]}
-if args.tools:
-    request["tools"] = TOOLS
 
 
 def describe(message):
@@ -43,25 +36,38 @@ def describe(message):
             "usage": {"input_tokens": message.usage.input_tokens, "output_tokens": message.usage.output_tokens}}
 
 
-result = {"text": "", "chunks": 0}
-try:
-    if not args.stream:
-        result.update(describe(client.messages.create(**request)))
-    else:
-        with client.messages.stream(**request) as stream:
-            for event in stream:
-                if event.type == "content_block_delta" and event.delta.type == "text_delta":
-                    result["text"] += event.delta.text
-                    result["chunks"] += 1
-            final = describe(stream.get_final_message())
-        if final["text"] != result["text"]:
-            raise AssertionError(f"streamed {result['text']!r} but the final message says {final['text']!r}")
-        result.update(final)
-except (anthropic.AnthropicError, httpx2.TransportError) as error:  # a cut stream can surface raw
-    result["error"] = {"class": type(error).__name__, "status": getattr(error, "status_code", None),
-                       "message": str(error)}
-except Exception as error:  # not the SDK's own way of failing: the answer was unusable
-    result.update(error={"class": type(error).__name__, "status": None, "message": str(error)}, sdk_error=False)
-    print(json.dumps(result))
-    sys.exit(1)
-print(json.dumps(result))
+def run(argv):
+    """One call as the command line describes; returns (result, True when the SDK behaved as an SDK should)."""
+    args = parser.parse_args(argv)
+    client = anthropic.Anthropic(base_url=args.base_url, api_key="test", max_retries=0, timeout=30)
+    request = {"model": args.model, "max_tokens": args.max_tokens, "system": "You are terse.",
+               "messages": [{"role": "user", "content": args.prompt}]}
+    if args.tools:
+        request["tools"] = TOOLS
+    result = {"text": "", "chunks": 0}
+    try:
+        if not args.stream:
+            result.update(describe(client.messages.create(**request)))
+        else:
+            with client.messages.stream(**request) as stream:
+                for event in stream:
+                    if event.type == "content_block_delta" and event.delta.type == "text_delta":
+                        result["text"] += event.delta.text
+                        result["chunks"] += 1
+                final = describe(stream.get_final_message())
+            if final["text"] != result["text"]:
+                raise AssertionError(f"streamed {result['text']!r} but the final message says {final['text']!r}")
+            result.update(final)
+    except (anthropic.AnthropicError, httpx2.TransportError) as error:  # a cut stream can surface raw
+        result["error"] = {"class": type(error).__name__, "status": getattr(error, "status_code", None),
+                           "message": str(error)}
+    except Exception as error:  # not the SDK's own way of failing: the answer was unusable
+        result.update(error={"class": type(error).__name__, "status": None, "message": str(error)}, sdk_error=False)
+        return result, False
+    return result, True
+
+
+if __name__ == "__main__":
+    outcome, ok = run(sys.argv[1:])
+    print(json.dumps(outcome))
+    sys.exit(0 if ok else 1)

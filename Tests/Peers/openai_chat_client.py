@@ -4,7 +4,8 @@ Usage: openai_chat_client.py BASE_URL MODEL [--stream] [--tools] [--prompt TEXT]
 
 An error the SDK raises for the server's answer (a status, a cut connection, an in-stream error event) is a result:
 it prints {"error": {"class", "status", "message"}, ...} and exits 0. Anything else (say, the SDK failing to parse
-what it was sent) prints the same shape with "sdk_error": false and exits 1.
+what it was sent) prints the same shape with "sdk_error": false and exits 1. `sdk_peer.py` calls `run` for the
+tests, so the SDK is imported once for all of them.
 """
 
 import argparse
@@ -25,15 +26,6 @@ parser.add_argument("--stream", action="store_true")
 parser.add_argument("--tools", action="store_true")
 parser.add_argument("--prompt", default="Please say hello to the skiff tests")  # 20+ characters: 20 non-empty chunks
 parser.add_argument("--max-tokens", type=int)
-args = parser.parse_args()
-
-client = openai.OpenAI(base_url=args.base_url, api_key="test", max_retries=0, timeout=30)
-request = {"model": args.model, "messages": [{"role": "system", "content": "You are terse."},
-                                             {"role": "user", "content": args.prompt}]}
-if args.tools:
-    request["tools"] = TOOLS
-if args.max_tokens is not None:
-    request["max_tokens"] = args.max_tokens
 
 
 def usage_of(usage):
@@ -43,42 +35,58 @@ def usage_of(usage):
             "total_tokens": usage.total_tokens}
 
 
-result = {"text": "", "chunks": 0}
-try:
-    if not args.stream:
-        completion = client.chat.completions.create(**request)
-        choice = completion.choices[0]
-        result.update(id=completion.id, model=completion.model, text=choice.message.content,
-                      finish_reason=choice.finish_reason, usage=usage_of(completion.usage),
-                      tool_calls=[{"id": c.id, "name": c.function.name, "arguments": json.loads(c.function.arguments)}
-                                  for c in choice.message.tool_calls or []])
-    else:
-        calls = {}  # index -> the call assembled from its deltas
-        result.update(finish_reason=None, usage=None, events=0)
-        stream = client.chat.completions.create(**request, stream=True, stream_options={"include_usage": True})
-        for chunk in stream:
-            result["events"] += 1
-            result["id"], result["model"] = chunk.id, chunk.model
-            if chunk.usage is not None:
-                result["usage"] = usage_of(chunk.usage)
-            for choice in chunk.choices:
-                if choice.delta.content:
-                    result["text"] += choice.delta.content
-                    result["chunks"] += 1
-                for delta in choice.delta.tool_calls or []:
-                    call = calls.setdefault(delta.index, {"id": None, "name": "", "arguments": ""})
-                    call["id"] = delta.id or call["id"]
-                    if delta.function:
-                        call["name"] += delta.function.name or ""
-                        call["arguments"] += delta.function.arguments or ""
-                if choice.finish_reason:
-                    result["finish_reason"] = choice.finish_reason
-        result["tool_calls"] = [{**c, "arguments": json.loads(c["arguments"])} for _, c in sorted(calls.items())]
-except (openai.OpenAIError, httpx2.TransportError) as error:  # a cut stream can surface raw
-    result["error"] = {"class": type(error).__name__, "status": getattr(error, "status_code", None),
-                       "message": str(error)}
-except Exception as error:  # not the SDK's own way of failing: the answer was unusable
-    result.update(error={"class": type(error).__name__, "status": None, "message": str(error)}, sdk_error=False)
-    print(json.dumps(result))
-    sys.exit(1)
-print(json.dumps(result))
+def run(argv):
+    """One call as the command line describes; returns (result, True when the SDK behaved as an SDK should)."""
+    args = parser.parse_args(argv)
+    client = openai.OpenAI(base_url=args.base_url, api_key="test", max_retries=0, timeout=30)
+    request = {"model": args.model, "messages": [{"role": "system", "content": "You are terse."},
+                                                 {"role": "user", "content": args.prompt}]}
+    if args.tools:
+        request["tools"] = TOOLS
+    if args.max_tokens is not None:
+        request["max_tokens"] = args.max_tokens
+    result = {"text": "", "chunks": 0}
+    try:
+        if not args.stream:
+            completion = client.chat.completions.create(**request)
+            choice = completion.choices[0]
+            result.update(id=completion.id, model=completion.model, text=choice.message.content,
+                          finish_reason=choice.finish_reason, usage=usage_of(completion.usage),
+                          tool_calls=[{"id": c.id, "name": c.function.name,
+                                       "arguments": json.loads(c.function.arguments)}
+                                      for c in choice.message.tool_calls or []])
+        else:
+            calls = {}  # index -> the call assembled from its deltas
+            result.update(finish_reason=None, usage=None, events=0)
+            stream = client.chat.completions.create(**request, stream=True, stream_options={"include_usage": True})
+            for chunk in stream:
+                result["events"] += 1
+                result["id"], result["model"] = chunk.id, chunk.model
+                if chunk.usage is not None:
+                    result["usage"] = usage_of(chunk.usage)
+                for choice in chunk.choices:
+                    if choice.delta.content:
+                        result["text"] += choice.delta.content
+                        result["chunks"] += 1
+                    for delta in choice.delta.tool_calls or []:
+                        call = calls.setdefault(delta.index, {"id": None, "name": "", "arguments": ""})
+                        call["id"] = delta.id or call["id"]
+                        if delta.function:
+                            call["name"] += delta.function.name or ""
+                            call["arguments"] += delta.function.arguments or ""
+                    if choice.finish_reason:
+                        result["finish_reason"] = choice.finish_reason
+            result["tool_calls"] = [{**c, "arguments": json.loads(c["arguments"])} for _, c in sorted(calls.items())]
+    except (openai.OpenAIError, httpx2.TransportError) as error:  # a cut stream can surface raw
+        result["error"] = {"class": type(error).__name__, "status": getattr(error, "status_code", None),
+                           "message": str(error)}
+    except Exception as error:  # not the SDK's own way of failing: the answer was unusable
+        result.update(error={"class": type(error).__name__, "status": None, "message": str(error)}, sdk_error=False)
+        return result, False
+    return result, True
+
+
+if __name__ == "__main__":
+    outcome, ok = run(sys.argv[1:])
+    print(json.dumps(outcome))
+    sys.exit(0 if ok else 1)

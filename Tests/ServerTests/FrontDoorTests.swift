@@ -212,7 +212,6 @@ struct FrontDoorTests {
             "EMBEDDING_MODEL": "all-MiniLM-L6-v2", "MODEL_DIR": PackagePaths.models.path, "PREDICTION_TIMEOUT": "0.001",
         ])
         await server.registry.loadAll(logger: Logger(label: "test"))
-        defer { server.registry.shutdown() }
         let long = String(repeating: "a sentence that takes the model a while to read ", count: 20)
         let body = try JSONSerialization.data(withJSONObject: ["inputs": Array(repeating: long, count: 16)])
         let reply = try await Application(router: server.makeRouter()).test(.router) { client in
@@ -221,6 +220,7 @@ struct FrontDoorTests {
             }
         }
         #expect(reply.0 == 504 && reply.1.contains("prediction_timeout") && reply.1.contains("PREDICTION_TIMEOUT"))
+        await server.registry.shutdown()
     }
 
     @Test(arguments: [

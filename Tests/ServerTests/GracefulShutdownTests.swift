@@ -12,8 +12,17 @@ import Testing
 /// (Uses a slow route added by the test itself to the server's real router and service group.)
 @Suite("Graceful shutdown")
 struct GracefulShutdownTests {
-    static func start(grace: Duration, slow: Duration, drain: Duration = .zero) async throws -> (ServiceGroup, Task<Void, any Error>, Int, Readiness)
-    {
+    /// A server on a free port whose `/test-slow` route reports each request it starts, so a test can shut down
+    /// while one is surely in flight rather than after a guessed sleep.
+    struct Running {
+        let group: ServiceGroup
+        let task: Task<Void, any Error>
+        let port: Int
+        let readiness: Readiness
+        let slowStarted: AsyncStream<Void>
+    }
+
+    static func start(grace: Duration, slow: Duration, drain: Duration = .zero) async throws -> Running {
         var settings = Settings()
         settings.drainDelay = drain
         settings.host = "127.0.0.1"
@@ -26,7 +35,9 @@ struct GracefulShutdownTests {
         var server = ServerApplication(settings: settings, readiness: readiness, logger: Logger(label: "test"))
         server.onListening = { bound in port.withLock { $0 = bound } }
         let router = server.makeRouter()
+        let (slowStarted, started) = AsyncStream<Void>.makeStream()
         router.get("/test-slow") { _, _ in
+            started.yield()
             try await Task.sleep(for: slow)
             return "finished"
         }
@@ -34,13 +45,14 @@ struct GracefulShutdownTests {
         let task = Task { try await group.run() }
         for _ in 0..<200 where readiness.state != .ready { try await Task.sleep(for: .milliseconds(10)) }
         try #require(readiness.state == .ready)
-        return (group, task, port.withLock { $0 }, readiness)
+        return Running(group: group, task: task, port: port.withLock { $0 }, readiness: readiness, slowStarted: slowStarted)
     }
 
     @Test func inFlightRequestsFinishAfterShutdownStarts() async throws {
-        let (group, task, port, readiness) = try await Self.start(grace: .seconds(10), slow: .milliseconds(800))
+        let server = try await Self.start(grace: .seconds(10), slow: .milliseconds(800))
+        let (group, task, port, readiness) = (server.group, server.task, server.port, server.readiness)
         let request = Task { try await HTTPProbe.get("http://127.0.0.1:\(port)/test-slow", timeout: 10) }
-        try await Task.sleep(for: .milliseconds(200))
+        for await _ in server.slowStarted { break }
         await group.triggerGracefulShutdown()
         let (status, body) = try await request.value
         #expect(status == 200)
@@ -52,7 +64,8 @@ struct GracefulShutdownTests {
     }
 
     @Test func drainingAnswers503OnReadyWhileStillServing() async throws {
-        let (group, task, port, readiness) = try await Self.start(grace: .seconds(5), slow: .milliseconds(10), drain: .seconds(3))
+        let server = try await Self.start(grace: .seconds(5), slow: .milliseconds(10), drain: .seconds(3))
+        let (group, task, port, readiness) = (server.group, server.task, server.port, server.readiness)
         let shutdown = Task { await group.triggerGracefulShutdown() }
         for _ in 0..<500 where readiness.state != .draining { try await Task.sleep(for: .milliseconds(5)) }
         try #require(readiness.state == .draining)
@@ -69,9 +82,10 @@ struct GracefulShutdownTests {
     }
 
     @Test func theGracePeriodBoundsSlowRequests() async throws {
-        let (group, task, port, _) = try await Self.start(grace: .milliseconds(300), slow: .seconds(20))
+        let server = try await Self.start(grace: .milliseconds(300), slow: .seconds(20))
+        let (group, task, port) = (server.group, server.task, server.port)
         let request = Task { try? await HTTPProbe.get("http://127.0.0.1:\(port)/test-slow", timeout: 25) }
-        try await Task.sleep(for: .milliseconds(200))
+        for await _ in server.slowStarted { break }
         let started = ContinuousClock.now
         await group.triggerGracefulShutdown()
         _ = try? await task.value

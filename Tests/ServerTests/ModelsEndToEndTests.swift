@@ -24,14 +24,7 @@ struct ModelsEndToEndTests {
         )
         let viaEmbed = try JSONDecoder().decode([[Float]].self, from: Data(embedBody.utf8))
 
-        let run = try await SkiffProcess.runExecutable(
-            PackagePaths.python,
-            [PackagePaths.peer("openai_embeddings_client.py"), server.baseURL + "/v1", "all-MiniLM-L6-v2"],
-            environment: ["PATH": "/usr/bin:/bin"],
-            timeout: 60
-        )
-        try #require(run.status == 0, "openai client failed: \(run.stderr)")
-        let result = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let result = try await SDKClient.run("openai_embeddings_client.py", [server.baseURL + "/v1", "all-MiniLM-L6-v2"])
         let viaSDK = try #require(result["default"] as? [[Double]])
         let viaSDKFloat = try #require(result["float"] as? [[Double]])
         #expect(result["indices"] as? [Int] == [0, 1, 2])

@@ -1,11 +1,10 @@
-import Dispatch
+import Foundation
 
-/// Runs blocking work (pipe reads, waitpid) on a Dispatch thread so it never occupies the Swift
-/// concurrency pool, which has only as many threads as cores.
+/// Runs blocking work (pipe and socket reads, waitpid) on a thread of its own, never on the Swift concurrency pool
+/// (one thread per core) nor on Dispatch's global queue, which on Linux grows past one thread per core only about
+/// once a second: parallel tests blocking there wait on each other for seconds.
 public func blockingIO<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try work() })
-        }
+        Thread { continuation.resume(with: Result { try work() }) }.start()
     }
 }

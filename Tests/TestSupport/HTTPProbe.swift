@@ -48,10 +48,14 @@ public enum HTTPProbe {
             var bytes = Array(request.utf8)
             if let body { bytes += body }
             guard connection.send(bytes) else { throw PeerError("send to \(url) failed") }
-            let text = connection.readUntilClosed(timeout: Int(timeout)).text
+            let sent = ContinuousClock.now
+            let (closed, text) = connection.readUntilClosed(timeout: Int(timeout))
             guard let statusLine = text.split(separator: "\r\n").first, statusLine.split(separator: " ").count >= 2,
                 let status = Int(statusLine.split(separator: " ")[1])
-            else { throw PeerError("no HTTP response from \(url)") }
+            else {
+                let how = closed ? "closed by the server" : "nothing more within \(Int(timeout)) s"
+                throw PeerError("no HTTP response from \(url): \(text.utf8.count) bytes, then \(how), after \(ContinuousClock.now - sent)")
+            }
             let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
             return (status, body)
         }

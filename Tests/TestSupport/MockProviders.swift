@@ -36,21 +36,30 @@ public enum MockProviders {
     }
 }
 
-/// Runs one of the SDK client scripts (`openai_chat_client.py`, `anthropic_client.py`, …) and returns the JSON
-/// line it printed. Exit status 1 (the SDK could not use the answer) fails the call.
+/// Runs one of the SDK client scripts (`openai_chat_client.py`, `anthropic_client.py`, `openai_embeddings_client.py`)
+/// and returns the JSON it would print. All calls go to one `sdk_peer.py` process that imports the SDKs once; a
+/// script that would exit 1 (the SDK could not use the answer) fails the call.
 public enum SDKClient {
-    public static func run(_ script: String, _ arguments: [String], timeout: TimeInterval = 60) async throws -> [String: Any] {
-        let run = try await SkiffProcess.runExecutable(
-            PackagePaths.python,
-            [PackagePaths.peer(script)] + arguments,
+    private static let peer = Task {
+        try await PeerProcess.start(
+            [PackagePaths.python, PackagePaths.peer("sdk_peer.py")],
             environment: ["PATH": "/usr/bin:/bin", "HOME": FileManager.default.temporaryDirectory.path, "NO_PROXY": "*"],
+            timeout: 60
+        )
+    }
+
+    public static func run(_ script: String, _ arguments: [String], timeout: TimeInterval = 60) async throws -> [String: Any] {
+        let call = try JSONSerialization.data(withJSONObject: ["script": script, "args": arguments])
+        let (status, text) = try await HTTPProbe.post(
+            try await self.peer.value.string("endpoint") + "/run",
+            json: String(decoding: call, as: UTF8.self),
             timeout: timeout
         )
-        guard run.status == 0, let line = run.stdout.split(separator: "\n").last,
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        guard status == 200, let reply = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            reply["ok"] as? Bool == true, let result = reply["result"] as? [String: Any]
         else {
-            throw PeerError("\(script) \(arguments.joined(separator: " ")) failed (\(run.status)): \(run.stdout) \(run.stderr)")
+            throw PeerError("\(script) \(arguments.joined(separator: " ")) failed (\(status)): \(text)")
         }
-        return object
+        return result
     }
 }

@@ -75,7 +75,8 @@ public enum PythonFilter {
         let run = try await SkiffProcess.runExecutable(
             "/bin/sh",
             ["-c", "exec \"$0\" \"$1\" < \"$2\"", PackagePaths.python, PackagePaths.peer(script), file.path],
-            environment: ["PATH": "/usr/bin:/bin"],
+            // Hugging Face `tokenizers` spreads a batch over every core by default; the tests already use them all.
+            environment: ["PATH": "/usr/bin:/bin", "TOKENIZERS_PARALLELISM": "false"],
             timeout: timeout
         )
         guard run.status == 0 else { throw PeerError("\(script) failed (\(run.status)): \(run.stderr)") }

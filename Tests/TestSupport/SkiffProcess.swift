@@ -48,10 +48,10 @@ public enum SkiffProcess {
             let group = DispatchGroup()
             nonisolated(unsafe) var errData = Data()
             group.enter()
-            DispatchQueue.global().async {
+            Thread {
                 errData = stderr.fileHandleForReading.readDataToEndOfFile()
                 group.leave()
-            }
+            }.start()
             let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
             DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
             let outData = stdout.fileHandleForReading.readDataToEndOfFile()

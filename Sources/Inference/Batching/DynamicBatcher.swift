@@ -67,6 +67,7 @@ public final class DynamicBatcher<Item: TokenCounted, Output: Sendable>: @unchec
     private var running = 0
     private var stopping = false
     private var stopped = false
+    private var stopWaiters: [CheckedContinuation<Void, Never>] = []
     private var statistics = Statistics()
     /// Requests the previous run served: more than one means callers are concurrent, so waiting for company pays.
     private var lastRunRequests = 0
@@ -176,15 +177,19 @@ public final class DynamicBatcher<Item: TokenCounted, Output: Sendable>: @unchec
         self.condition.unlock()
     }
 
-    /// Waits (on the caller's thread) until the work loop has exited.
-    public func waitUntilStopped(timeout: TimeInterval = 60) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        self.condition.lock()
-        defer { self.condition.unlock() }
-        while !self.stopped {
-            if !self.condition.wait(until: deadline) { return self.stopped }
+    /// Returns once the work loop has exited (after `shutdown()`), suspending rather than blocking: the runs it
+    /// finishes answer callers on the same concurrency pool.
+    public func waitUntilStopped() async {
+        await withCheckedContinuation { continuation in
+            self.condition.lock()
+            guard !self.stopped else {
+                self.condition.unlock()
+                continuation.resume()
+                return
+            }
+            self.stopWaiters.append(continuation)
+            self.condition.unlock()
         }
-        return true
     }
 
     private func workLoop() {
@@ -229,8 +234,10 @@ public final class DynamicBatcher<Item: TokenCounted, Output: Sendable>: @unchec
             self.statistics.largestRun = max(self.statistics.largestRun, runs.max() ?? 0)
         }
         self.stopped = true
-        self.condition.broadcast()
+        let stopWaiters = self.stopWaiters
+        self.stopWaiters = []
         self.condition.unlock()
+        for waiter in stopWaiters { waiter.resume() }
     }
 
     /// Sorts every item of the taken jobs by length, runs them in token-bounded chunks, and hands each job

@@ -67,10 +67,10 @@ public final class ModelRegistry: Sendable {
             }
         }
 
-        func shutdown() {
+        func shutdown() async {
             switch self {
-            case .embedding(let model): model.shutdown()
-            case .classifier(let model): model.shutdown()
+            case .embedding(let model): await model.shutdown()
+            case .classifier(let model): await model.shutdown()
             }
         }
     }
@@ -118,7 +118,7 @@ public final class ModelRegistry: Sendable {
 
     private func load(_ role: ModelRole, name: String, logger: Logger) async -> Result<Loaded, any Error> {
         let configuration = self.configuration
-        return await withCheckedContinuation { continuation in
+        let loaded: Result<Loaded, any Error> = await withCheckedContinuation { continuation in
             let thread = Thread {
                 continuation.resume(
                     returning: Result {
@@ -135,24 +135,26 @@ public final class ModelRegistry: Sendable {
                                 )
                             )
                         }
-                        let model = try ClassifierModel.load(
-                            location: location,
-                            runtime: runtime,
-                            useInt8: configuration.useInt8,
-                            batching: configuration.batching,
-                            logger: logger
+                        return .classifier(
+                            try ClassifierModel.load(
+                                location: location,
+                                runtime: runtime,
+                                useInt8: configuration.useInt8,
+                                batching: configuration.batching,
+                                logger: logger
+                            )
                         )
-                        if let problem = Self.unsuitable(model, for: role) {
-                            model.shutdown()
-                            throw InferenceError(.invalidModel, problem)
-                        }
-                        return .classifier(model)
                     }
                 )
             }
             thread.name = "skiff-model-load"
             thread.start()
         }
+        if case .success(.classifier(let model)) = loaded, let problem = Self.unsuitable(model, for: role) {
+            await model.shutdown()
+            return .failure(InferenceError(.invalidModel, problem))
+        }
+        return loaded
     }
 
     /// Why a classifier cannot serve `role`, if it cannot.
@@ -232,9 +234,9 @@ public final class ModelRegistry: Sendable {
     }
 
     /// Finishes queued work in every batcher.
-    public func shutdown() {
+    public func shutdown() async {
         for slot in self.slots.withLock({ Array($0.values) }) {
-            if case .loaded(let model) = slot { model.shutdown() }
+            if case .loaded(let model) = slot { await model.shutdown() }
         }
     }
 }

@@ -93,9 +93,9 @@ public final class EmbeddingModel: Sendable {
     public var batchStatistics: DynamicBatcher<Encoding, [Float]>.Statistics { self.batcher.stats }
 
     /// Finishes queued work and stops the batcher.
-    public func shutdown() {
+    public func shutdown() async {
         self.batcher.shutdown()
-        _ = self.batcher.waitUntilStopped()
+        await self.batcher.waitUntilStopped()
     }
 }
 

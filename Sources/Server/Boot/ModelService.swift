@@ -19,6 +19,6 @@ struct ModelService: Service {
                 ? nil : failed.map { "\($0.variable)=\($0.name) failed to load: \($0.reason ?? "unknown")" }.joined(separator: "; ")
         )
         try? await gracefulShutdown()
-        self.registry.shutdown()
+        await self.registry.shutdown()
     }
 }
