@@ -9,11 +9,10 @@ it prints {"error": {"class", "status", "message"}, ...} and exits 0. Anything e
 """
 
 import argparse
-import json
-import sys
 
 import anthropic
-import httpx2  # the SDK's HTTP client
+
+from sdk_outcome import main, outcome
 
 TOOLS = [{"name": "get_weather", "description": "The current weather in a city.",
           "input_schema": {"type": "object", "properties": {"location": {"type": "string"}},
@@ -45,7 +44,8 @@ def run(argv):
     if args.tools:
         request["tools"] = TOOLS
     result = {"text": "", "chunks": 0}
-    try:
+
+    def exchange():
         if not args.stream:
             result.update(describe(client.messages.create(**request)))
         else:
@@ -58,16 +58,9 @@ def run(argv):
             if final["text"] != result["text"]:
                 raise AssertionError(f"streamed {result['text']!r} but the final message says {final['text']!r}")
             result.update(final)
-    except (anthropic.AnthropicError, httpx2.TransportError) as error:  # a cut stream can surface raw
-        result["error"] = {"class": type(error).__name__, "status": getattr(error, "status_code", None),
-                           "message": str(error)}
-    except Exception as error:  # not the SDK's own way of failing: the answer was unusable
-        result.update(error={"class": type(error).__name__, "status": None, "message": str(error)}, sdk_error=False)
-        return result, False
-    return result, True
+
+    return outcome(exchange, result, (anthropic.AnthropicError,))
 
 
 if __name__ == "__main__":
-    outcome, ok = run(sys.argv[1:])
-    print(json.dumps(outcome))
-    sys.exit(0 if ok else 1)
+    main(run)

@@ -10,10 +10,10 @@ tests, so the SDK is imported once for all of them.
 
 import argparse
 import json
-import sys
 
 import openai
-import httpx2  # the SDK's HTTP client
+
+from sdk_outcome import main, outcome
 
 TOOLS = [{"type": "function", "function": {
     "name": "get_weather", "description": "The current weather in a city.",
@@ -46,7 +46,8 @@ def run(argv):
     if args.max_tokens is not None:
         request["max_tokens"] = args.max_tokens
     result = {"text": "", "chunks": 0}
-    try:
+
+    def exchange():
         if not args.stream:
             completion = client.chat.completions.create(**request)
             choice = completion.choices[0]
@@ -77,16 +78,9 @@ def run(argv):
                     if choice.finish_reason:
                         result["finish_reason"] = choice.finish_reason
             result["tool_calls"] = [{**c, "arguments": json.loads(c["arguments"])} for _, c in sorted(calls.items())]
-    except (openai.OpenAIError, httpx2.TransportError) as error:  # a cut stream can surface raw
-        result["error"] = {"class": type(error).__name__, "status": getattr(error, "status_code", None),
-                           "message": str(error)}
-    except Exception as error:  # not the SDK's own way of failing: the answer was unusable
-        result.update(error={"class": type(error).__name__, "status": None, "message": str(error)}, sdk_error=False)
-        return result, False
-    return result, True
+
+    return outcome(exchange, result, (openai.OpenAIError,))
 
 
 if __name__ == "__main__":
-    outcome, ok = run(sys.argv[1:])
-    print(json.dumps(outcome))
-    sys.exit(0 if ok else 1)
+    main(run)

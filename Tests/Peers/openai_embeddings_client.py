@@ -6,10 +6,9 @@ Embeds three texts as base64 (the SDK's default) and as floats, one text cut to 
 errors for an unknown model and an empty input. `sdk_peer.py` calls `run` for the tests.
 """
 
-import json
-import sys
-
 import openai
+
+from sdk_outcome import main
 
 TEXTS = ["A man is eating food.", "A man is eating a piece of bread.", "A man is riding a horse."]
 
@@ -43,4 +42,4 @@ def run(argv):
 
 
 if __name__ == "__main__":
-    print(json.dumps(run(sys.argv[1:])[0]))
+    main(run)
