@@ -43,27 +43,19 @@ public enum SkiffProcess {
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        return try await blockingIO {
-            // Read both pipes to the end on separate threads so neither can fill up and block the child.
-            let group = DispatchGroup()
-            nonisolated(unsafe) var errData = Data()
-            group.enter()
-            Thread {
-                errData = stderr.fileHandleForReading.readDataToEndOfFile()
-                group.leave()
-            }.start()
-            let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
-            DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
-            let outData = stdout.fileHandleForReading.readDataToEndOfFile()
-            group.wait()
-            process.waitUntilExit()
-            killer.cancel()
-            return SkiffRun(
-                status: process.terminationStatus,
-                stdout: String(decoding: outData, as: UTF8.self),
-                stderr: String(decoding: errData, as: UTF8.self)
-            )
-        }
+        let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
+        defer { killer.cancel() }
+        // Both pipes are read to the end at once, so neither can fill up and block the child.
+        async let outData = blockingIO { stdout.fileHandleForReading.readDataToEndOfFile() }
+        async let errData = blockingIO { stderr.fileHandleForReading.readDataToEndOfFile() }
+        let (out, err) = try await (outData, errData)
+        try await blockingIO { process.waitUntilExit() }
+        return SkiffRun(
+            status: process.terminationStatus,
+            stdout: String(decoding: out, as: UTF8.self),
+            stderr: String(decoding: err, as: UTF8.self)
+        )
     }
 
     /// A port nothing listens on right now, for a server the test is about to start.
