@@ -223,15 +223,8 @@ public final class DynamicBatcher<Item: TokenCounted, Output: Sendable>: @unchec
             self.metrics.queueDepth(self.queue.count + taken.count)
             self.condition.unlock()
 
-            let runs = self.process(taken)
-
+            self.process(taken)
             self.condition.lock()
-            self.running = 0
-            self.lastRunRequests = taken.count
-            self.statistics.runs += runs.count
-            self.statistics.items += rows
-            self.statistics.requests += taken.count
-            self.statistics.largestRun = max(self.statistics.largestRun, runs.max() ?? 0)
         }
         self.stopped = true
         let stopWaiters = self.stopWaiters
@@ -241,8 +234,8 @@ public final class DynamicBatcher<Item: TokenCounted, Output: Sendable>: @unchec
     }
 
     /// Sorts every item of the taken jobs by length, runs them in token-bounded chunks, and hands each job
-    /// its outputs in its own order. Returns the size of each run.
-    private func process(_ jobs: [Job]) -> [Int] {
+    /// its outputs in its own order.
+    private func process(_ jobs: [Job]) {
         var entries: [(job: Int, index: Int, item: Item)] = []
         for (jobIndex, job) in jobs.enumerated() {
             for (itemIndex, item) in job.items.enumerated() { entries.append((jobIndex, itemIndex, item)) }
@@ -276,6 +269,13 @@ public final class DynamicBatcher<Item: TokenCounted, Output: Sendable>: @unchec
         }
         self.condition.lock()
         let continuations = jobs.map { self.waiting.removeValue(forKey: $0.id) }
+        // Counted before anyone is answered, so a caller that then reads `stats` sees its own run.
+        self.running = 0
+        self.lastRunRequests = jobs.count
+        self.statistics.runs += runSizes.count
+        self.statistics.items += entries.count
+        self.statistics.requests += jobs.count
+        self.statistics.largestRun = max(self.statistics.largestRun, runSizes.max() ?? 0)
         self.condition.unlock()
         for (index, continuation) in continuations.enumerated() {
             guard let continuation else { continue }  // its caller was cancelled and has been answered
@@ -285,6 +285,5 @@ public final class DynamicBatcher<Item: TokenCounted, Output: Sendable>: @unchec
                 continuation.resume(returning: outputs[index].map { $0! })
             }
         }
-        return runSizes
     }
 }
