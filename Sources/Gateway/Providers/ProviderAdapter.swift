@@ -100,22 +100,31 @@ enum UpstreamErrors {
         func header(_ name: String) -> String? {
             headers.first { $0.name.lowercased() == name }?.value.trimmingCharacters(in: .whitespaces)
         }
-        if let millis = header("retry-after-ms").flatMap(Double.init), millis >= 0 {
-            return .milliseconds(Int64(millis))
+        if let delay = header("retry-after-ms").flatMap(Double.init).flatMap({ delay(seconds: $0 / 1000) }) {
+            return delay
         }
         guard let value = header("retry-after") else { return nil }
-        if let seconds = Double(value), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
+        if let seconds = Double(value) { return delay(seconds: seconds) }
         if let date = HTTPDate.parse(value) {
-            return .milliseconds(Int64(max(0, date.timeIntervalSinceNow) * 1000))
+            return delay(seconds: max(0, date.timeIntervalSinceNow))
         }
         return nil
+    }
+
+    /// A delay an upstream asked for, if it is a real one: negative, infinite and NaN values count as none, and
+    /// anything over a day as a day (far past any retry budget, so the gateway falls back instead of waiting).
+    static func delay(seconds: Double) -> Duration? {
+        guard seconds.isFinite, seconds >= 0 else { return nil }
+        return .milliseconds(Int64(min(seconds, 86_400) * 1000))
     }
 
     /// Gemini puts the delay in the error's details: `{"@type": "...RetryInfo", "retryDelay": "1s"}`.
     static func geminiRetryDelay(_ error: JSONValue?) -> Duration? {
         for detail in error?["details"]?.arrayValue ?? [] {
-            if let delay = detail["retryDelay"]?.stringValue, delay.hasSuffix("s"), let seconds = Double(delay.dropLast()) {
-                return .milliseconds(Int64(seconds * 1000))
+            if let text = detail["retryDelay"]?.stringValue, text.hasSuffix("s"),
+                let delay = Double(text.dropLast()).flatMap({ delay(seconds: $0) })
+            {
+                return delay
             }
         }
         return nil
