@@ -51,7 +51,7 @@ public final class Gateway: Sendable {
     public func complete(_ body: JSONValue, front: Front, call: UpstreamCall, logger: Logger) async throws(GatewayError) -> Completion {
         let started = ContinuousClock.now
         let model = try Self.model(of: body)
-        let plan = try self.router.plan(for: model)
+        let plan = try self.plan(for: model, started: started)
         var translated: JSONValue?  // the Messages body as OpenAI's, made once if a non-Anthropic deployment needs it
         let result = try await self.attempt(plan, model: model, started: started, cancellation: call.cancellation, logger: logger) {
             deployment throws(GatewayError) -> (Completion, TokenUsage?) in
@@ -96,7 +96,7 @@ public final class Gateway: Sendable {
     public func embeddings(_ body: JSONValue, call: UpstreamCall, logger: Logger) async throws(GatewayError) -> Completion {
         let started = ContinuousClock.now
         let model = try Self.model(of: body)
-        let plan = try self.router.plan(for: model)
+        let plan = try self.plan(for: model, started: started)
         let result = try await self.attempt(plan, model: model, started: started, cancellation: call.cancellation, logger: logger) {
             deployment throws(GatewayError) -> (Completion, TokenUsage?) in
             if deployment.provider.kind == .gemini {
@@ -153,17 +153,22 @@ public final class Gateway: Sendable {
     public func stream(_ body: JSONValue, front: Front, call: UpstreamCall, logger: Logger) async throws(GatewayError) -> ChatStream {
         let started = ContinuousClock.now
         let model = try Self.model(of: body)
-        let plan = try self.router.plan(for: model)
+        let plan = try self.plan(for: model, started: started)
         guard self.openStreams.wrappingAdd(1, ordering: .relaxed).newValue <= self.configuration.maxConcurrentStreams else {
             self.openStreams.wrappingSubtract(1, ordering: .relaxed)
-            throw GatewayError(
-                .overloaded,
-                status: 429,
-                type: "rate_limit_error",
-                code: "too_many_streams",
-                message:
-                    "skiff already has \(self.configuration.maxConcurrentStreams) upstream streams open (GATEWAY_MAX_CONCURRENT_STREAMS); retry shortly",
-                retryAfter: .seconds(1)
+            throw self.finished(
+                plan.first,
+                model: model,
+                started: started,
+                error: GatewayError(
+                    .overloaded,
+                    status: 429,
+                    type: "rate_limit_error",
+                    code: "too_many_streams",
+                    message:
+                        "skiff already has \(self.configuration.maxConcurrentStreams) upstream streams open (GATEWAY_MAX_CONCURRENT_STREAMS); retry shortly",
+                    retryAfter: .seconds(1)
+                )
             )
         }
         let release: @Sendable () -> Void = { [self] in
@@ -219,6 +224,28 @@ public final class Gateway: Sendable {
 
     // MARK: Attempts
 
+    /// The deployments for `model`; an unknown or disabled model is counted as a request before it is thrown.
+    private func plan(for model: String, started: ContinuousClock.Instant) throws(GatewayError) -> [Deployment] {
+        do {
+            return try self.router.plan(for: model)
+        } catch {
+            throw self.finished(nil, model: model, started: started, error: error)
+        }
+    }
+
+    /// Counts a request that failed (once, however many attempts it took) under the deployment that last tried it.
+    private func finished(_ deployment: Deployment?, model: String, started: ContinuousClock.Instant, error: GatewayError) -> GatewayError {
+        self.metrics.request(
+            provider: deployment?.provider.name ?? "none",
+            model: deployment?.model ?? model,
+            outcome: error.kind.rawValue,
+            duration: ContinuousClock.now - started,
+            timeToFirstToken: nil,
+            usage: nil
+        )
+        return error
+    }
+
     struct Attempted<Value> {
         var value: Value
         var deployment: Deployment
@@ -239,6 +266,7 @@ public final class Gateway: Sendable {
         let budgetEnd = started + self.configuration.retryBudget
         var attempts = 0
         var lastError: GatewayError?
+        var lastDeployment: Deployment?
         deployments: for (index, deployment) in plan.enumerated() {
             if index > 0 {
                 self.metrics.fallback(from: plan[index - 1].provider.name)
@@ -249,6 +277,7 @@ public final class Gateway: Sendable {
                     ]
                 )
             }
+            lastDeployment = deployment
             for attempt in 1...max(1, self.configuration.maxAttempts) {
                 attempts += 1
                 do throws(GatewayError) {
@@ -258,16 +287,9 @@ public final class Gateway: Sendable {
                     }
                     return Attempted(value: try await body(deployment), deployment: deployment, attempts: attempts)
                 } catch {
-                    if error.kind == .cancelled { throw error }
+                    if error.kind == .cancelled { throw self.finished(deployment, model: model, started: started, error: error) }
                     lastError = error
-                    self.metrics.request(
-                        provider: deployment.provider.name,
-                        model: deployment.model,
-                        outcome: error.kind.rawValue,
-                        duration: ContinuousClock.now - started,
-                        timeToFirstToken: nil,
-                        usage: nil
-                    )
+                    self.metrics.upstreamError(provider: deployment.provider.name, model: deployment.model, kind: error.kind.rawValue)
                     guard error.isRetryable, attempt < self.configuration.maxAttempts else { break }
                     let delay = error.retryAfter ?? self.backoff(attempt: attempt)
                     if let retryAfter = error.retryAfter, retryAfter > self.configuration.maxRetryAfter { break }
@@ -283,17 +305,19 @@ public final class Gateway: Sendable {
                     do {
                         try await Task.sleep(for: delay)
                     } catch {
-                        throw GatewayError(.cancelled, status: 499, message: "the client went away")
+                        let gone = GatewayError(.cancelled, status: 499, message: "the client went away")
+                        throw self.finished(deployment, model: model, started: started, error: gone)
                     }
                 }
             }
             guard let error = lastError, error.allowsFallback else { break deployments }
         }
         guard var error = lastError else {
-            throw GatewayError(.modelNotFound, status: 404, code: "model_not_found", message: "no deployment for model \(model)")
+            let none = GatewayError(.modelNotFound, status: 404, code: "model_not_found", message: "no deployment for model \(model)")
+            throw self.finished(nil, model: model, started: started, error: none)
         }
         if attempts > 1 { error.message += " (after \(attempts) attempts)" }
-        throw error
+        throw self.finished(lastDeployment, model: model, started: started, error: error)
     }
 
     /// Full jitter: a uniform wait up to `base · 2^(attempt-1)`, capped.

@@ -23,7 +23,8 @@ public final class GatewayMetrics: Sendable {
         }
     }
 
-    /// One finished request: `outcome` is "ok" or the error kind.
+    /// One finished client request (however many attempts it took): `outcome` is "ok" or the error kind it ended
+    /// with; `duration` runs from its arrival, retries and waits included.
     func request(provider: String, model: String, outcome: String, duration: Duration, timeToFirstToken: Duration?, usage: TokenUsage?) {
         let model = self.modelLabel(model)
         let dimensions = [("provider", provider), ("model", model)]
@@ -38,6 +39,12 @@ public final class GatewayMetrics: Sendable {
             Counter(label: "gateway_tokens_total", dimensions: dimensions + [("type", "prompt")]).increment(by: usage.promptTokens)
             Counter(label: "gateway_tokens_total", dimensions: dimensions + [("type", "completion")]).increment(by: usage.completionTokens)
         }
+    }
+
+    /// One failed upstream attempt, retried or not.
+    func upstreamError(provider: String, model: String, kind: String) {
+        Counter(label: "gateway_upstream_errors_total", dimensions: [("provider", provider), ("model", self.modelLabel(model)), ("kind", kind)])
+            .increment()
     }
 
     func retry(provider: String, reason: String) {

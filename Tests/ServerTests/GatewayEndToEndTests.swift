@@ -177,6 +177,21 @@ struct GatewayEndToEndTests {
             #expect(metrics.contains(#"gateway_tokens_total{provider="anthropic",model="claude-metrics",type="completion"} 8"#))
             #expect(metrics.contains(#"gateway_time_to_first_token_seconds_count{provider="anthropic",model="claude-metrics"} 1"#))
             #expect(metrics.contains("gateway_request_duration_seconds_bucket"))
+            // A request is counted once however many attempts it took (GATEWAY_MAX_ATTEMPTS=2 here); each failed
+            // attempt is an upstream error. A model nobody serves is counted too, under no provider.
+            let failing = #"{"model": "gpt-error500-metrics", "messages": [{"role": "user", "content": "hi"}]}"#
+            #expect(try await HTTPProbe.post(server.baseURL + "/v1/chat/completions", json: failing).0 == 500)
+            let unknown = #"{"model": "nobody-serves-this", "messages": [{"role": "user", "content": "hi"}]}"#
+            #expect(try await HTTPProbe.post(server.baseURL + "/v1/chat/completions", json: unknown).0 == 404)
+            let (_, after) = try await HTTPProbe.get(server.baseURL + "/metrics")
+            for line in [
+                #"gateway_requests_total{provider="openai",model="gpt-error500-metrics",outcome="upstream_status"} 1"#,
+                #"gateway_upstream_errors_total{provider="openai",model="gpt-error500-metrics",kind="upstream_status"} 2"#,
+                #"gateway_retries_total{provider="openai",reason="upstream_status"} 1"#,
+                #"gateway_requests_total{provider="none",model="nobody-serves-this",outcome="model_not_found"} 1"#,
+            ] {
+                #expect(after.contains(line), "\(line) not in \(after)")
+            }
             let log = server.log
             #expect(log.contains(#""model":"claude-metrics""#) && log.contains(#""completion_tokens":"8""#))
         }
@@ -200,22 +215,29 @@ struct GatewayFailureTests {
     }
 
     /// Sends a request on a raw socket, reads for `readFor`, then hangs up.
-    static func hangUp(_ server: SkiffServer, body: String, readFor: Duration) async throws {
+    static func hangUp(_ server: SkiffServer, path: String = "/v1/chat/completions", body: String, readFor: Duration) async throws {
         try await blockingIO {
             let handle = try RawConnection(port: server.port)
             handle.send(
-                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
             )
             Thread.sleep(forTimeInterval: Double(readFor.components.seconds) + Double(readFor.components.attoseconds) / 1e18)
             handle.close()
         }
     }
 
-    @Test(arguments: [("gpt-delay-300", true), ("claude-slowfirst-5000", true), ("gemini-slowfirst-5000", false)])
+    @Test(arguments: [
+        ("gpt-delay-300", true), ("claude-slowfirst-5000", true), ("gemini-slowfirst-5000", false), ("openai/text-embedding-slowfirst-5000", false),
+    ])
     func aClientThatHangsUpCancelsTheUpstream(_ model: String, _ stream: Bool) async throws {
         let (peer, server) = try await Self.start()
-        let body = #"{"model": "\#(model)", "stream": \#(stream), "messages": [{"role": "user", "content": "a long answer please"}]}"#
-        try await Self.hangUp(server, body: body, readFor: .milliseconds(1200))
+        if model.contains("embedding") {
+            let body = #"{"model": "\#(model)", "input": ["a slow embedding"]}"#
+            try await Self.hangUp(server, path: "/v1/embeddings", body: body, readFor: .milliseconds(1200))
+        } else {
+            let body = #"{"model": "\#(model)", "stream": \#(stream), "messages": [{"role": "user", "content": "a long answer please"}]}"#
+            try await Self.hangUp(server, body: body, readFor: .milliseconds(1200))
+        }
         let hungUp = ContinuousClock.now
         var disconnects = 0
         while disconnects == 0 && ContinuousClock.now - hungUp < .seconds(10) {

@@ -17,7 +17,9 @@ public final class ChatStream: @unchecked Sendable {
     private var ended = false
     private var failure: GatewayError?
     private let started: ContinuousClock.Instant
-    private var firstEvent: ContinuousClock.Instant?
+    /// When the first event carrying generated output (text or a tool call) was ready for the client: the time to
+    /// first token. The role-only opening chunk and Anthropic's `message_start` come before any token, so not those.
+    private var firstToken: ContinuousClock.Instant?
     private let metrics: GatewayMetrics
     /// Set once the stream is handed to the client: frees its slot and records it when it closes. A stream that
     /// failed before that is counted by the attempt loop instead.
@@ -55,7 +57,7 @@ public final class ChatStream: @unchecked Sendable {
             deployment: self.deployment,
             attempts: self.attempts,
             usage: self.translator.usage,
-            timeToFirstToken: self.firstEvent.map { $0 - self.started }
+            timeToFirstToken: self.firstToken.map { $0 - self.started }
         )
     }
 
@@ -70,7 +72,6 @@ public final class ChatStream: @unchecked Sendable {
         while self.pending.isEmpty && !self.ended {
             try await self.fill()
         }
-        self.firstEvent = ContinuousClock.now
     }
 
     /// The next bytes for the client, or nil at the end. Errors are already in the bytes, in the front's format.
@@ -152,14 +153,38 @@ public final class ChatStream: @unchecked Sendable {
             throw UpstreamErrors.badResponse("a stream line exceeded \(error.maxLineBytes) bytes", deployment: self.deployment).interrupted()
         }
         for event in events {
-            self.pending += try self.translator.translate(event)
+            self.append(try self.translator.translate(event))
         }
     }
 
     private func consumeEnd() throws(GatewayError) {
-        if let last = self.parser.finish() { self.pending += try self.translator.translate(last) }
-        self.pending += try self.translator.finish()
+        if let last = self.parser.finish() { self.append(try self.translator.translate(last)) }
+        self.append(try self.translator.finish())
         self.ended = true
+    }
+
+    /// Queues translated events for the client, noting when the first one with generated output arrived.
+    private func append(_ events: [SSEEvent]) {
+        if self.firstToken == nil && events.contains(where: { Self.carriesOutput($0, front: self.front) }) {
+            self.firstToken = ContinuousClock.now
+        }
+        self.pending += events
+    }
+
+    /// Whether a client event carries generated output: an Anthropic `content_block_delta`, or an OpenAI chunk whose
+    /// delta has text, reasoning, a refusal or a tool call. Parsed only until the first one is seen.
+    static func carriesOutput(_ event: SSEEvent, front: Gateway.Front) -> Bool {
+        switch front {
+        case .messages:
+            return event.event == "content_block_delta"
+        case .chatCompletions:
+            guard let choices = (try? JSONValue.parse(event.data))?["choices"]?.arrayValue else { return false }
+            return choices.contains { choice in
+                guard let delta = choice["delta"] else { return false }
+                let text = ["content", "reasoning_content", "refusal"].contains { !(delta[$0]?.stringValue ?? "").isEmpty }
+                return text || !(delta["tool_calls"]?.arrayValue ?? []).isEmpty
+            }
+        }
     }
 
     private func transportFailure(_ error: any Error) -> GatewayError {
@@ -202,7 +227,7 @@ public final class ChatStream: @unchecked Sendable {
             model: self.deployment.model,
             outcome: outcome,
             duration: ContinuousClock.now - self.started,
-            timeToFirstToken: self.firstEvent.map { $0 - self.started },
+            timeToFirstToken: self.firstToken.map { $0 - self.started },
             usage: self.translator.usage
         )
     }

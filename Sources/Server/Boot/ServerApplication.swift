@@ -100,7 +100,7 @@ struct ServerApplication {
         let embeddings = EmbeddingRoutes(registry: self.registry, settings: self.settings)
         embeddings.register(on: router)
         AnalysisRoutes(embeddings: embeddings, registry: self.registry, settings: self.settings.analysis).register(on: router)
-        OpenAIEmbeddingRoutes(embeddings: embeddings, gateway: self.gateway).register(on: router)
+        OpenAIEmbeddingRoutes(embeddings: embeddings, gateway: self.gateway, disconnects: self.disconnects).register(on: router)
         let registry = self.registry
         GatewayRoutes(
             gateway: self.gateway,

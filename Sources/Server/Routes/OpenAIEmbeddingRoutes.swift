@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import HTTPClient
 import Hummingbird
 import Inference
 import Logging
@@ -10,6 +11,8 @@ struct OpenAIEmbeddingRoutes: Sendable {
     let embeddings: EmbeddingRoutes
     /// Models that are not local go to a provider through the gateway (`text-embedding-3-small` → OpenAI).
     let gateway: Gateway?
+    /// A client that hangs up cancels a provider call made for it.
+    let disconnects: DisconnectMonitor
 
     struct EmbeddingsRequest: Decodable {
         let input: Input
@@ -41,7 +44,7 @@ struct OpenAIEmbeddingRoutes: Sendable {
         }
     }
 
-    func register(on router: Router<some RequestContext>) {
+    func register(on router: Router<SkiffRequestContext>) {
         router.post("/v1/embeddings") { request, context in try await self.create(request, context: context) }
     }
 
@@ -51,7 +54,7 @@ struct OpenAIEmbeddingRoutes: Sendable {
         return lowered == model.lowercased() || lowered.hasSuffix("/" + model.lowercased())
     }
 
-    func create(_ request: Request, context: some RequestContext) async throws -> Response {
+    func create(_ request: Request, context: SkiffRequestContext) async throws -> Response {
         let settings = self.embeddings.settings
         let buffer = try await JSONRequest.body(of: request, limit: settings.maxRequestBytes)
         if let gateway, !gateway.router.isEmpty, let json = try? JSONValue.parse(buffer.readableBytesView),
@@ -121,11 +124,15 @@ struct OpenAIEmbeddingRoutes: Sendable {
     }
 
     /// A provider's embeddings, passed through as the provider sent them.
-    func forward(_ body: JSONValue, to gateway: Gateway, context: some RequestContext) async throws -> Response {
+    func forward(_ body: JSONValue, to gateway: Gateway, context: SkiffRequestContext) async throws -> Response {
+        let cancellation = HTTPCancellation()
         let call = gateway.call(
             requestID: context.logger[metadataKey: "hb.request.id"]?.description,
-            traceID: context.logger[metadataKey: "trace_id"]?.description
+            traceID: context.logger[metadataKey: "trace_id"]?.description,
+            cancellation: cancellation
         )
+        let watch = self.disconnects.watch(context.channel) { cancellation.cancel() }
+        defer { self.disconnects.unwatch(watch) }
         let started = ContinuousClock.now
         let model = body["model"]?.stringValue ?? ""
         do {
