@@ -124,6 +124,27 @@ import Testing
         #expect(error?.kind == .streamInterrupted)
     }
 
+    /// A safety stop before any output is an error (nothing has reached the client yet); after some output the
+    /// answer keeps it and finishes with `content_filter`, streamed or not.
+    @Test func geminiSafetyStops() throws {
+        let deployment = Deployment(provider: ProviderConfiguration(kind: .gemini, baseURL: "http://g", apiKey: Secret("k")), model: "gemini-x")
+        let stopped = #"{"candidates":[{"finishReason":"SAFETY","index":0}]}"#
+        let partial = #"{"candidates":[{"content":{"parts":[{"text":"Part"}],"role":"model"},"finishReason":"PROHIBITED_CONTENT"}]}"#
+        let error = #expect(throws: GatewayError.self) { try GeminiAdapter().completion(from: Array(stopped.utf8), deployment: deployment) }
+        #expect(error?.kind == .contentFiltered && error?.status == 400 && error?.code == "content_filter")
+        #expect(error?.message.contains("finishReason SAFETY") == true)
+        let kept = try GeminiAdapter().completion(from: Array(partial.utf8), deployment: deployment).body
+        #expect(kept["choices"]?.arrayValue?.first?["finish_reason"] == "content_filter")
+        #expect(kept["choices"]?.arrayValue?.first?["message"]?["content"] == "Part")
+
+        var first = GeminiToOpenAIStream(deployment: deployment, includeUsage: false)
+        #expect(throws: GatewayError.self) { try first.translate(SSEEvent(data: stopped)) }
+        var later = GeminiToOpenAIStream(deployment: deployment, includeUsage: false)
+        _ = try later.translate(SSEEvent(data: #"{"candidates":[{"content":{"parts":[{"text":"Hel"}],"role":"model"}}]}"#))
+        let last = try later.translate(SSEEvent(data: stopped)).compactMap { try? JSONValue.parse($0.data) }
+        #expect(last.last?["choices"]?.arrayValue?.first?["finish_reason"] == "content_filter")
+    }
+
     @Test func messagesRequestsReachOtherProvidersAsOpenAIRequests() throws {
         let messages: JSONValue = [
             "model": "gpt-4o", "max_tokens": 100, "system": "Be terse.", "stop_sequences": ["X"],

@@ -31,6 +31,7 @@ struct GeminiAdapter: ProviderAdapter {
             if let piece = part["text"]?.stringValue { text += piece }
             if let call = part["functionCall"] { calls.append(Self.toolCall(call, index: calls.count, seed: response)) }
         }
+        try Self.checkStopped(candidate, producedOutput: !text.isEmpty || !calls.isEmpty, deployment: deployment)
         var message: [String: JSONValue] = ["role": "assistant", "content": text.isEmpty && !calls.isEmpty ? .null : .string(text)]
         if !calls.isEmpty { message["tool_calls"] = .array(calls) }
         let usage = Self.usage(response["usageMetadata"])
@@ -120,6 +121,23 @@ struct GeminiAdapter: ProviderAdapter {
         )
     }
 
+    /// An answer Gemini's safety filters stopped before it produced anything is an error too, like a blocked prompt.
+    /// One stopped part-way keeps what it said and finishes with `content_filter`, as OpenAI reports it.
+    static func checkStopped(_ candidate: JSONValue, producedOutput: Bool, deployment: Deployment) throws(GatewayError) {
+        guard !producedOutput, let reason = candidate["finishReason"]?.stringValue, Self.filterReasons.contains(reason) else { return }
+        throw GatewayError(
+            .contentFiltered,
+            status: 400,
+            type: "invalid_request_error",
+            code: "content_filter",
+            message: "\(deployment.provider.name) stopped the answer for model \(deployment.model) before any output (finishReason \(reason))",
+            provider: deployment.provider.name
+        )
+    }
+
+    /// Finish reasons that mean a safety or policy filter ended the answer.
+    static let filterReasons: Set<String> = ["SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"]
+
     static func usage(_ metadata: JSONValue?) -> TokenUsage? {
         guard let metadata, let prompt = metadata["promptTokenCount"]?.intValue else { return nil }
         let completion = (metadata["candidatesTokenCount"]?.intValue ?? 0) + (metadata["thoughtsTokenCount"]?.intValue ?? 0)
@@ -130,7 +148,7 @@ struct GeminiAdapter: ProviderAdapter {
         if hasCalls { return "tool_calls" }
         switch reason {
         case "MAX_TOKENS": return "length"
-        case "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY": return "content_filter"
+        case let reason? where Self.filterReasons.contains(reason): return "content_filter"
         default: return "stop"
         }
     }
@@ -285,6 +303,7 @@ struct GeminiToOpenAIStream: StreamTranslator {
     private var started = false
     private var finished = false
     private var callCount = 0
+    private var producedText = false
     private(set) var usage: TokenUsage?
 
     init(deployment: Deployment, includeUsage: Bool) {
@@ -316,6 +335,7 @@ struct GeminiToOpenAIStream: StreamTranslator {
         var calls: [JSONValue] = []
         for part in candidate["content"]?["parts"]?.arrayValue ?? [] where part["thought"]?.boolValue != true {
             if let text = part["text"]?.stringValue, !text.isEmpty {
+                self.producedText = true
                 events.append(self.builder.chunk(delta: ["content": .string(text)]))
             }
             if let call = part["functionCall"] {
@@ -326,6 +346,9 @@ struct GeminiToOpenAIStream: StreamTranslator {
             }
         }
         if !calls.isEmpty { events.append(self.builder.chunk(delta: ["tool_calls": .array(calls)])) }
+        // Before anything was produced the client has no bytes yet (the role chunk goes out with the first event),
+        // so a filtered answer can still be a plain error.
+        try GeminiAdapter.checkStopped(candidate, producedOutput: self.producedText || self.callCount > 0, deployment: self.deployment)
         if let reason = candidate["finishReason"]?.stringValue {
             self.finished = true
             events.append(self.builder.chunk(delta: [:], finishReason: GeminiAdapter.finishReason(reason, hasCalls: self.callCount > 0)))
