@@ -196,8 +196,20 @@ struct GatewayEndToEndTests {
             ] {
                 #expect(after.contains(line), "\(line) not in \(after)")
             }
-            let log = server.log
-            #expect(log.contains(#""model":"claude-metrics""#) && log.contains(#""completion_tokens":"8""#))
+            // Each request's one access-log line carries its accounting.
+            let lines = server.log.split(separator: "\n").filter { $0.contains(#""message":"request""#) }
+            let streamed = lines.first { $0.contains(#""model":"claude-metrics""#) }
+            for field in [
+                #""route":"/v1/chat/completions""#, #""provider":"anthropic""#, #""upstream_model":"claude-metrics""#, #""stream":"true""#,
+                #""attempts":"1""#, #""completion_tokens":"8""#, #""ttft_ms":""#, #""bytes":""#,
+            ] {
+                #expect(streamed?.contains(field) == true, "\(field) not in \(streamed ?? "no line")")
+            }
+            let failed = lines.first { $0.contains(#""model":"gpt-error500-metrics""#) }
+            for field in [#""level":"error""#, #""status":"500""#, #""provider":"openai""#, #""error":"upstream_status""#, "after 2 attempts"] {
+                #expect(failed?.contains(field) == true, "\(field) not in \(failed ?? "no line")")
+            }
+            #expect(lines.count { $0.contains("claude-metrics") } == 1 && !server.log.contains("gateway request"))
         }
     }
 }
@@ -208,12 +220,13 @@ struct GatewayFailureTests {
     static func start(
         _ extra: [String: String] = [:],
         keys: [String: String] = [:],
-        mockKeys: [String: String] = [:]
+        mockKeys: [String: String] = [:],
+        port: Int = 0
     ) async throws -> (PeerProcess, SkiffServer) {
         let peer = try await MockProviders.start(keys: mockKeys)
         var environment = SkiffProcess.baseEnvironment().merging(MockProviders.environment(peer, keys: keys)) { $1 }
         environment.merge(extra) { $1 }
-        let server = try SkiffServer(environment: environment)
+        let server = try SkiffServer(environment: environment, port: port)
         try await server.waitUntilReady()
         return (peer, server)
     }
@@ -298,6 +311,27 @@ struct GatewayFailureTests {
             if again != 200 { try await Task.sleep(for: .milliseconds(50)) }
         }
         #expect(again == 200)
+    }
+
+    /// At `LOG_LEVEL=warning` an answered request writes nothing; a failed one still writes its access-log line, at
+    /// `warning` or `error`, whether it failed before the answer began or in the middle of a stream.
+    @Test func failedRequestsStillLogAboveInfo() async throws {
+        // A port of its own: at this level skiff does not log the "listening" line that names the port it took.
+        let (peer, server) = try await Self.start(["LOG_LEVEL": "warning", "GATEWAY_MAX_ATTEMPTS": "1"], port: try SkiffProcess.freePort())
+        defer { withExtendedLifetime(peer) {} }
+        let url = server.baseURL + "/v1/chat/completions"
+        for (model, stream, status) in [
+            ("gpt-4o", false, 200), ("gpt-4o", true, 200), ("gpt-status-404", false, 404), ("gpt-breakstream", true, 200),
+        ] {
+            let body = #"{"model": "\#(model)", "stream": \#(stream), "messages": [{"role": "user", "content": "hi"}]}"#
+            #expect(try await HTTPProbe.post(url, json: body).0 == status, "\(model)")
+        }
+        let lines = server.log.split(separator: "\n").filter { $0.contains(#""message":"request""#) }
+        #expect(lines.count == 2, "\(lines)")
+        #expect(lines.contains { $0.contains(#""level":"warning""#) && $0.contains(#""status":"404""#) && $0.contains("gpt-status-404") })
+        #expect(
+            lines.contains { $0.contains(#""level":"error""#) && $0.contains(#""error":"stream_interrupted""#) && $0.contains("gpt-breakstream") }
+        )
     }
 
     @Test func providerKeysNeverAppearInErrorsLogsOrMetrics() async throws {

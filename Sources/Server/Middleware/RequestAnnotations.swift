@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 import Synchronization
 
 /// What inner layers learn about a request that the outer ones report: the caller's key fingerprint (set by the
@@ -9,6 +10,12 @@ final class RequestAnnotations: Sendable {
         var keyFingerprint: String?
         var model: String?
         var provider: String?
+        /// The status the request ended with when it is not the one sent (a stream cut short: 499 or the upstream's).
+        var status: Int?
+        /// Raised for a failed gateway request, so the line shows at `warning`/`error`.
+        var level: Logger.Level?
+        /// The gateway's accounting: upstream model, attempts, time to first token, tokens, error.
+        var fields: Logger.Metadata = [:]
     }
 
     private let values = Mutex(Values())

@@ -42,7 +42,6 @@ struct GatewayRoutes: Sendable {
     func serve(_ request: Request, context: SkiffRequestContext, front: Gateway.Front) async throws -> Response {
         let anthropic: Bool
         if case .messages = front { anthropic = true } else { anthropic = false }
-        let started = ContinuousClock.now
         let body: JSONValue
         do {
             body = try await Self.readJSON(request, limit: self.settings.maxRequestBytes)
@@ -61,17 +60,16 @@ struct GatewayRoutes: Sendable {
         let gateway = self.gateway
         let logger = context.logger
         let model = body["model"]?.stringValue ?? ""
-        let route = anthropic ? "/v1/messages" : "/v1/chat/completions"
 
         guard body["stream"]?.boolValue == true else {
             do {
                 let completion = try await gateway.complete(body, front: front, call: call, logger: logger)
-                Self.log(logger, route: route, model: model, status: 200, stream: false, outcome: completion.outcome, error: nil, started: started)
+                Self.annotate(context, model: model, status: 200, stream: false, outcome: completion.outcome, error: nil)
                 var headers: HTTPFields = [.contentType: "application/json"]
                 if let deployment = completion.outcome.deployment { headers[Self.deploymentHeader] = deployment.label }
                 return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: completion.body)))
             } catch {
-                throw self.failed(error, logger: logger, route: route, model: model, stream: false, anthropic: anthropic, started: started)
+                throw Self.failed(error, context: context, model: model, stream: false, anthropic: anthropic)
             }
         }
 
@@ -79,7 +77,7 @@ struct GatewayRoutes: Sendable {
         do {
             stream = try await gateway.stream(body, front: front, call: call, logger: logger)
         } catch {
-            throw self.failed(error, logger: logger, route: route, model: model, stream: true, anthropic: anthropic, started: started)
+            throw Self.failed(error, context: context, model: model, stream: true, anthropic: anthropic)
         }
         let channel = context.channel
         let disconnects = self.disconnects
@@ -88,7 +86,7 @@ struct GatewayRoutes: Sendable {
         // The upstream already sent everything (a short or fast answer): one body, one write.
         if let body = stream.completeBody() {
             let status = stream.error.map { $0.kind == .cancelled ? 499 : $0.status } ?? 200
-            Self.log(logger, route: route, model: model, status: status, stream: true, outcome: stream.outcome, error: stream.error, started: started)
+            Self.annotate(context, model: model, status: status, stream: true, outcome: stream.outcome, error: stream.error)
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
         }
         return Response(
@@ -98,16 +96,7 @@ struct GatewayRoutes: Sendable {
                 defer {
                     stream.close()
                     let status = stream.error.map { $0.kind == .cancelled ? 499 : $0.status } ?? (stream.isComplete ? 200 : 499)
-                    Self.log(
-                        logger,
-                        route: route,
-                        model: model,
-                        status: status,
-                        stream: true,
-                        outcome: stream.outcome,
-                        error: stream.error,
-                        started: started
-                    )
+                    Self.annotate(context, model: model, status: status, stream: true, outcome: stream.outcome, error: stream.error)
                 }
                 try await disconnects.watching(channel, onGone: { stream.cancelUpstream() }) {
                     while let bytes = await stream.next() {
@@ -120,61 +109,52 @@ struct GatewayRoutes: Sendable {
     }
 
     /// Logs the failure and turns it into the client's error response.
-    private func failed(
-        _ error: any Error,
-        logger: Logger,
-        route: String,
-        model: String,
-        stream: Bool,
-        anthropic: Bool,
-        started: ContinuousClock.Instant
-    ) -> any Error {
+    private static func failed(_ error: any Error, context: SkiffRequestContext, model: String, stream: Bool, anthropic: Bool) -> any Error {
         let gatewayError: GatewayError
         switch error {
         case let error as GatewayError: gatewayError = error
         case is CancellationError: gatewayError = GatewayError(.cancelled, status: 499, message: "the client went away")
         default: return error
         }
-        Self.log(logger, route: route, model: model, status: gatewayError.status, stream: stream, outcome: nil, error: gatewayError, started: started)
+        Self.annotate(context, model: model, status: gatewayError.status, stream: stream, outcome: nil, error: gatewayError)
         return GatewayHTTPError(gatewayError, anthropic: anthropic)
     }
 
     static let deploymentHeader = HTTPField.Name("X-Skiff-Deployment")!
 
-    /// One access-log line per gateway request: who served it, how long it took, what it used. Never a key.
-    static func log(
-        _ logger: Logger,
-        route: String,
+    /// What the request's access-log line adds for the gateway: who served it, what it used, how it failed. The
+    /// fields are formatted only when the line will be written (at `info`, or for a failure). Never a key.
+    static func annotate(
+        _ context: SkiffRequestContext,
         model: String,
         status: Int,
         stream: Bool,
         outcome: Gateway.Outcome?,
-        error: GatewayError?,
-        started: ContinuousClock.Instant
+        error: GatewayError?
     ) {
-        let level: Logger.Level = error == nil || error?.kind == .cancelled ? .info : (status >= 500 ? .error : .warning)
-        // Formatting the line costs more than the proxying around it; skip it when the level filters it out.
-        guard logger.logLevel <= level else { return }
-        var metadata: Logger.Metadata = [
-            "route": "\(route)", "model": "\(model)", "status": "\(status)", "stream": "\(stream)",
-            "duration_ms": "\(Self.milliseconds(ContinuousClock.now - started))",
-        ]
-        if let deployment = outcome?.deployment {
-            metadata["provider"] = "\(deployment.provider.name)"
-            metadata["upstream_model"] = "\(deployment.model)"
+        let failed = error != nil && error?.kind != .cancelled
+        guard failed || context.logger.logLevel <= .info else { return }
+        context.annotations.update { values in
+            values.model = model
+            values.status = status
+            if failed { values.level = status >= 500 ? .error : .warning }
+            if let deployment = outcome?.deployment {
+                values.provider = deployment.provider.name
+                values.fields["upstream_model"] = "\(deployment.model)"
+            }
+            if let provider = error?.provider { values.provider = provider }
+            values.fields["stream"] = "\(stream)"
+            if let attempts = outcome?.attempts { values.fields["attempts"] = "\(attempts)" }
+            if let ttft = outcome?.timeToFirstToken { values.fields["ttft_ms"] = "\(Self.milliseconds(ttft))" }
+            if let usage = outcome?.usage {
+                values.fields["prompt_tokens"] = "\(usage.promptTokens)"
+                values.fields["completion_tokens"] = "\(usage.completionTokens)"
+            }
+            if let error {
+                values.fields["error"] = "\(error.kind.rawValue)"
+                values.fields["error_message"] = "\(error.message)"
+            }
         }
-        if let attempts = outcome?.attempts { metadata["attempts"] = "\(attempts)" }
-        if let ttft = outcome?.timeToFirstToken { metadata["ttft_ms"] = "\(Self.milliseconds(ttft))" }
-        if let usage = outcome?.usage {
-            metadata["prompt_tokens"] = "\(usage.promptTokens)"
-            metadata["completion_tokens"] = "\(usage.completionTokens)"
-        }
-        if let error {
-            metadata["error"] = "\(error.kind.rawValue)"
-            metadata["error_message"] = "\(error.message)"
-            if let provider = error.provider { metadata["provider"] = "\(provider)" }
-        }
-        logger.log(level: level, "gateway request", metadata: metadata)
     }
 
     static func milliseconds(_ duration: Duration) -> String {

@@ -133,36 +133,17 @@ struct OpenAIEmbeddingRoutes: Sendable {
         )
         let watch = self.disconnects.watch(context.channel) { cancellation.cancel() }
         defer { self.disconnects.unwatch(watch) }
-        let started = ContinuousClock.now
         let model = body["model"]?.stringValue ?? ""
         do {
             let result = try await gateway.embeddings(body, call: call, logger: context.logger)
-            GatewayRoutes.log(
-                context.logger,
-                route: "/v1/embeddings",
-                model: model,
-                status: 200,
-                stream: false,
-                outcome: result.outcome,
-                error: nil,
-                started: started
-            )
+            GatewayRoutes.annotate(context, model: model, status: 200, stream: false, outcome: result.outcome, error: nil)
             return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: result.body)))
         } catch {
             var error = error
             if error.kind == .modelNotFound, let local = self.embeddings.settings.embeddingModel {
                 error.message += " Local embedding model: \(local)."
             }
-            GatewayRoutes.log(
-                context.logger,
-                route: "/v1/embeddings",
-                model: model,
-                status: error.status,
-                stream: false,
-                outcome: nil,
-                error: error,
-                started: started
-            )
+            GatewayRoutes.annotate(context, model: model, status: error.status, stream: false, outcome: nil, error: error)
             throw GatewayHTTPError(error)
         }
     }
