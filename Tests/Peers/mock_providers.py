@@ -3,7 +3,7 @@ proxies to, so each provider's base URL can point at a prefix of it. Standard li
 
   /openai/v1/chat/completions, /openai/v1/embeddings, /openai/v1/models   OpenAI (Authorization: Bearer KEY)
   /deepseek/…, /deepseek/v1/…, /xai/v1/…        the same format and paths, as DeepSeek and xAI speak it
-  /azure/chat/completions?api-version=…, /azure/embeddings?api-version=…
+  /azure/chat/completions?api-version=…, /azure/embeddings?api-version=…, /azure/info?api-version=…
                                                 Azure AI Inference (api-key: KEY or Bearer), OpenAI bodies
   /anthropic/v1/messages, /anthropic/v1/models  Anthropic Messages (x-api-key or Bearer, anthropic-version)
   /gemini/v1beta/models (GET), /gemini/v1beta/models/MODEL:generateContent, …:batchEmbedContents,
@@ -434,8 +434,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             provider = OPENAI_LIKE[prefix]
         operation = path[len(prefix) + 1:]
         allowed = {"chat/completions": "POST", "embeddings": "POST"}
-        if provider != "azure":
-            allowed["models"] = "GET"
+        allowed["info" if provider == "azure" else "models"] = "GET"
         return (provider, operation, None) if allowed.get(operation) == self.command else None
 
     # Checks shared by the providers.
@@ -526,6 +525,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                            "You didn't provide an API key. You need to provide your API key in an Authorization "
                            "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
                 raise Reject(401, message, "auth")
+        if operation == "info":  # Azure AI Inference: the endpoint's model
+            return self.reply(200, {"model_name": MODELS[0], "model_type": "chat-completion",
+                                    "model_provider_name": "Mock"})
         if operation == "models":
             return self.reply(200, {"object": "list", "data": [
                 {"id": m, "object": "model", "created": 1700000000, "owned_by": provider} for m in MODELS]})

@@ -69,7 +69,7 @@ struct GatewayEndToEndTests {
         }
     }
 
-    @Test(arguments: ["claude-3-5-haiku", "gpt-4o-mini", "gemini-2.0-flash"], [false, true])
+    @Test(arguments: ["claude-3-5-haiku", "gpt-4o-mini", "gemini-2.0-flash", "deepseek-chat", "grok-3", "azure/mock-chat"], [false, true])
     func anthropicSDKReachesAnthropicAndOthers(_ model: String, _ stream: Bool) async throws {
         try await Self.withServer { server in
             let result = try await SDKClient.run("anthropic_client.py", [server.baseURL, model] + (stream ? ["--stream"] : []))
@@ -165,7 +165,7 @@ struct GatewayEndToEndTests {
             #expect(status == 200)
             let listing = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
             let ids = Set((listing["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
-            for expected in ["fast", "claude-mock-1", "gemini-mock-1", "openai/mock-chat", "deepseek/mock-chat", "xai/mock-tool"] {
+            for expected in ["fast", "claude-mock-1", "gemini-mock-1", "openai/mock-chat", "deepseek/mock-chat", "xai/mock-tool", "azure/mock-chat"] {
                 #expect(ids.contains(expected), "\(expected) missing from \(ids.sorted())")
             }
             #expect(try await HTTPProbe.get(server.baseURL + "/v1/models/claude-mock-1").0 == 200)

@@ -14,7 +14,9 @@ struct ModelsEndToEndTests {
     }
 
     @Test func readyOnlyOnceTheModelIsLoadedThenServesTheOpenAISDK() async throws {
-        let server = try SkiffServer(environment: Self.environment())
+        // Providers enabled too: the local model's name must still reach the local model, any other the provider.
+        let peer = try await MockProviders.start()
+        let server = try SkiffServer(environment: Self.environment().merging(MockProviders.environment(peer)) { $1 })
         try await server.waitUntilReady()
         #expect(server.log.contains("model loaded"))
 
@@ -38,7 +40,16 @@ struct ModelsEndToEndTests {
         let errors = try #require(result["errors"] as? [String: [String: Any]])
         #expect(errors["unknown_model"]?["class"] as? String == "NotFoundError")
         #expect(errors["empty_input"]?["class"] as? String == "BadRequestError")
+
+        let upstream = { try await MockProviders.requests(peer).compactMap { $0["path"] as? String }.filter { $0.hasSuffix("/embeddings") } }
+        #expect(try await upstream().isEmpty, "the local model's requests went to the provider")
+        let provider = try await SDKClient.run("openai_embeddings_client.py", [server.baseURL + "/v1", "text-embedding-3-small"])
+        #expect(provider["model"] as? String == "text-embedding-3-small")
+        #expect(try await upstream().contains("/openai/v1/embeddings"))
+        let (_, listing) = try await HTTPProbe.get(server.baseURL + "/v1/models")
+        #expect(listing.contains(#""id":"all-MiniLM-L6-v2""#) && listing.contains(#""id":"openai/mock-chat""#), "\(listing)")
         #expect(try await server.stop() == 0)
+        withExtendedLifetime(peer) {}
     }
 
     @Test func aMissingModelLeavesTheInstanceNotReadyWithTheReason() async throws {

@@ -64,11 +64,17 @@ public final class ModelCatalog: Sendable {
                 headers: [(name: "x-goog-api-key", value: provider.apiKey.value)]
             )
         case .azure:
-            return []  // Azure AI Inference has no model listing; its deployments appear through the routes file
+            // Azure AI Inference lists no models, but `/info` names the endpoint's own (single-model endpoints).
+            request = HTTPRequest(url: OpenAIAdapter.url(provider, path: "info"), headers: OpenAIAdapter.headers(provider))
         }
         request.timeouts = HTTPTimeouts(connect: .seconds(3), total: .seconds(5))
         do {
             let response = try await self.client.execute(request)
+            if provider.kind == .azure {
+                // A multi-model endpoint has no one model to name: its deployments come from the routes file.
+                let name = response.status == 200 ? (try? JSONValue.parse(response.body))?["model_name"]?.stringValue : nil
+                return name.map { [Entry(id: "\(provider.name)/\($0)", ownedBy: provider.name)] } ?? []
+            }
             guard response.status == 200 else {
                 logger.warning("could not list models", metadata: ["provider": "\(provider.name)", "status": "\(response.status)"])
                 return nil
