@@ -55,6 +55,41 @@ import Testing
         #expect(try await MockProviders.requests(peer).count == 2)
     }
 
+    @Test func a408IsRetried() async throws {
+        let peer = try await MockProviders.start()
+        let gateway = try Self.gateway(peer) { $0.maxAttempts = 3 }
+        let error = await #expect(throws: GatewayError.self) {
+            try await gateway.complete(Self.chat("gpt-status-408"), front: .chatCompletions, call: UpstreamCall(), logger: Self.logger)
+        }
+        #expect(error?.status == 408 && error?.message.contains("after 3 attempts") == true)
+        #expect(try await MockProviders.requests(peer).count == 3)
+    }
+
+    /// Nothing listens where the first deployment points: each attempt is a connection error, retried, then the
+    /// fallback answers.
+    @Test func connectionErrorsAreRetriedThenFallBack() async throws {
+        let peer = try await MockProviders.start()
+        let closed = try SkiffProcess.freePort()
+        let providers = [
+            ProviderConfiguration(kind: .openAI, baseURL: "http://127.0.0.1:\(closed)/v1", apiKey: Secret("test")),
+            ProviderConfiguration(kind: .anthropic, baseURL: peer.string("endpoint") + "/anthropic", apiKey: Secret("test")),
+        ]
+        var configuration = GatewayConfiguration()
+        configuration.retryBase = .milliseconds(20)
+        configuration.retryBudget = .seconds(300)
+        configuration.maxAttempts = 2
+        let routes = try RoutesFile.parse("models: {m: {deployments: [{provider: openai, model: gpt-4o}], fallbacks: [claude-fine]}}")
+        let gateway = Gateway(
+            router: try ModelRouter(providers: providers, routesFile: routes),
+            configuration: configuration,
+            client: HTTPClient(proxy: ProxySettings())
+        )
+        let result = try await gateway.complete(Self.chat("m"), front: .chatCompletions, call: UpstreamCall(), logger: Self.logger)
+        #expect(result.outcome.deployment?.label == "anthropic/claude-fine")
+        #expect(result.outcome.attempts == 3)
+        #expect(try await MockProviders.requests(peer).map { $0["provider"] as? String } == ["anthropic"])
+    }
+
     @Test func clientErrorsAreNeitherRetriedNorFallenBack() async throws {
         let peer = try await MockProviders.start()
         let gateway = try Self.gateway(

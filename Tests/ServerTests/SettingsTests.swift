@@ -1,4 +1,6 @@
 import AWSConfig
+import Gateway
+import HTTPClient
 import Inference
 import Logging
 import Testing
@@ -125,6 +127,46 @@ struct SettingsTests {
         (["TOXICITY_THRESHOLD": "-0.1"], "TOXICITY_THRESHOLD"),
     ])
     func badAnalysisSettingsNameTheVariable(environment: [String: String], variable: String) {
+        #expect { _ = try Settings.from(environment: environment) } throws: { ($0 as? SettingsError)?.variable == variable }
+    }
+
+    @Test func gatewaySettings() throws {
+        #expect(try Settings.from(environment: [:]).gateway.providers.isEmpty)
+        let settings = try Settings.from(environment: [
+            "OPENAI_API_KEY": "sk-o", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "GEMINI_API_KEY": "g-key",
+            "ANTHROPIC_API_KEY": "", "AZURE_INFERENCE_CREDENTIAL": "az", "AZURE_INFERENCE_ENDPOINT": "https://r.services.ai.azure.com/models",
+            "AZURE_API_VERSION": "2025-01-01", "GATEWAY_MAX_ATTEMPTS": "5", "GATEWAY_RETRY_BASE_MS": "100", "GATEWAY_RETRY_BUDGET_SECONDS": "12",
+            "GATEWAY_MAX_RETRY_AFTER_SECONDS": "3", "GATEWAY_CONNECT_TIMEOUT_SECONDS": "2.5", "GATEWAY_FIRST_BYTE_TIMEOUT_SECONDS": "30",
+            "GATEWAY_IDLE_TIMEOUT_SECONDS": "15", "GATEWAY_TIMEOUT_SECONDS": "90", "GATEWAY_MAX_CONCURRENT_STREAMS": "7",
+            "ANTHROPIC_DEFAULT_MAX_TOKENS": "1000",
+        ]).gateway
+        // An empty key leaves its provider off; GEMINI_API_KEY stands in for GOOGLE_API_KEY.
+        #expect(settings.enabledProviders == ["openai", "gemini", "azure"])
+        #expect(
+            settings.providers.map(\.baseURL) == [
+                "http://127.0.0.1:9/v1", "https://generativelanguage.googleapis.com", "https://r.services.ai.azure.com/models",
+            ]
+        )
+        #expect(settings.providers.last?.apiVersion == "2025-01-01")
+        let configuration = settings.configuration
+        #expect(configuration.maxAttempts == 5 && configuration.retryBase == .milliseconds(100) && configuration.retryBudget == .seconds(12))
+        #expect(
+            configuration.maxRetryAfter == .seconds(3) && configuration.maxConcurrentStreams == 7 && configuration.anthropicDefaultMaxTokens == 1000
+        )
+        #expect(configuration.timeouts.connect == .milliseconds(2500) && configuration.timeouts.firstByte == .seconds(30))
+        #expect(configuration.timeouts.idle == .seconds(15) && configuration.timeouts.total == .seconds(90))
+    }
+
+    @Test(arguments: [
+        (["AZURE_INFERENCE_CREDENTIAL": "az"], "AZURE_INFERENCE_ENDPOINT"),
+        (["OPENAI_API_KEY": "k", "OPENAI_BASE_URL": "ftp://x"], "OPENAI_BASE_URL"),
+        (["XAI_API_KEY": "k", "XAI_BASE_URL": "not a url"], "XAI_BASE_URL"),
+        (["GATEWAY_MAX_ATTEMPTS": "0"], "GATEWAY_MAX_ATTEMPTS"),
+        (["GATEWAY_TIMEOUT_SECONDS": "soon"], "GATEWAY_TIMEOUT_SECONDS"),
+        (["GATEWAY_MAX_CONCURRENT_STREAMS": "-1"], "GATEWAY_MAX_CONCURRENT_STREAMS"),
+        (["MODEL_ROUTES_FILE": "/nonexistent/routes.yaml"], "MODEL_ROUTES_FILE"),
+    ])
+    func badGatewaySettingsNameTheVariable(environment: [String: String], variable: String) {
         #expect { _ = try Settings.from(environment: environment) } throws: { ($0 as? SettingsError)?.variable == variable }
     }
 
