@@ -96,6 +96,7 @@ final class CurlMultiDriver: Sendable {
                 loop.applyCancellationsAndResumes()
             }
             loop.failLateHeads(rescan: woken)
+            loop.failStalledBodies()
             loop.runDueTimer()
             loop.finishCompleted()
             woken = loop.wait(timeout: loop.millisecondsUntilNextDeadline(limit: 1000))

@@ -18,6 +18,9 @@ final class CurlSocketLoop {
     private var active: [UInt64: CurlTransfer] = [:]
     /// The earliest first-byte deadline among transfers still waiting for their head, when there is one.
     private var nextHeadDeadline: ContinuousClock.Instant?
+    /// The earliest idle deadline among transfers receiving their body, or an instant before it (transfers report
+    /// the deadlines they start; bytes only push them later).
+    private let nextIdleDeadline = EarliestDeadline()
     /// Ready sockets taken per `epoll_wait` (more wait for the next one: epoll is level-triggered).
     private static let readyCapacity = 128
     private var readyDescriptors = [Int32](repeating: 0, count: readyCapacity)
@@ -53,6 +56,7 @@ final class CurlSocketLoop {
             transfer.release()
             return
         }
+        transfer.idleDeadlines = self.nextIdleDeadline
         curl_multi_add_handle(self.multi, transfer.handle)
         self.active[transfer.id] = transfer
     }
@@ -63,7 +67,7 @@ final class CurlSocketLoop {
             if transfer.isCancelled {
                 self.remove(transfer, .failure(Self.cancelled))
             } else if let stream = transfer.stream, stream.takeResumeRequest() {
-                curl_easy_pause(transfer.handle, CURLPAUSE_CONT)
+                transfer.resume()
             }
         }
     }
@@ -80,6 +84,24 @@ final class CurlSocketLoop {
                 self.remove(transfer, .failure(HTTPClientError(.timedOut, "no response head within the first-byte timeout")))
             } else {
                 self.nextHeadDeadline = min(self.nextHeadDeadline ?? deadline, deadline)
+            }
+        }
+    }
+
+    /// Fails transfers whose body got no bytes for their idle timeout. Looks at every transfer only when the earliest
+    /// known idle deadline has passed; most have moved later since, and the earliest of those is the next one due.
+    func failStalledBodies() {
+        let now = ContinuousClock.now
+        guard let due = self.nextIdleDeadline.instant, due <= now else { return }
+        self.nextIdleDeadline.reset()
+        for transfer in self.active.values {
+            guard let deadline = transfer.idleDeadline else { continue }
+            if deadline <= now {
+                let limit = transfer.idleTimeout?.wholeMilliseconds ?? 0
+                let error = HTTPClientError(.timedOut, "the response body stalled: no bytes within the idle timeout (\(limit) ms)")
+                self.remove(transfer, .failure(error))
+            } else {
+                self.nextIdleDeadline.note(deadline)
             }
         }
     }
@@ -131,11 +153,12 @@ final class CurlSocketLoop {
         curl_multi_socket_action(self.multi, CURL_SOCKET_TIMEOUT, 0, &running)
     }
 
-    /// Milliseconds until libcurl's timer or the earliest first-byte deadline is due, at most `limit`.
+    /// Milliseconds until libcurl's timer or the earliest first-byte or idle deadline is due, at most `limit`.
     func millisecondsUntilNextDeadline(limit: Int32) -> Int32 {
         var timeout = limit
         if let deadline = self.timerDeadline { timeout = min(timeout, Self.milliseconds(until: deadline)) }
         if let deadline = self.nextHeadDeadline { timeout = min(timeout, Self.milliseconds(until: deadline)) }
+        if let deadline = self.nextIdleDeadline.instant { timeout = min(timeout, Self.milliseconds(until: deadline)) }
         return timeout
     }
 

@@ -17,6 +17,13 @@ final class CurlTransfer: @unchecked Sendable {
     /// When the response head must have arrived by (the first-byte timeout).
     let headDeadline: ContinuousClock.Instant?
     private(set) var headComplete = false
+    /// How long the body may go without bytes once the head is in (the idle timeout).
+    let idleTimeout: Duration?
+    /// When the body counts as stalled: the idle timeout after the head or the last body bytes. Nil before the head,
+    /// while the consumer has the transfer paused (the upstream is not to blame), and without an idle timeout.
+    private(set) var idleDeadline: ContinuousClock.Instant?
+    /// Where a starting idle clock reports its deadline, so that the loop finds the earliest without a scan.
+    var idleDeadlines: EarliestDeadline?
     private var followsRedirects = false
 
     private(set) var body: [UInt8] = []
@@ -50,6 +57,7 @@ final class CurlTransfer: @unchecked Sendable {
         self.sink = sink
         self.stream = stream
         self.headDeadline = request.timeouts.firstByte.map { ContinuousClock.now + $0 }
+        self.idleTimeout = request.timeouts.idle
         self.onFinish = onFinish
         do {
             try self.configure(request, proxy: proxy, caBundlePath: caBundlePath)
@@ -75,11 +83,8 @@ final class CurlTransfer: @unchecked Sendable {
         if let total = request.timeouts.total {
             try check(skiff_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, total.wholeMilliseconds), "TIMEOUT")
         }
-        if let idle = request.timeouts.idle {
-            // Less than one byte per second for the idle span counts as stalled.
-            try check(skiff_easy_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1), "LOW_SPEED_LIMIT")
-            try check(skiff_easy_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, idle.wholeMilliseconds / 1000)), "LOW_SPEED_TIME")
-        }
+        // No LOW_SPEED options for the idle timeout: libcurl would apply them to the wait for the head too (the
+        // first-byte timeout's), in whole seconds. `CurlSocketLoop.failStalledBodies` enforces it instead.
         self.followsRedirects = request.followRedirects
         if request.followRedirects {
             try check(skiff_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 1), "FOLLOWLOCATION")
@@ -175,11 +180,17 @@ final class CurlTransfer: @unchecked Sendable {
             return .aborted
         }
         if let stream {
-            guard stream.offer(bytes) else { return .paused }
+            guard stream.offer(bytes) else {
+                // Paused for the consumer: no idle clock until it has caught up (`resume`).
+                self.idleDeadline = nil
+                return .paused
+            }
             self.bodyBytes += bytes.count
+            self.bodyBytesArrived()
             return .accepted
         }
         self.bodyBytes += bytes.count
+        self.bodyBytesArrived()
         guard let sink else {
             self.body.append(contentsOf: bytes)
             return .accepted
@@ -222,7 +233,29 @@ final class CurlTransfer: @unchecked Sendable {
             return
         }
         self.headComplete = true
+        self.startIdleClock()
         self.stream?.headersArrived(status: status, headers: self.headers)
+    }
+
+    /// Starts (or restarts) the wait for body bytes, reporting the deadline as it may be the loop's earliest.
+    private func startIdleClock() {
+        guard let idleTimeout else { return }
+        let deadline = ContinuousClock.now + idleTimeout
+        self.idleDeadline = deadline
+        self.idleDeadlines?.note(deadline)
+    }
+
+    /// Pushes a running idle clock later. Not reported: a later deadline leaves the loop's earliest a valid bound.
+    private func bodyBytesArrived() {
+        guard self.idleDeadline != nil, let idleTimeout else { return }
+        self.idleDeadline = ContinuousClock.now + idleTimeout
+    }
+
+    /// Takes up a transfer paused for its consumer; its idle clock starts afresh first, so that bytes libcurl hands
+    /// over at once (and a pause they may cause again) count from here.
+    func resume() {
+        self.startIdleClock()
+        curl_easy_pause(self.handle, CURLPAUSE_CONT)
     }
 
     /// Resumes the waiting task exactly once.

@@ -12,7 +12,7 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         public static let couldNotResolve = Code(value: .couldNotResolve)
         /// Nothing accepted the connection.
         public static let couldNotConnect = Code(value: .couldNotConnect)
-        /// A connect, idle or total timeout fired.
+        /// A connect, first-byte, idle or total timeout fired.
         public static let timedOut = Code(value: .timedOut)
         /// The connection failed mid-exchange.
         public static let network = Code(value: .network)

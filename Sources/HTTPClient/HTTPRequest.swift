@@ -56,7 +56,8 @@ public struct HTTPTimeouts: Sendable, Equatable {
     public var connect: Duration
     /// Time for the whole exchange, or nil for none.
     public var total: Duration?
-    /// Longest stretch with no bytes received before the transfer is abandoned, or nil for none.
+    /// Longest stretch without body bytes once the response head has arrived (a stalled stream), or nil for none.
+    /// The wait for the head is `firstByte`'s; a stream paused because its consumer fell behind is not idle.
     public var idle: Duration?
     /// Time from sending until the response head arrives (an LLM's time to first token), or nil for none.
     public var firstByte: Duration?
@@ -70,7 +71,8 @@ public struct HTTPTimeouts: Sendable, Equatable {
 }
 
 extension Duration {
-    /// Whole milliseconds, rounded up so that a sub-millisecond limit never becomes "no limit" (0) in libcurl.
+    /// Whole milliseconds, rounded up so that a sub-millisecond limit never becomes "no limit" (0) in libcurl, nor a
+    /// wait for a deadline ends just before it.
     var wholeMilliseconds: Int {
         let (seconds, attoseconds) = self.components
         let millis = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000

@@ -67,8 +67,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(int(query.get("ms", "1000")) / 1000)
             return self.reply(200, b'{"slow":true}')
         if url.path == "/stream":
-            # Chunked body: `chunks` pieces of `size` bytes, `delay_ms` apart; counts what the client accepted.
+            # Chunked body: `chunks` pieces of `size` bytes, `delay_ms` apart, and `stall_ms` of silence after the
+            # first `stall_after` (an upstream that stalls mid-body); counts what the client accepted.
             chunks, size, delay = int(query.get("chunks", "10")), int(query.get("size", "100")), int(query.get("delay_ms", "0"))
+            stall, stall_after = int(query.get("stall_ms", "0")), int(query.get("stall_after", "1"))
             breaks = query.get("break") == "1"
             sent, aborted = f"stream_sent:{query.get('id', '')}", f"stream_aborted:{query.get('id', '')}"
             with LOCK:
@@ -93,6 +95,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         with LOCK:
                             gate = GATES.setdefault(query.get("id", ""), threading.Event())
                         gate.wait(300)  # released by the test; the bound only stops a forgotten gate
+                    if index + 1 == stall_after and stall:
+                        time.sleep(stall / 1000)
                     if delay:
                         time.sleep(delay / 1000)
                 self.wfile.write(b"0\r\n\r\n")

@@ -190,7 +190,8 @@ public struct ModelPuller: Sendable {
         var request = HTTPRequest(
             url: url,
             headers: self.authorization,
-            timeouts: HTTPTimeouts(connect: .seconds(10), total: nil, idle: .seconds(60))
+            // No total for multi-GB files; a hub that never answers is bounded by firstByte, one that stalls by idle.
+            timeouts: HTTPTimeouts(connect: .seconds(10), total: nil, idle: .seconds(60), firstByte: .seconds(60))
         )
         request.followRedirects = true
         request.maxResponseBytes = 64 << 30
