@@ -27,6 +27,26 @@ struct HTTPClientTimeoutTests {
         return (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Int]) ?? [:]
     }
 
+    /// Opens a stream of 64 KiB chunks with a 500 ms idle timeout, reads its first chunk and stops reading for 2 s,
+    /// checking that the peer really was held back (socket buffers and the high-water mark, no more). Returns the
+    /// body to go on with and the bytes read so far.
+    func pausedStream(id: String, query: String) async throws -> (body: HTTPBodyStream.AsyncIterator, received: Int) {
+        let response = try await HTTPClient(proxy: ProxySettings()).stream(
+            HTTPRequest(
+                url: try await self.endpoint() + "/stream?id=\(id)&size=65536&\(query)",
+                timeouts: HTTPTimeouts(connect: .seconds(5), total: .seconds(60), idle: .milliseconds(500), firstByte: .seconds(5)),
+                maxResponseBytes: 64 << 20
+            ),
+            highWaterMark: 128 * 1024
+        )
+        var body = response.body.makeAsyncIterator()
+        let received = try await body.next()?.count ?? 0
+        try await Task.sleep(for: .seconds(2))
+        let sentWhilePaused = try await self.stats()["stream_sent:\(id)"] ?? 0
+        #expect(sentWhilePaused < 16 << 20, "peer sent \(sentWhilePaused) bytes to a consumer that stopped reading")
+        return (body, received)
+    }
+
     /// A slow first byte (an LLM thinking) is the first-byte timeout's to judge: a shorter idle timeout must not cut
     /// it off.
     @Test(arguments: Delivery.allCases)
@@ -67,46 +87,19 @@ struct HTTPClientTimeoutTests {
     /// A consumer that stops reading pauses the transfer (backpressure): the upstream is not stalled, so the idle
     /// timeout must not fire however long the pause lasts, and the body completes once the consumer reads again.
     @Test func aStreamPausedByItsConsumerIsNotIdle() async throws {
-        let client = HTTPClient(proxy: ProxySettings())
-        let response = try await client.stream(
-            HTTPRequest(
-                url: try await self.endpoint() + "/stream?id=paused-idle&chunks=512&size=65536",
-                timeouts: HTTPTimeouts(connect: .seconds(5), total: .seconds(60), idle: .milliseconds(500), firstByte: .seconds(5)),
-                maxResponseBytes: 64 << 20
-            ),
-            highWaterMark: 128 * 1024
-        )
-        var iterator = response.body.makeAsyncIterator()
-        var total = try await iterator.next()?.count ?? 0
-        try await Task.sleep(for: .seconds(2))
-        // Really paused: the peer got no further than socket buffers and the high-water mark hold.
-        let sentWhilePaused = try await self.stats()["stream_sent:paused-idle"] ?? 0
-        #expect(sentWhilePaused < 16 << 20, "peer sent \(sentWhilePaused) bytes to a consumer that stopped reading")
-        while let chunk = try await iterator.next() { total += chunk.count }
+        var (body, total) = try await self.pausedStream(id: "paused-idle", query: "chunks=512")
+        while let chunk = try await body.next() { total += chunk.count }
         #expect(total == 512 * 65536)
     }
 
     /// Once the consumer reads again, so does the idle clock: a body that stalls after such a pause still fails.
     @Test func aStreamThatStallsAfterAPauseStillFailsWithTheIdleTimeout() async throws {
-        let client = HTTPClient(proxy: ProxySettings())
         // 16 MiB (more than a pause lets through), then 8 s of silence.
-        let response = try await client.stream(
-            HTTPRequest(
-                url: try await self.endpoint() + "/stream?id=pause-then-stall&chunks=300&size=65536&stall_after=256&stall_ms=8000",
-                timeouts: HTTPTimeouts(connect: .seconds(5), total: .seconds(60), idle: .milliseconds(500), firstByte: .seconds(5)),
-                maxResponseBytes: 64 << 20
-            ),
-            highWaterMark: 128 * 1024
-        )
-        var iterator = response.body.makeAsyncIterator()
-        var received = try await iterator.next()?.count ?? 0
-        try await Task.sleep(for: .seconds(2))
-        let sentWhilePaused = try await self.stats()["stream_sent:pause-then-stall"] ?? 0
-        #expect(sentWhilePaused < 16 << 20, "peer sent \(sentWhilePaused) bytes to a consumer that stopped reading")
+        var (body, received) = try await self.pausedStream(id: "pause-then-stall", query: "chunks=300&stall_after=256&stall_ms=8000")
         let resumed = ContinuousClock.now
         var failure: HTTPClientError?
         do {
-            while let chunk = try await iterator.next() { received += chunk.count }
+            while let chunk = try await body.next() { received += chunk.count }
         } catch let error as HTTPClientError {
             failure = error
         }

@@ -12,20 +12,19 @@ struct AccessLogMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
         guard context.logger.logLevel <= Self.level(request) else {
-            // Below the line's usual level only a failed gateway request can still show: no byte counting, no
-            // formatting unless the route raised the level.
+            // Below the line's usual level only a failed gateway request (its route raised the level) still shows:
+            // no byte counting, and nothing formatted for the others.
+            let logIfRaised: @Sendable (Int) -> Void = { status in
+                guard let level = context.annotations.current.level, context.logger.logLevel <= level else { return }
+                Self.log(request, context: context, status: status, bytes: nil, started: started)
+            }
             do {
                 var response = try await next(request, context)
                 let status = response.status.code
-                response.body = response.body.whenFinished {
-                    guard let level = context.annotations.current.level, context.logger.logLevel <= level else { return }
-                    Self.log(request, context: context, status: status, bytes: nil, started: started)
-                }
+                response.body = response.body.whenFinished { logIfRaised(status) }
                 return response
             } catch {
-                if let level = context.annotations.current.level, context.logger.logLevel <= level {
-                    Self.log(request, context: context, status: Self.status(of: error), bytes: nil, started: started)
-                }
+                logIfRaised(Self.status(of: error))
                 throw error
             }
         }
