@@ -85,8 +85,7 @@ struct GatewayRoutes: Sendable {
         headers[Self.deploymentHeader] = stream.deployment.label
         // The upstream already sent everything (a short or fast answer): one body, one write.
         if let body = stream.completeBody() {
-            let status = stream.error.map { $0.kind == .cancelled ? 499 : $0.status } ?? 200
-            Self.annotate(context, model: model, status: status, stream: true, outcome: stream.outcome, error: stream.error)
+            Self.annotate(context, model: model, status: Self.endStatus(of: stream), stream: true, outcome: stream.outcome, error: stream.error)
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
         }
         return Response(
@@ -95,8 +94,14 @@ struct GatewayRoutes: Sendable {
             body: ResponseBody { writer in
                 defer {
                     stream.close()
-                    let status = stream.error.map { $0.kind == .cancelled ? 499 : $0.status } ?? (stream.isComplete ? 200 : 499)
-                    Self.annotate(context, model: model, status: status, stream: true, outcome: stream.outcome, error: stream.error)
+                    Self.annotate(
+                        context,
+                        model: model,
+                        status: Self.endStatus(of: stream),
+                        stream: true,
+                        outcome: stream.outcome,
+                        error: stream.error
+                    )
                 }
                 try await disconnects.watching(channel, onGone: { stream.cancelUpstream() }) {
                     while let bytes = await stream.next() {
@@ -108,7 +113,12 @@ struct GatewayRoutes: Sendable {
         )
     }
 
-    /// Logs the failure and turns it into the client's error response.
+    /// The status a relayed stream ended with: 200, the upstream failure's, or 499 when the client left first.
+    private static func endStatus(of stream: ChatStream) -> Int {
+        stream.error.map { $0.kind == .cancelled ? 499 : $0.status } ?? (stream.isComplete ? 200 : 499)
+    }
+
+    /// Records the failure for the access log and turns it into the client's error response.
     private static func failed(_ error: any Error, context: SkiffRequestContext, model: String, stream: Bool, anthropic: Bool) -> any Error {
         let gatewayError: GatewayError
         switch error {
