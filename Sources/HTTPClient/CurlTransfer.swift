@@ -287,6 +287,13 @@ final class CurlTransfer: @unchecked Sendable {
         if self.overflowed {
             return .failure(HTTPClientError(.responseTooLarge, "response body exceeds \(self.maxResponseBytes) bytes"))
         }
+        // libcurl reports a tunnel the proxy refused as a receive failure; say what happened (never the proxy URL,
+        // which may carry credentials).
+        var connectStatus = 0
+        _ = skiff_easy_getinfo_long(handle, CURLINFO_HTTP_CONNECTCODE, &connectStatus)
+        if connectStatus != 0 && connectStatus != 200 {
+            return .failure(HTTPClientError(.couldNotConnect, "the proxy refused the tunnel: CONNECT answered \(connectStatus)"))
+        }
         let message = String(cString: curl_easy_strerror(code))
         let errorCode: HTTPClientError.Code
         switch code {

@@ -8,6 +8,7 @@ import Testing
 struct HTTPClientTransportTests {
     static let plain = Task { try await PeerProcess.start([PackagePaths.python, PackagePaths.peer("http_peer.py")], timeout: 20) }
     static let h2 = Task { try await PeerProcess.start([PackagePaths.python, PackagePaths.peer("h2_peer.py")], timeout: 30) }
+    static let connectProxy = Task { try await PeerProcess.start([PackagePaths.python, PackagePaths.peer("connect_proxy.py")], timeout: 20) }
 
     func json(_ response: HTTPResponse) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
@@ -76,6 +77,44 @@ struct HTTPClientTransportTests {
         let response = try await client.execute(HTTPRequest(url: "http://provider.skiff.invalid/echo"))
         let echo = try self.json(response)
         #expect(echo["path"] as? String == "http://provider.skiff.invalid/echo")
+    }
+
+    /// `HTTPS_PROXY`: the proxy sees only a CONNECT to the upstream's host and port; TLS, certificate checks and
+    /// ALPN run end to end inside the tunnel (the upstream still negotiates HTTP/2).
+    @Test func httpsGoesThroughAConnectTunnel() async throws {
+        let upstream = try await Self.h2.value
+        let proxy = try await Self.connectProxy.value.string("endpoint")
+        let client = HTTPClient(proxy: ProxySettings(httpsProxy: proxy), caBundlePath: upstream.string("ca"))
+        let endpoint = try upstream.string("endpoint")
+        let version = try self.json(try await client.execute(HTTPRequest(url: endpoint + "/version")))
+        #expect(version["http_version"] as? String == "2")
+        let target = try #require(URL(string: endpoint)).port.map { "127.0.0.1:\($0)" }
+        let tunnels = try await HTTPClient(proxy: ProxySettings()).execute(HTTPRequest(url: proxy + "/tunnels"))
+        let tunnelled = try #require(try JSONSerialization.jsonObject(with: Data(tunnels.body)) as? [String])
+        #expect(tunnelled.contains(target ?? "?"), "the proxy tunnelled \(tunnelled), not \(target ?? "?")")
+
+        // Without the CA the tunnel opens but the upstream's certificate is still refused: the proxy is no way around it.
+        let untrusting = HTTPClient(proxy: ProxySettings(httpsProxy: proxy), caBundlePath: nil)
+        let untrusted = await #expect(throws: HTTPClientError.self) {
+            _ = try await untrusting.execute(HTTPRequest(url: endpoint + "/version"))
+        }
+        #expect(untrusted?.code == .tls)
+    }
+
+    /// A proxy that refuses the tunnel fails the request with an error, and plain http never uses the https proxy.
+    @Test func aRefusedTunnelFailsAndPlainHTTPIgnoresTheHTTPSProxy() async throws {
+        let proxy = try await Self.connectProxy.value.string("endpoint")
+        let client = HTTPClient(proxy: ProxySettings(httpsProxy: proxy))
+        let refused = await #expect(throws: HTTPClientError.self) {
+            _ = try await client.execute(HTTPRequest(url: "https://provider.skiff.invalid/v1/models"))
+        }
+        #expect(refused?.code == .couldNotConnect)
+        #expect(refused?.message == "the proxy refused the tunnel: CONNECT answered 403")
+        let tunnels = try await HTTPClient(proxy: ProxySettings()).execute(HTTPRequest(url: proxy + "/tunnels"))
+        #expect(!String(decoding: tunnels.body, as: UTF8.self).contains("skiff.invalid"))
+
+        let plain = try await Self.plain.value.string("endpoint")
+        #expect(try await client.execute(HTTPRequest(url: plain + "/echo")).status == 200)
     }
 
     @Test func noProxyHostsAndBypassingRequestsGoDirect() async throws {
