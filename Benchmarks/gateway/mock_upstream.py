@@ -8,6 +8,10 @@ process serves tens of thousands of requests per second on one core.
                               `data: [DONE]`. The answer's text is fixed (ANSWER); `model` echoes the request's.
   GET  /v1/models             a list naming gpt-4o-mini (and every model asked for so far)
   GET  /health                200 {"status":"ok"}
+  GET  /_abandoned            {"abandoned": [{"at": T, "path": P}, …]}: when (time.monotonic() of this machine) a
+                              connection closed with an answer to P still unsent or half-sent: a gateway that let its
+                              client's hang-up reach its upstream (with --delay-ms or --chunk-delay-ms, when answers
+                              take time)
 
 Any `Authorization: Bearer <key>` is accepted; none is a 401 in OpenAI's error shape. Request bodies may come
 with Content-Length or chunked; requests may be pipelined on a keep-alive connection (answered in order);
@@ -29,6 +33,7 @@ import json
 import random
 import signal
 import sys
+import time
 
 CHUNKS = 20  # content events in a streamed answer
 WORDS = ("Hello", "from", "the", "mock", "upstream:", "this", "answer", "is", "always", "the", "same", "twenty",
@@ -108,6 +113,7 @@ class Mock:
         self.gap = chunk_delay_ms / 1000
         self.cache = {}
         self.models = {"gpt-4o-mini"}
+        self.abandoned = []
 
     def chat(self, body):
         try:
@@ -139,6 +145,8 @@ class Mock:
         path = path.split("?", 1)[0]
         if path == "/health":
             return simple(200, "OK", b'{"status":"ok"}')
+        if path == "/_abandoned":
+            return simple(200, "OK", _json({"abandoned": self.abandoned}))
         if path not in ("/v1/chat/completions", "/v1/models", "/chat/completions", "/models"):
             return error(404, "Not Found", f"no route for {method} {path}", "invalid_request_error")
         if not headers.get(b"authorization", b"").lower().startswith(b"bearer "):
@@ -164,12 +172,16 @@ class Connection(asyncio.Protocol):
         self.continued = False  # 100 Continue already sent for the request being read
         self.answers = None  # the writer task's queue, when there are delays
         self.writer = None
+        self.path, self.paths = "(unparsed)", []  # the path of the request being answered; of those parsed in this read
+        self.unsent = []  # the paths of answers handed to the writer task and not yet written to the end
 
     def connection_made(self, transport):
         self.transport = transport
 
     def connection_lost(self, exc):
         self.transport = None
+        if self.unsent:
+            self.mock.abandoned.append({"at": time.monotonic(), "path": self.unsent[0]})
         if self.writer:
             self.writer.cancel()
 
@@ -183,12 +195,14 @@ class Connection(asyncio.Protocol):
             if pieces is None:
                 break
             answers.append(pieces)
+            self.paths.append(self.path)
         if answers:
             self.send(answers)
 
     def parse(self):
         """One request off the front of the buffer, as the pieces of its answer (None: wait for more bytes).
         A None piece at the end of an answer means: close the connection after it."""
+        self.path = "(unparsed)"
         end = self.buffer.find(b"\r\n\r\n")
         if end < 0:
             return self.fail(431, "Request Header Fields Too Large") if len(self.buffer) > MAX_HEADER_BYTES else None
@@ -219,6 +233,7 @@ class Connection(asyncio.Protocol):
         del self.buffer[:consumed]
         self.continued = False
         connection = headers.get(b"connection", b"").lower()
+        self.path = target.split("?", 1)[0]
         pieces = self.mock.answer(method, target, headers, body)
         if connection == b"close" or (version == "HTTP/1.0" and connection != b"keep-alive"):
             self.closing = True
@@ -266,7 +281,10 @@ class Connection(asyncio.Protocol):
                 self.writer = asyncio.get_running_loop().create_task(self.write_slowly())
             for pieces in answers:
                 self.answers.put_nowait(pieces)
+            self.unsent += self.paths
+            self.paths = []
             return
+        self.paths = []
         pieces = [piece for pieces in answers for piece in pieces]
         self.transport.write(b"".join(piece for piece in pieces if piece is not None))
         if pieces[-1] is None:
@@ -282,11 +300,15 @@ class Connection(asyncio.Protocol):
                 if self.transport is None:
                     return
                 if piece is None:
+                    self.unsent.pop(0)
                     self.transport.close()
                     return
                 if k and self.mock.gap:
                     await asyncio.sleep(self.mock.gap)
+                    if self.transport is None:
+                        return
                 self.transport.write(piece)
+            self.unsent.pop(0)
 
 
 async def serve(args):

@@ -117,6 +117,7 @@ struct ServerApplication {
         let logger = self.logger
         let settings = self.settings
         let onListening = self.onListening
+        let disconnects = self.disconnects
         return Application(
             router: router ?? self.makeRouter(),
             server: .http1(
@@ -125,7 +126,8 @@ struct ServerApplication {
                         RequestReadTimeoutHandler(
                             headTimeout: .milliseconds(Int64(settings.frontDoor.headerReadTimeout.seconds * 1000)),
                             bodyTimeout: .milliseconds(Int64(settings.frontDoor.bodyReadTimeout.seconds * 1000))
-                        )
+                        ),
+                        ClientHangUpHandler(monitor: disconnects),
                     ],
                     idleTimeout: .milliseconds(Int64(settings.idleTimeout.seconds * 1000))
                 )

@@ -10,12 +10,14 @@ import Synchronization
 /// be cancelled at once instead of running (and billing tokens) to its end.
 ///
 /// Hummingbird allows half-closed connections, so a client's FIN does not close the channel while a response is
-/// pending; the kernel's TCP state does show it (CLOSE_WAIT). One loop polls every watched connection, so a
-/// request costs a dictionary entry rather than a timer of its own.
+/// pending. `ClientHangUpHandler` reports the FIN or close as it happens; as a fallback (a FIN that came before the
+/// watch began) one loop polls every watched socket's TCP state (CLOSE_WAIT), so a request costs a dictionary entry
+/// rather than a timer of its own.
 final class DisconnectMonitor: Service, Sendable {
     private struct Watch: Sendable {
         let channel: any Channel
-        let provider: any SocketOptionProvider
+        /// The socket's TCP state, where the channel has one.
+        let provider: (any SocketOptionProvider)?
         let onGone: @Sendable () -> Void
     }
 
@@ -38,13 +40,14 @@ final class DisconnectMonitor: Service, Sendable {
 
     private func poll() {
         let snapshot = self.watches.withLock { $0 }
-        for (id, watch) in snapshot {
+        // Only sockets: a channel without one (tests' in-memory channels) is never active, not gone.
+        for (id, watch) in snapshot where watch.provider != nil {
             guard watch.channel.isActive else {
                 self.gone(id)
                 continue
             }
             #if os(Linux)
-                watch.provider.getTCPInfo().whenComplete { result in
+                watch.provider?.getTCPInfo().whenComplete { result in
                     // CLOSE_WAIT: the client sent FIN; CLOSE, LAST_ACK…: the connection is ending.
                     if case .success(let info) = result, Int(info.tcpi_state) == Int(TCP_ESTABLISHED) { return }
                     self.gone(id)
@@ -53,16 +56,26 @@ final class DisconnectMonitor: Service, Sendable {
         }
     }
 
+    /// The client of `channel` closed or half-closed it (seen by `ClientHangUpHandler`): its watches are gone now,
+    /// not at the next poll.
+    func clientLeft(_ channel: any Channel) {
+        let ids = self.watches.withLock { watches in watches.filter { $0.value.channel === channel }.map(\.key) }
+        for id in ids {
+            self.gone(id)
+        }
+    }
+
     private func gone(_ id: UInt64) {
         let watch = self.watches.withLock { $0.removeValue(forKey: id) }
         watch?.onGone()
     }
 
-    /// Calls `onGone` once if the client leaves before `unwatch`; nil where there is nothing to watch (no socket).
+    /// Calls `onGone` once if the client leaves before `unwatch`; nil where there is nothing to watch (no channel).
     func watch(_ channel: (any Channel)?, onGone: @escaping @Sendable () -> Void) -> UInt64? {
-        guard let channel, let provider = channel as? any SocketOptionProvider else { return nil }
+        guard let channel else { return nil }
         let id = self.nextID.wrappingAdd(1, ordering: .relaxed).newValue
-        self.watches.withLock { $0[id] = Watch(channel: channel, provider: provider, onGone: onGone) }
+        let watch = Watch(channel: channel, provider: channel as? any SocketOptionProvider, onGone: onGone)
+        self.watches.withLock { $0[id] = watch }
         return id
     }
 
