@@ -172,7 +172,7 @@ class Connection(asyncio.Protocol):
         self.continued = False  # 100 Continue already sent for the request being read
         self.answers = None  # the writer task's queue, when there are delays
         self.writer = None
-        self.path, self.paths = "(unparsed)", []  # the path of the request being answered; of those parsed in this read
+        self.path = "(unparsed)"  # the path of the request parse() last answered
         self.unsent = []  # the paths of answers handed to the writer task and not yet written to the end
 
     def connection_made(self, transport):
@@ -194,8 +194,7 @@ class Connection(asyncio.Protocol):
             pieces = self.parse()
             if pieces is None:
                 break
-            answers.append(pieces)
-            self.paths.append(self.path)
+            answers.append((self.path, pieces))
         if answers:
             self.send(answers)
 
@@ -275,17 +274,16 @@ class Connection(asyncio.Protocol):
         return error(status, reason, reason, "invalid_request_error", close=True) + [None]
 
     def send(self, answers):
+        """Writes (path, pieces) answers now, or hands them to the writer task when answers take time."""
         if self.mock.delay or self.mock.gap:
             if self.writer is None:
                 self.answers = asyncio.Queue()
                 self.writer = asyncio.get_running_loop().create_task(self.write_slowly())
-            for pieces in answers:
+            for path, pieces in answers:
                 self.answers.put_nowait(pieces)
-            self.unsent += self.paths
-            self.paths = []
+                self.unsent.append(path)
             return
-        self.paths = []
-        pieces = [piece for pieces in answers for piece in pieces]
+        pieces = [piece for _, pieces in answers for piece in pieces]
         self.transport.write(b"".join(piece for piece in pieces if piece is not None))
         if pieces[-1] is None:
             self.transport.close()
