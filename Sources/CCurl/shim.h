@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 // curl_easy_setopt, curl_easy_getinfo and curl_multi_setopt are variadic, which Swift cannot call.
@@ -108,6 +109,11 @@ static inline int skiff_epoll_wait(int epfd, int *fds, int *bits, int capacity, 
             | ((ready & EPOLLERR) ? CURL_CSELECT_ERR : 0);
     }
     return count;
+}
+
+// Names the calling thread (as `top -H` and `perf` show it); prctl is variadic, so Swift cannot call it directly.
+static inline void skiff_name_current_thread(const char *name) {
+    (void)prctl(PR_SET_NAME, name, 0, 0, 0);
 }
 
 static inline int skiff_eventfd_create(void) {

@@ -44,8 +44,11 @@ final class CurlMultiDriver: Sendable {
             state.pending.append(transfer)
             if !state.threadStarted {
                 state.threadStarted = true
-                let thread = Thread { [self] in self.runLoop() }
-                thread.name = "skiff-curl"
+                let thread = Thread { [self] in
+                    // Named from inside: on Linux, Foundation does not apply a name set before `start()`.
+                    skiff_name_current_thread("skiff-curl")
+                    self.runLoop()
+                }
                 thread.start()
             }
             return true
@@ -95,7 +98,7 @@ final class CurlMultiDriver: Sendable {
                 }
                 loop.applyCancellationsAndResumes()
             }
-            loop.failLateHeads(rescan: woken)
+            loop.failLateHeads()
             loop.failStalledBodies()
             loop.runDueTimer()
             loop.finishCompleted()

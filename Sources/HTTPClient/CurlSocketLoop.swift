@@ -57,6 +57,9 @@ final class CurlSocketLoop {
             return
         }
         transfer.idleDeadlines = self.nextIdleDeadline
+        if let deadline = transfer.headDeadline {
+            self.nextHeadDeadline = min(self.nextHeadDeadline ?? deadline, deadline)
+        }
         curl_multi_add_handle(self.multi, transfer.handle)
         self.active[transfer.id] = transfer
     }
@@ -72,11 +75,11 @@ final class CurlSocketLoop {
         }
     }
 
-    /// Fails transfers whose head is later than their first-byte timeout. Looks at every transfer only when asked
-    /// to (new ones may have arrived) or when the earliest known deadline has passed.
-    func failLateHeads(rescan: Bool) {
+    /// Fails transfers whose head is later than their first-byte timeout. Looks at every transfer only when the
+    /// earliest known deadline has passed (`add` notes each new one); the scan then finds the next one due.
+    func failLateHeads() {
         let now = ContinuousClock.now
-        guard rescan || self.nextHeadDeadline.map({ $0 <= now }) == true else { return }
+        guard let due = self.nextHeadDeadline, due <= now else { return }
         self.nextHeadDeadline = nil
         for transfer in self.active.values where !transfer.headComplete {
             guard let deadline = transfer.headDeadline else { continue }

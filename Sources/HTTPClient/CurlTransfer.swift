@@ -207,20 +207,25 @@ final class CurlTransfer: @unchecked Sendable {
         return .accepted
     }
 
+    /// Parses one header line from its bytes: it runs on the driver thread, which every response passes through.
     fileprivate func appendHeaderLine(_ bytes: UnsafeRawBufferPointer) {
-        let line = String(decoding: bytes, as: UTF8.self).trimmingLineEnd()
-        if line.isEmpty {
+        var end = bytes.count
+        while end > 0 && (bytes[end - 1] == UInt8(ascii: "\r") || bytes[end - 1] == UInt8(ascii: "\n")) { end -= 1 }
+        if end == 0 {
             self.headBlockEnded()
             return
         }
-        if line.hasPrefix("HTTP/") {
+        if end >= 5 && bytes[0..<5].elementsEqual("HTTP/".utf8) {
             // A new status line (after 100 Continue or a redirect) starts a new header block.
             self.headers.removeAll()
             return
         }
-        guard let colon = line.firstIndex(of: ":") else { return }
-        let name = String(line[..<colon])
-        let value = String(line[line.index(after: colon)...]).trimmingSpaces()
+        guard let colon = bytes[0..<end].firstIndex(of: UInt8(ascii: ":")) else { return }
+        var start = colon + 1
+        while start < end && (bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t")) { start += 1 }
+        while end > start && (bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t")) { end -= 1 }
+        let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<colon]), as: UTF8.self)
+        let value = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
         self.headers.append((name, value))
     }
 
@@ -336,12 +341,6 @@ private let curlWriteHeader: skiff_data_callback = { buffer, size, count, userda
 }
 
 extension String {
-    func trimmingLineEnd() -> String {
-        var view = Substring(self)
-        while let last = view.last, last == "\r\n" || last == "\n" || last == "\r" { view = view.dropLast() }
-        return String(view)
-    }
-
     func trimmingSpaces() -> String {
         var view = Substring(self)
         while let first = view.first, first == " " || first == "\t" { view = view.dropFirst() }

@@ -140,27 +140,44 @@ final class BodyStreamState: Sendable {
     }
 
     /// Driver thread: a chunk arrived. False means "pause": libcurl keeps the bytes and offers them again later.
+    /// Bytes nobody waits for join the last buffered chunk while it is small (one event of a stream each, often),
+    /// so a burst costs one allocation rather than one per piece; chunk boundaries carry no meaning.
     func offer(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        let chunk = [UInt8](bytes)
-        let waiter: CheckedContinuation<[UInt8]?, any Error>? = self.inner.withLock { inner in
+        enum Outcome {
+            case deliver(CheckedContinuation<[UInt8]?, any Error>)
+            case buffered
+            case paused
+        }
+        let outcome: Outcome = self.inner.withLock { inner in
             if let waiter = inner.waiter {
                 inner.waiter = nil
-                return waiter
+                return .deliver(waiter)
             }
             if inner.buffered >= self.highWaterMark {
                 inner.paused = true
-                return nil
+                return .paused
             }
-            inner.chunks.append(chunk)
-            inner.buffered += chunk.count
-            return nil
+            if inner.firstChunk < inner.chunks.count && inner.chunks[inner.chunks.count - 1].count < Self.joinBelow {
+                inner.chunks[inner.chunks.count - 1].append(contentsOf: bytes)
+            } else {
+                inner.chunks.append([UInt8](bytes))
+            }
+            inner.buffered += bytes.count
+            return .buffered
         }
-        if let waiter {
-            waiter.resume(returning: chunk)
+        switch outcome {
+        case .deliver(let waiter):
+            waiter.resume(returning: [UInt8](bytes))
             return true
+        case .buffered:
+            return true
+        case .paused:
+            return false
         }
-        return !self.inner.withLock { $0.paused }
     }
+
+    /// Buffered chunks smaller than this take the next bytes in (libcurl hands over at most 16 KiB at a time).
+    private static let joinBelow = 16 * 1024
 
     /// Driver thread: whether the consumer has drained enough to resume a paused transfer (clears the request).
     func takeResumeRequest() -> Bool {

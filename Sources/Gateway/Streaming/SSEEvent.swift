@@ -17,8 +17,10 @@ public struct SSEEvent: Sendable, Equatable {
             bytes.append(contentsOf: event.utf8)
             bytes.append(0x0A)
         }
-        // The common case, data on one line, is two bulk copies.
-        if !self.data.utf8.contains(0x0A) {
+        // The common case, data on one line, is two bulk copies (the search a byte scan of contiguous storage:
+        // `UTF8View.contains` walks the view index by index, which costs more than the copies).
+        let multiline = self.data.utf8.withContiguousStorageIfAvailable { $0.contains(0x0A) } ?? self.data.utf8.contains(0x0A)
+        if !multiline {
             bytes.append(contentsOf: "data: ".utf8)
             bytes.append(contentsOf: self.data.utf8)
             bytes.append(contentsOf: [0x0A, 0x0A])
