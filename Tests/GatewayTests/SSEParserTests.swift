@@ -117,6 +117,19 @@ import Testing
         }
     }
 
+    @Test func elementsAreTheValuesOfOneCompleteArray() throws {
+        let text = Array(#"{"choices": [ {"a":"],"} , [1, 2] ,"x,y", 3 ,null ]}"#.utf8)
+        let choices = try #require(JSONStructure.members(["choices"], of: text)?["choices"])
+        let elements = try #require(JSONStructure.elements(of: choices))
+        #expect(elements.map { String(decoding: $0, as: UTF8.self) } == [#"{"a":"],"}"#, "[1, 2]", #""x,y""#, "3", "null"])
+        // A slice's members are found at the slice's own indices.
+        #expect(JSONStructure.members(["a"], of: elements[0]).map { String(decoding: $0["a"]!, as: UTF8.self) } == #""],""#)
+        #expect(try #require(JSONStructure.elements(of: Array(" [ ] ".utf8)[...])).isEmpty)
+        for text in [#"{"a":[]}"#, "[1, 2", #"[1]]"#, #""[]""#, ""] {
+            #expect(JSONStructure.elements(of: Array(text.utf8)[...]) == nil, "\(text)")
+        }
+    }
+
     @Test(arguments: [
         (#"{"id":"x","usage":null,"choices":[]}"#, false, false),
         (#"{"id":"x","usage": {"prompt_tokens":1},"choices":[]}"#, false, true),

@@ -16,6 +16,16 @@ import Testing
             (#"{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#, false),
             (#"{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}"#, false),
             ("[DONE]", false),
+            (#"{"choices":[{"delta":{"content":null,"refusal":null,"tool_calls":[ ]}}]}"#, false),
+            (#"{"choices":[{"delta":{"refusal":"no"}}]}"#, true),
+            (#"{"choices":[{"delta":{"content":"\""}}]}"#, true),
+            (#"{"choices":[{"delta":{"tool_calls":[ {"index":0} ]}}]}"#, true),
+            (#"{"choices":[{"index":0,"delta":{"role":"assistant"}}, {"index":1,"delta":{"content":"x"}}]}"#, true),
+            (#"{"choices":[{"index":0,"delta":{"role":"assistant"}}, {"index":1,"delta":{"content":""}}]}"#, false),
+            (#"{"choices":[{"delta":{"role":"assistant","name":"content: \"x\""}}],"content":"top-level"}"#, false),
+            (#"{"choices":[{"message":{"content":"not a delta"}}]}"#, false),
+            (#"{"choices":{"delta":{"content":"not in an array"}}}"#, false),
+            (#"{"choices":[{"delta":{"content":"cut short"#, false),
         ]
         for (data, expected) in openAI {
             #expect(ChatStream.carriesOutput(SSEEvent(data: data), front: .chatCompletions) == expected, "\(data)")

@@ -172,20 +172,29 @@ public final class ChatStream: @unchecked Sendable {
     }
 
     /// Whether a client event carries generated output: an Anthropic `content_block_delta`, or an OpenAI chunk whose
-    /// delta has text, reasoning, a refusal or a tool call. Parsed only until the first one is seen.
+    /// delta has text, reasoning, a refusal or a tool call. Asked only until the first one is seen, and answered from
+    /// the chunk's structure: a full parse of the first few chunks cost more than the rest of the stream's handling.
     static func carriesOutput(_ event: SSEEvent, front: Gateway.Front) -> Bool {
         switch front {
         case .messages:
             return event.event == "content_block_delta"
         case .chatCompletions:
-            guard let choices = (try? JSONValue.parse(event.data))?["choices"]?.arrayValue else { return false }
-            return choices.contains { choice in
-                guard let delta = choice["delta"] else { return false }
-                let text = ["content", "reasoning_content", "refusal"].contains { !(delta[$0]?.stringValue ?? "").isEmpty }
-                return text || !(delta["tool_calls"]?.arrayValue ?? []).isEmpty
+            let bytes = Array(event.data.utf8)[...]
+            guard let choices = JSONStructure.members(["choices"], of: bytes)?["choices"],
+                let elements = JSONStructure.elements(of: choices)
+            else { return false }
+            return elements.contains { choice in
+                guard let delta = JSONStructure.members(["delta"], of: choice)?["delta"],
+                    let fields = JSONStructure.members(Self.outputFields, of: delta)
+                else { return false }
+                return fields.contains { name, value in
+                    name == "tool_calls" ? JSONStructure.isNonEmptyArray(value) : JSONStructure.isNonEmptyString(value)
+                }
             }
         }
     }
+
+    private static let outputFields: Set<String> = ["content", "reasoning_content", "refusal", "tool_calls"]
 
     private func transportFailure(_ error: any Error) -> GatewayError {
         var failure = Gateway.transportError(error, deployment: self.deployment)
