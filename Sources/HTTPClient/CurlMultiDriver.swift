@@ -102,8 +102,10 @@ final class CurlMultiDriver: Sendable {
             loop.failStalledBodies()
             loop.runDueTimer()
             loop.finishCompleted()
+            loop.deliver()
             woken = loop.wait(timeout: loop.millisecondsUntilNextDeadline(limit: 1000))
             loop.finishCompleted()
+            loop.deliver()
         }
     }
 }

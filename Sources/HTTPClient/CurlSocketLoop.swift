@@ -21,6 +21,8 @@ final class CurlSocketLoop {
     /// The earliest idle deadline among transfers receiving their body, or an instant before it (transfers report
     /// the deadlines they start; bytes only push them later).
     private let nextIdleDeadline = EarliestDeadline()
+    /// Streams with news for their consumers from the libcurl call under way.
+    private let deliveries = PendingDeliveries()
     /// Ready sockets taken per `epoll_wait` (more wait for the next one: epoll is level-triggered).
     private static let readyCapacity = 128
     private var readyDescriptors = [Int32](repeating: 0, count: readyCapacity)
@@ -57,6 +59,7 @@ final class CurlSocketLoop {
             return
         }
         transfer.idleDeadlines = self.nextIdleDeadline
+        transfer.deliveries = self.deliveries
         if let deadline = transfer.headDeadline {
             self.nextHeadDeadline = min(self.nextHeadDeadline ?? deadline, deadline)
         }
@@ -107,6 +110,12 @@ final class CurlSocketLoop {
                 self.nextIdleDeadline.note(deadline)
             }
         }
+    }
+
+    /// Hands streams' consumers what arrived since the last delivery: after `finishCompleted`, so that a stream
+    /// that ended meanwhile goes out with its end, and always before the thread sleeps.
+    func deliver() {
+        self.deliveries.deliver()
     }
 
     /// Hands every transfer libcurl reports done its outcome.

@@ -24,6 +24,9 @@ final class CurlTransfer: @unchecked Sendable {
     private(set) var idleDeadline: ContinuousClock.Instant?
     /// Where a starting idle clock reports its deadline, so that the loop finds the earliest without a scan.
     var idleDeadlines: EarliestDeadline?
+    /// Where a streaming transfer notes that its consumer has news (head or bytes), delivered after libcurl's call.
+    var deliveries: PendingDeliveries?
+    private var awaitingDelivery = false
     private var followsRedirects = false
 
     private(set) var body: [UInt8] = []
@@ -187,6 +190,7 @@ final class CurlTransfer: @unchecked Sendable {
             }
             self.bodyBytes += bytes.count
             self.bodyBytesArrived()
+            self.noteDelivery()
             return .accepted
         }
         self.bodyBytes += bytes.count
@@ -240,6 +244,19 @@ final class CurlTransfer: @unchecked Sendable {
         self.headComplete = true
         self.startIdleClock()
         self.stream?.headersArrived(status: status, headers: self.headers)
+        self.noteDelivery()
+    }
+
+    private func noteDelivery() {
+        guard self.stream != nil, !self.awaitingDelivery else { return }
+        self.awaitingDelivery = true
+        self.deliveries?.note(self)
+    }
+
+    /// Hands the consumer what arrived during libcurl's last call (`PendingDeliveries`).
+    func deliver() {
+        self.awaitingDelivery = false
+        self.stream?.deliver()
     }
 
     /// Starts (or restarts) the wait for body bytes, reporting the deadline as it may be the loop's earliest.

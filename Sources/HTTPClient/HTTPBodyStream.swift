@@ -86,6 +86,19 @@ final class BodyStreamState: Sendable {
         var finished: Result<Void, any Error>?
         var paused = false
         var resumeRequested = false
+
+        /// Every buffered chunk joined, and whether the driver must now be woken to resume a paused transfer.
+        mutating func takeAll() -> (bytes: [UInt8], wake: Bool) {
+            var joined: [UInt8] = []
+            joined.reserveCapacity(self.buffered)
+            for index in self.firstChunk..<self.chunks.count { joined += self.chunks[index] }
+            self.chunks.removeAll(keepingCapacity: true)
+            self.firstChunk = 0
+            self.buffered = 0
+            guard self.paused && !self.resumeRequested else { return (joined, false) }
+            self.resumeRequested = true
+            return (joined, true)
+        }
     }
 
     private let inner = Mutex(Inner())
@@ -129,33 +142,20 @@ final class BodyStreamState: Sendable {
         }
     }
 
-    /// Driver thread: the head is complete.
+    /// Driver thread: the head is complete; a waiting consumer learns of it at the next `deliver()`.
     func headersArrived(status: Int, headers: [(name: String, value: String)]) {
-        let continuation = self.inner.withLock { inner -> CheckedContinuation<(Int, [(name: String, value: String)]), any Error>? in
-            defer { inner.head = nil }
-            if inner.head == nil { inner.arrivedHead = (status, headers) }
-            return inner.head
-        }
-        continuation?.resume(returning: (status, headers))
+        self.inner.withLock { $0.arrivedHead = (status, headers) }
     }
 
-    /// Driver thread: a chunk arrived. False means "pause": libcurl keeps the bytes and offers them again later.
-    /// Bytes nobody waits for join the last buffered chunk while it is small (one event of a stream each, often),
-    /// so a burst costs one allocation rather than one per piece; chunk boundaries carry no meaning.
+    /// Driver thread: a chunk arrived; it is buffered until the next `deliver()`. False means "pause": libcurl keeps
+    /// the bytes and offers them again later. Bytes join the last buffered chunk while it is small (one event of a
+    /// stream each, often), so a burst costs one allocation rather than one per piece; chunk boundaries carry no
+    /// meaning.
     func offer(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        enum Outcome {
-            case deliver(CheckedContinuation<[UInt8]?, any Error>)
-            case buffered
-            case paused
-        }
-        let outcome: Outcome = self.inner.withLock { inner in
-            if let waiter = inner.waiter {
-                inner.waiter = nil
-                return .deliver(waiter)
-            }
+        self.inner.withLock { inner in
             if inner.buffered >= self.highWaterMark {
                 inner.paused = true
-                return .paused
+                return false
             }
             if inner.firstChunk < inner.chunks.count && inner.chunks[inner.chunks.count - 1].count < Self.joinBelow {
                 inner.chunks[inner.chunks.count - 1].append(contentsOf: bytes)
@@ -163,21 +163,51 @@ final class BodyStreamState: Sendable {
                 inner.chunks.append([UInt8](bytes))
             }
             inner.buffered += bytes.count
-            return .buffered
-        }
-        switch outcome {
-        case .deliver(let waiter):
-            waiter.resume(returning: [UInt8](bytes))
             return true
-        case .buffered:
-            return true
-        case .paused:
-            return false
         }
     }
 
     /// Buffered chunks smaller than this take the next bytes in (libcurl hands over at most 16 KiB at a time).
     private static let joinBelow = 16 * 1024
+
+    /// Driver thread: resumes a consumer waiting for the head or for bytes with what has arrived (all buffered
+    /// bytes at once), or with the end.
+    func deliver() {
+        typealias Head = (Int, [(name: String, value: String)])
+        var headWaiter: (CheckedContinuation<Head, any Error>, Result<Head, any Error>)?
+        var bodyWaiter: (CheckedContinuation<[UInt8]?, any Error>, Result<[UInt8]?, any Error>)?
+        let wake: Bool = self.inner.withLock { inner in
+            if let continuation = inner.head {
+                if let head = inner.arrivedHead {
+                    headWaiter = (continuation, .success(head))
+                } else if let finished = inner.finished {
+                    let error: any Error
+                    if case .failure(let failure) = finished {
+                        error = failure
+                    } else {
+                        error = HTTPClientError(.network, "the transfer ended without a response")
+                    }
+                    headWaiter = (continuation, .failure(error))
+                }
+                if headWaiter != nil { inner.head = nil }
+            }
+            guard let waiter = inner.waiter else { return false }
+            if inner.firstChunk < inner.chunks.count {
+                let (bytes, wake) = inner.takeAll()
+                inner.waiter = nil
+                bodyWaiter = (waiter, .success(bytes))
+                return wake
+            }
+            if let finished = inner.finished {
+                inner.waiter = nil
+                bodyWaiter = (waiter, finished.map { nil })
+            }
+            return false
+        }
+        if let (continuation, result) = headWaiter { continuation.resume(with: result) }
+        if let (continuation, result) = bodyWaiter { continuation.resume(with: result) }
+        if wake { self.wake() }
+    }
 
     /// Driver thread: whether the consumer has drained enough to resume a paused transfer (clears the request).
     func takeResumeRequest() -> Bool {
@@ -189,29 +219,10 @@ final class BodyStreamState: Sendable {
         }
     }
 
-    /// Driver thread: the transfer ended, successfully or not.
+    /// Driver thread: the transfer ended, successfully or not; a waiting consumer learns of it at once.
     func finish(_ result: Result<Void, any Error>) {
-        let (head, waiter) = self.inner.withLock { inner in
-            inner.finished = result
-            defer {
-                inner.head = nil
-                inner.waiter = nil
-            }
-            return (inner.head, inner.waiter)
-        }
-        if let head {
-            if case .failure(let error) = result {
-                head.resume(throwing: error)
-            } else {
-                head.resume(throwing: HTTPClientError(.network, "the transfer ended without a response"))
-            }
-        }
-        if let waiter {
-            switch result {
-            case .success: waiter.resume(returning: nil)
-            case .failure(let error): waiter.resume(throwing: error)
-            }
-        }
+        self.inner.withLock { $0.finished = result }
+        self.deliver()
     }
 
     /// Consumer: everything buffered, without waiting.
@@ -223,18 +234,8 @@ final class BodyStreamState: Sendable {
         }
         let outcome: Outcome = self.inner.withLock { inner in
             if inner.firstChunk < inner.chunks.count {
-                var joined: [UInt8] = []
-                joined.reserveCapacity(inner.buffered)
-                for index in inner.firstChunk..<inner.chunks.count { joined += inner.chunks[index] }
-                inner.chunks.removeAll(keepingCapacity: true)
-                inner.firstChunk = 0
-                inner.buffered = 0
-                var wake = false
-                if inner.paused && !inner.resumeRequested {
-                    inner.resumeRequested = true
-                    wake = true
-                }
-                return .bytes(joined, wake: wake)
+                let (bytes, wake) = inner.takeAll()
+                return .bytes(bytes, wake: wake)
             }
             if let finished = inner.finished { return .end(finished) }
             return .none

@@ -153,7 +153,14 @@ public final class ChatStream: @unchecked Sendable {
             throw UpstreamErrors.badResponse("a stream line exceeded \(error.maxLineBytes) bytes", deployment: self.deployment).interrupted()
         }
         for event in events {
-            self.append(try self.translator.translate(event))
+            do {
+                self.append(try self.translator.translate(event))
+            } catch  where !self.pending.isEmpty {
+                // Events for the client already exist: the stream has begun, however the bytes were batched, so
+                // the failure follows them as an error event rather than being retried.
+                self.fail(error)
+                return
+            }
         }
     }
 
