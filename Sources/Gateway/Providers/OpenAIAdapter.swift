@@ -97,8 +97,9 @@ struct OpenAIStreamPassthrough: StreamTranslator {
         guard summary.isComplete else {
             throw UpstreamErrors.badResponse("a stream event is not complete JSON", deployment: self.deployment).interrupted()
         }
-        // Most chunks carry neither an error nor usage: only those are parsed.
-        if summary.hasError || summary.hasUsage {
+        // Most chunks carry neither an error nor usage. An error is parsed whole; usage is read where it lies, as
+        // in a passed-through answer (`passthroughUsage`).
+        if summary.hasError {
             let parsed: JSONValue
             do {
                 parsed = try JSONValue.parse(data)
@@ -113,9 +114,19 @@ struct OpenAIStreamPassthrough: StreamTranslator {
                     deployment: self.deployment
                 )
             }
-            if let usage = TokenUsage(openAI: parsed["usage"]) {
+        }
+        if summary.hasUsage {
+            let members = JSONStructure.members(["usage", "choices"], of: Array(data.utf8))
+            let usage: TokenUsage?
+            do {
+                usage = try members?["usage"].flatMap { bytes throws(JSONError) in try TokenUsage(openAIBytes: bytes) }
+            } catch {
+                throw UpstreamErrors.badResponse("usage: \(error.message)", deployment: self.deployment).interrupted()
+            }
+            if let usage {
                 self.usage = usage
-                if !self.includeUsage && (parsed["choices"]?.arrayValue?.isEmpty ?? true) { return [] }
+                let hasChoices = members?["choices"].map(JSONStructure.isNonEmptyArray) ?? false
+                if !self.includeUsage && !hasChoices { return [] }
             }
         }
         return [SSEEvent(data: data)]
