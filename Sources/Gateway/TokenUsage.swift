@@ -29,7 +29,7 @@ public struct TokenUsage: Sendable, Equatable {
     /// a parse; anything else (`null`, `9.0`) is parsed. Throws when the bytes are not JSON.
     init?(openAIBytes usage: ArraySlice<UInt8>) throws(JSONError) {
         func integer(_ text: ArraySlice<UInt8>) -> Int? { Int(String(decoding: text, as: UTF8.self)) }
-        if let counts = JSONStructure.members(["prompt_tokens", "completion_tokens"], of: Array(usage)),
+        if let counts = JSONStructure.members(["prompt_tokens", "completion_tokens"], of: usage),
             let prompt = counts["prompt_tokens"].flatMap(integer)
         {
             let completionText = counts["completion_tokens"]
