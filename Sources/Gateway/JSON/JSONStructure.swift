@@ -41,7 +41,7 @@ public enum JSONStructure {
             var found: [String: ArraySlice<UInt8>] = [:]
             let complete = self.scan(buffer) { key, value in
                 guard let key, let name = keys.first(where: { key.elementsEqual($0.utf8) }) else { return }
-                found[name] = bytes[(bytes.startIndex + value.lowerBound)..<(bytes.startIndex + value.upperBound)]
+                found[name] = Self.slice(bytes, value)
             }
             return complete ? found : nil
         }
@@ -53,10 +53,15 @@ public enum JSONStructure {
             guard buffer.first(where: { !Self.isSpace($0) }) == UInt8(ascii: "[") else { return nil }
             var found: [ArraySlice<UInt8>] = []
             let complete = self.scan(buffer) { _, value in
-                found.append(bytes[(bytes.startIndex + value.lowerBound)..<(bytes.startIndex + value.upperBound)])
+                found.append(Self.slice(bytes, value))
             }
             return complete ? found : nil
         }
+    }
+
+    /// The part of `bytes` at `range`, counted from its start (a slice's own indices need not begin at 0).
+    private static func slice(_ bytes: ArraySlice<UInt8>, _ range: Range<Int>) -> ArraySlice<UInt8> {
+        bytes[(bytes.startIndex + range.lowerBound)..<(bytes.startIndex + range.upperBound)]
     }
 
     /// Whether a value's bytes are a string with at least one character.

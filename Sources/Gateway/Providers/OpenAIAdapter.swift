@@ -43,9 +43,14 @@ struct OpenAIAdapter: ProviderAdapter {
         guard members["choices"]?.first == UInt8(ascii: "[") else {
             throw UpstreamErrors.badResponse("no choices in the answer", deployment: deployment)
         }
-        guard let usage = members["usage"] else { return nil }
+        return try Self.usage(members["usage"], deployment: deployment)
+    }
+
+    /// The counts of a `usage` member's bytes, read where they lie; a member that is not JSON is a bad response.
+    static func usage(_ bytes: ArraySlice<UInt8>?, deployment: Deployment) throws(GatewayError) -> TokenUsage? {
+        guard let bytes else { return nil }
         do {
-            return try TokenUsage(openAIBytes: usage)
+            return try TokenUsage(openAIBytes: bytes)
         } catch {
             throw UpstreamErrors.badResponse("usage: \(error.message)", deployment: deployment)
         }
@@ -98,7 +103,7 @@ struct OpenAIStreamPassthrough: StreamTranslator {
             throw UpstreamErrors.badResponse("a stream event is not complete JSON", deployment: self.deployment).interrupted()
         }
         // Most chunks carry neither an error nor usage. An error is parsed whole; usage is read where it lies, as
-        // in a passed-through answer (`passthroughUsage`).
+        // in a passed-through answer.
         if summary.hasError {
             let parsed: JSONValue
             do {
@@ -119,9 +124,9 @@ struct OpenAIStreamPassthrough: StreamTranslator {
             let members = JSONStructure.members(["usage", "choices"], of: Array(data.utf8))
             let usage: TokenUsage?
             do {
-                usage = try members?["usage"].flatMap { bytes throws(JSONError) in try TokenUsage(openAIBytes: bytes) }
+                usage = try OpenAIAdapter.usage(members?["usage"], deployment: self.deployment)
             } catch {
-                throw UpstreamErrors.badResponse("usage: \(error.message)", deployment: self.deployment).interrupted()
+                throw error.interrupted()
             }
             if let usage {
                 self.usage = usage
