@@ -66,7 +66,8 @@ public final class Gateway: Sendable {
                 return (Completion(body: response.body, outcome: Outcome(deployment: deployment, attempts: 0, usage: usage)), usage)
             case .messages:
                 if translated == nil { translated = try MessagesTranslator.openAIBody(fromMessages: body) }
-                request = try self.adapter(deployment).chatRequest(translated!, deployment: deployment, stream: false, call: call)
+                let fitted = MessagesTranslator.fitted(translated!, to: deployment.provider.kind)
+                request = try self.adapter(deployment).chatRequest(fitted, deployment: deployment, stream: false, call: call)
                 response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
                 let completion = try self.adapter(deployment).completion(from: response.body, deployment: deployment)
                 let message = MessagesTranslator.message(fromCompletion: completion.body, usage: completion.usage)
@@ -190,7 +191,8 @@ public final class Gateway: Sendable {
                 case .messages:
                     if translated == nil { translated = try MessagesTranslator.openAIBody(fromMessages: body) }
                     let adapter = self.adapter(deployment)
-                    request = try adapter.chatRequest(translated!, deployment: deployment, stream: true, call: call)
+                    let fitted = MessagesTranslator.fitted(translated!, to: deployment.provider.kind)
+                    request = try adapter.chatRequest(fitted, deployment: deployment, stream: true, call: call)
                     translator = OpenAIToAnthropicStream(
                         upstream: adapter.streamTranslator(deployment: deployment, includeUsage: true),
                         model: deployment.model,
@@ -302,9 +304,7 @@ public final class Gateway: Sendable {
                             "delay_ms": "\(delay.nanoseconds / 1_000_000)",
                         ]
                     )
-                    do {
-                        try await Task.sleep(for: delay)
-                    } catch {
+                    guard await Self.wait(delay, unless: cancellation) else {
                         let gone = GatewayError(.cancelled, status: 499, message: "the client went away")
                         throw self.finished(deployment, model: model, started: started, error: gone)
                     }
@@ -320,6 +320,21 @@ public final class Gateway: Sendable {
         throw self.finished(lastDeployment, model: model, started: started, error: error)
     }
 
+    /// Waits out a retry delay in steps of at most 100 ms, so that a client that hangs up meanwhile frees its
+    /// stream slot at once rather than after a `Retry-After` of many seconds; false when the call was cancelled.
+    static func wait(_ delay: Duration, unless cancellation: HTTPCancellation?) async -> Bool {
+        let end = ContinuousClock.now + delay
+        while ContinuousClock.now < end {
+            if cancellation?.isCancelled == true { return false }
+            do {
+                try await Task.sleep(until: min(end, ContinuousClock.now + .milliseconds(100)), clock: .continuous)
+            } catch {
+                return false
+            }
+        }
+        return cancellation?.isCancelled != true
+    }
+
     /// Full jitter: a uniform wait up to `base · 2^(attempt-1)`, capped.
     func backoff(attempt: Int) -> Duration {
         let ceiling = min(self.configuration.maxBackoff, self.configuration.retryBase * (1 << min(attempt - 1, 20)))
@@ -331,6 +346,10 @@ public final class Gateway: Sendable {
 
     /// A complete exchange; a non-2xx answer becomes the provider's error.
     func send(_ request: HTTPRequest, deployment: Deployment, cancellation: HTTPCancellation?) async throws(GatewayError) -> HTTPResponse {
+        // A non-streamed answer's head comes only once the whole answer is written, so the first-byte timeout (a
+        // stream's time to first token) does not apply; the total timeout bounds it.
+        var request = request
+        request.timeouts.firstByte = nil
         let response: HTTPResponse
         do {
             response = try await self.client.execute(request, cancellation: cancellation)

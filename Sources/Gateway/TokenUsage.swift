@@ -2,34 +2,60 @@
 public struct TokenUsage: Sendable, Equatable {
     public var promptTokens: Int
     public var completionTokens: Int
+    /// Prompt tokens read from the provider's cache (already counted in `promptTokens`); nil when not reported.
+    public var cachedTokens: Int?
+    /// Completion tokens spent thinking (already counted in `completionTokens`); nil when not reported.
+    public var reasoningTokens: Int?
 
-    public init(promptTokens: Int = 0, completionTokens: Int = 0) {
+    public init(promptTokens: Int = 0, completionTokens: Int = 0, cachedTokens: Int? = nil, reasoningTokens: Int? = nil) {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
+        self.cachedTokens = cachedTokens
+        self.reasoningTokens = reasoningTokens
     }
 
     public var totalTokens: Int { self.promptTokens + self.completionTokens }
 
-    /// OpenAI's `usage` object.
+    /// OpenAI's `usage` object, with `prompt_tokens_details` and `completion_tokens_details` when known.
     public var openAIObject: JSONValue {
-        [
+        var object: [String: JSONValue] = [
             "prompt_tokens": .int(self.promptTokens),
             "completion_tokens": .int(self.completionTokens),
             "total_tokens": .int(self.totalTokens),
         ]
+        if let cached = self.cachedTokens { object["prompt_tokens_details"] = ["cached_tokens": .int(cached)] }
+        if let reasoning = self.reasoningTokens { object["completion_tokens_details"] = ["reasoning_tokens": .int(reasoning)] }
+        return .object(object)
+    }
+
+    /// Anthropic's `usage` object: its `input_tokens` leaves out cache reads, which go apart.
+    public var anthropicObject: JSONValue {
+        var object: [String: JSONValue] = [
+            "input_tokens": .int(self.promptTokens - (self.cachedTokens ?? 0)),
+            "output_tokens": .int(self.completionTokens),
+        ]
+        if let cached = self.cachedTokens { object["cache_read_input_tokens"] = .int(cached) }
+        return .object(object)
     }
 
     /// Reads OpenAI's `usage` object (also what Azure, DeepSeek and xAI send).
     init?(openAI usage: JSONValue?) {
         guard let usage, let prompt = usage["prompt_tokens"]?.intValue else { return nil }
-        self.init(promptTokens: prompt, completionTokens: usage["completion_tokens"]?.intValue ?? 0)
+        self.init(
+            promptTokens: prompt,
+            completionTokens: usage["completion_tokens"]?.intValue ?? 0,
+            cachedTokens: usage["prompt_tokens_details"]?["cached_tokens"]?.intValue,
+            reasoningTokens: usage["completion_tokens_details"]?["reasoning_tokens"]?.intValue
+        )
     }
 
-    /// The same from the object's bytes: plain integer counts (every answer seen) are read where they lie, without
-    /// a parse; anything else (`null`, `9.0`) is parsed. Throws when the bytes are not JSON.
+    /// The same from the object's bytes: plain integer counts without details are read where they lie, without a
+    /// parse; anything else (`null`, `9.0`, a breakdown) is parsed. Throws when the bytes are not JSON.
     init?(openAIBytes usage: ArraySlice<UInt8>) throws(JSONError) {
         func integer(_ text: ArraySlice<UInt8>) -> Int? { Int(String(decoding: text, as: UTF8.self)) }
-        if let counts = JSONStructure.members(["prompt_tokens", "completion_tokens"], of: usage),
+        let keys: Set<String> = ["prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"]
+        if let counts = JSONStructure.members(keys, of: usage),
+            counts["prompt_tokens_details"] == nil, counts["completion_tokens_details"] == nil,
             let prompt = counts["prompt_tokens"].flatMap(integer)
         {
             let completionText = counts["completion_tokens"]
@@ -39,5 +65,36 @@ public struct TokenUsage: Sendable, Equatable {
             }
         }
         self.init(openAI: try JSONValue.parse(usage))
+    }
+}
+
+/// Anthropic's usage as a stream reports it: `message_start` gives the prompt's counts, `message_delta` the output
+/// so far and, in newer streams, the prompt's counts again; each count keeps its latest value.
+struct AnthropicUsage: Sendable {
+    private var input: Int?
+    private var cacheCreation = 0
+    private var cacheRead: Int?
+    private var output = 0
+
+    /// Takes the counts present (and not null) in one `usage` object.
+    mutating func update(_ usage: JSONValue?) {
+        guard let usage else { return }
+        if let input = usage["input_tokens"]?.intValue { self.input = input }
+        if let creation = usage["cache_creation_input_tokens"]?.intValue { self.cacheCreation = creation }
+        if let read = usage["cache_read_input_tokens"]?.intValue { self.cacheRead = read }
+        if let output = usage["output_tokens"]?.intValue {
+            self.output = output
+            if self.input == nil { self.input = 0 }
+        }
+    }
+
+    /// In OpenAI's terms, where prompt tokens include cached ones; nil before any count arrived.
+    var tokenUsage: TokenUsage? {
+        guard let input = self.input else { return nil }
+        return TokenUsage(
+            promptTokens: input + self.cacheCreation + (self.cacheRead ?? 0),
+            completionTokens: self.output,
+            cachedTokens: self.cacheRead
+        )
     }
 }

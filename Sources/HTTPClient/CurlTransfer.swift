@@ -108,6 +108,8 @@ final class CurlTransfer: @unchecked Sendable {
         } else {
             // Explicit, so the process environment is read once (ProxySettings) and libcurl never guesses.
             try check(skiff_easy_setopt_string(handle, CURLOPT_PROXY, proxy.proxy(for: request) ?? ""), "PROXY")
+            // A tunnel's `CONNECT` reply is the proxy's, not the answer's: unseen, it cannot pass for the head.
+            try check(skiff_easy_setopt_long(handle, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1), "SUPPRESS_CONNECT_HEADERS")
             if let noProxy = proxy.noProxy {
                 try check(skiff_easy_setopt_string(handle, CURLOPT_NOPROXY, noProxy), "NOPROXY")
             }

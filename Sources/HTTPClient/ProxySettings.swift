@@ -8,13 +8,34 @@ public struct ProxySettings: Sendable, Equatable {
     public var httpsProxy: String?
     /// Proxy for `http://` URLs (`HTTP_PROXY` / `http_proxy`).
     public var httpProxy: String?
-    /// Hosts reached directly (`NO_PROXY` / `no_proxy`): comma-separated names, domain suffixes, IPs or `*`.
-    public var noProxy: String?
+    /// Hosts reached directly (`NO_PROXY` / `no_proxy`): comma-separated names, domain suffixes, IPs, CIDR ranges
+    /// or `*`, in the form libcurl matches (see `init`).
+    public private(set) var noProxy: String?
 
+    /// libcurl matches names, dotted suffixes, IPs and CIDR ranges, and `*` only as the whole list; the forms other
+    /// clients accept as well (`*.corp.example`, `host:port`, `*` among other entries) are rewritten into those.
     public init(httpsProxy: String? = nil, httpProxy: String? = nil, noProxy: String? = nil) {
         self.httpsProxy = httpsProxy
         self.httpProxy = httpProxy
-        self.noProxy = noProxy
+        self.noProxy = noProxy.map(Self.curlNoProxy)
+    }
+
+    static func curlNoProxy(_ list: String) -> String {
+        var entries: [String] = []
+        for item in list.split(separator: ",") {
+            var entry = item.trimmingCharacters(in: .whitespaces)
+            if entry == "*" { return "*" }
+            if entry.hasPrefix("*.") { entry.removeFirst() }
+            if entry.hasPrefix("["), let close = entry.firstIndex(of: "]") {
+                entry = String(entry[entry.index(after: entry.startIndex)..<close])  // [v6] or [v6]:port
+            } else if entry.filter({ $0 == ":" }).count == 1, let colon = entry.firstIndex(of: ":"),
+                entry[entry.index(after: colon)...].allSatisfy(\.isNumber)
+            {
+                entry = String(entry[..<colon])  // host:port: libcurl bypasses by host, on every port
+            }
+            if !entry.isEmpty { entries.append(entry) }
+        }
+        return entries.joined(separator: ",")
     }
 
     /// Upper-case names win over lower-case ones; empty values count as unset.

@@ -189,6 +189,15 @@ import Testing
             logger: Self.logger
         )
         #expect(slow.outcome.attempts == 1)
+        // A non-streamed answer's head comes only when the whole answer is written: the total timeout bounds it,
+        // not the first-byte one (it used to fail as 504 and be retried, each attempt billed).
+        let whole = try await gateway.complete(
+            Self.chat("gemini-slowfirst-1000"),
+            front: .chatCompletions,
+            call: UpstreamCall(timeouts: gateway.configuration.timeouts),
+            logger: Self.logger
+        )
+        #expect(whole.outcome.attempts == 1)
     }
 
     @Test func limitsConcurrentStreams() async throws {
@@ -208,6 +217,35 @@ import Testing
         first.close()
         let second = try await gateway.stream(Self.chat("gpt-ok", stream: true), front: .chatCompletions, call: UpstreamCall(), logger: Self.logger)
         second.close()
+    }
+
+    /// A client that hangs up while its stream waits out a long `Retry-After` frees its slot then, not after the wait.
+    @Test func aClientGoneDuringARetryWaitFreesItsStreamSlot() async throws {
+        let peer = try await MockProviders.start()
+        let gateway = try Self.gateway(peer) { $0.maxConcurrentStreams = 1 }
+        let cancellation = HTTPCancellation()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                let error = await #expect(throws: GatewayError.self) {
+                    try await gateway.stream(
+                        Self.chat("gpt-ratelimit-retryafter-15", stream: true),
+                        front: .chatCompletions,
+                        call: UpstreamCall(cancellation: cancellation),
+                        logger: Self.logger
+                    )
+                }
+                #expect(error?.kind == .cancelled)
+            }
+            // The first attempt's 429 arrives and the 15 s wait begins; then the client goes.
+            while try await MockProviders.requests(peer).isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+            try await Task.sleep(for: .milliseconds(200))
+            cancellation.cancel()
+            try await Task.sleep(for: .milliseconds(500))
+            let next = try await gateway.stream(Self.chat("gpt-ok", stream: true), front: .chatCompletions, call: UpstreamCall(), logger: Self.logger)
+            next.close()
+            try await group.waitForAll()
+        }
+        #expect(try await MockProviders.requests(peer).map { $0["status"] as? Int } == [429, 200])
     }
 
     @Test func upstreamKeysNeverReachErrorMessages() async throws {

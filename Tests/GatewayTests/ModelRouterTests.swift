@@ -69,6 +69,12 @@ import Testing
         }
     }
 
+    @Test func anEmptyRoutesFileRoutesNothing() throws {
+        for text in ["", "# routes come later\n", "---\n"] {
+            #expect(try RoutesFile.parse(text) == RoutesFile(), "\(text)")
+        }
+    }
+
     @Test func jsonRoutesFilesWorkToo() throws {
         let file = try RoutesFile.parse(#"{"models": {"best": {"deployments": [{"provider": "anthropic", "model": "claude-opus-4"}]}}}"#)
         let router = try ModelRouter(providers: [Self.anthropic], routesFile: file)
@@ -78,7 +84,20 @@ import Testing
 
     @Test(arguments: [
         ("models: {a: {deployments: [{provider: nope, model: m}]}}", "models.a.deployments[0].provider: \"nope\" is not an enabled provider"),
-        ("models: {a: {deployments: [{provider: openai, model: m, weight: 0}]}}", "weight: must be a positive"),
+        ("models: {a: {deployments: [{provider: openai, model: m, weight: 0}]}}", "weight: must be a whole number from 1 to 1000000"),
+        // Two such weights used to overflow their sum and stop the process at the first request.
+        (
+            "models: {a: {deployments: [{provider: openai, model: m, weight: 9223372036854775807}, {provider: openai, model: n, weight: 9223372036854775807}]}}",
+            "models.a.deployments[0].weight: must be a whole number from 1 to 1000000"
+        ),
+        // Misspelt keys used to be ignored: the fallbacks dropped, the private endpoint's key sent to the default one.
+        (
+            "models: {a: {deployments: [{provider: openai, model: m}], fallback: [gpt-4o]}}",
+            "models.a.fallback: unknown key (known here: deployments, fallbacks)"
+        ),
+        ("providers: {x: {kind: openai, api_key_env: K, base-url: http://p}}", "providers.x.base-url: unknown key"),
+        ("models: {a: {deployments: [{provider: openai, model: m, wieght: 2}]}}", "models.a.deployments[0].wieght: unknown key"),
+        ("model: {a: {fallbacks: [gpt-4o]}}", "model: unknown key (known here: providers, models)"),
         ("models: {a: {deployments: [{provider: openai}]}}", "missing \"model\""),
         ("providers: {x: {kind: openai, api_key_env: MISSING}}", "providers.x.api_key_env: MISSING is not set"),
         ("providers: {x: {kind: cohere, api_key_env: K}}", "providers.x.kind: \"cohere\""),

@@ -25,8 +25,12 @@ import Testing
         let inThirty = formatter.string(from: Date().addingTimeInterval(30))
         let delay = try #require(Self.delay([("Retry-After", inThirty)]))
         #expect(delay > .seconds(27) && delay <= .seconds(30))
-        // A date already past means: retry now.
+        // A date already past means: retry now, in each of the three forms HTTP allows.
         #expect(Self.delay([("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")]) == .zero)
+        #expect(Self.delay([("Retry-After", "Sunday, 06-Nov-94 08:49:37 GMT")]) == .zero)
+        #expect(Self.delay([("Retry-After", "Sun Nov  6 08:49:37 1994")]) == .zero)
+        #expect(HTTPDate.parse("Sun Nov  6 08:49:37 1994") == HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT"))
+        #expect(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT") == HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT"))
     }
 
     @Test func valuesThatAreNoDelayAreIgnoredAndHugeOnesCapped() {

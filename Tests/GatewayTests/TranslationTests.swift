@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func openAIToGemini() throws {
-        let body = try GeminiAdapter.generateBody(fromOpenAI: Self.conversation)
+        let body = try GeminiAdapter.generateBody(fromOpenAI: Self.conversation, model: "gemini-2.5-flash")
         #expect(body["systemInstruction"] == ["parts": [["text": "Be terse."]]])
         #expect(body["generationConfig"] == ["temperature": 0.2, "stopSequences": ["END"]])
         #expect(body["toolConfig"] == ["functionCallingConfig": ["mode": "ANY"]])
@@ -59,7 +59,7 @@ import Testing
         arguments: [
             (
                 #"{"id":"c","choices":[{"index":0}],"usage":{"prompt_tokens":9,"completion_tokens":20,"total_tokens":29,"prompt_tokens_details":{"cached_tokens":4}}}"#,
-                TokenUsage(promptTokens: 9, completionTokens: 20)
+                TokenUsage(promptTokens: 9, completionTokens: 20, cachedTokens: 4)
             ),
             (#"{"choices":[],"usage":{"completion_tokens":2.0,"prompt_tokens":3}}"#, TokenUsage(promptTokens: 3, completionTokens: 2)),
             (#"{"choices":[],"usage":{"prompt_tokens":5}}"#, TokenUsage(promptTokens: 5)),

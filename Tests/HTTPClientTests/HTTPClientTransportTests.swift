@@ -88,6 +88,14 @@ struct HTTPClientTransportTests {
         let endpoint = try upstream.string("endpoint")
         let version = try self.json(try await client.execute(HTTPRequest(url: endpoint + "/version")))
         #expect(version["http_version"] as? String == "2")
+        // Streamed too, the head is the answer's, not the proxy's `CONNECT` reply (200, no headers).
+        let streamed = try await client.stream(HTTPRequest(url: endpoint + "/barrier?n=2&key=proxied&ms=50"))
+        #expect(streamed.status == 504)
+        #expect(streamed.headers.contains { $0.name.lowercased() == "content-type" && $0.value == "application/json" })
+        #expect(
+            try self.json(HTTPResponse(status: streamed.status, headers: streamed.headers, body: try await streamed.body.collect()))["http_version"]
+                as? String == "2"
+        )
         let target = try #require(URL(string: endpoint)).port.map { "127.0.0.1:\($0)" }
         let tunnels = try await HTTPClient(proxy: ProxySettings()).execute(HTTPRequest(url: proxy + "/tunnels"))
         let tunnelled = try #require(try JSONSerialization.jsonObject(with: Data(tunnels.body)) as? [String])
@@ -122,6 +130,12 @@ struct HTTPClientTransportTests {
         let deadProxy = "http://127.0.0.1:9"  // nothing listens on discard
         let listed = HTTPClient(proxy: ProxySettings(httpProxy: deadProxy, noProxy: "localhost,127.0.0.1"))
         #expect(try await listed.execute(HTTPRequest(url: endpoint + "/echo")).status == 200)
+        // Forms other clients accept, which libcurl alone would not match: host:port, `*` among other entries.
+        let port = try #require(URL(string: endpoint)?.port)
+        for noProxy in ["127.0.0.1:\(port)", "example.invalid, *"] {
+            let client = HTTPClient(proxy: ProxySettings(httpProxy: deadProxy, noProxy: noProxy))
+            #expect(try await client.execute(HTTPRequest(url: endpoint + "/echo")).status == 200, "NO_PROXY=\(noProxy)")
+        }
         let unlisted = HTTPClient(proxy: ProxySettings(httpProxy: deadProxy))
         await #expect(throws: HTTPClientError.self) { _ = try await unlisted.execute(HTTPRequest(url: endpoint + "/echo")) }
         var bypassing = HTTPRequest(url: endpoint + "/echo")
@@ -135,5 +149,7 @@ struct HTTPClientTransportTests {
         let both = ProxySettings.from(environment: ["HTTPS_PROXY": "http://upper", "https_proxy": "http://lower", "no_proxy": " "])
         #expect(both.httpsProxy == "http://upper")
         #expect(both.noProxy == nil)
+        #expect(ProxySettings(noProxy: "*.corp.example, host:8443,[::1]:80, 10.0.0.0/8,.svc").noProxy == ".corp.example,host,::1,10.0.0.0/8,.svc")
+        #expect(ProxySettings(noProxy: "a, *").noProxy == "*")
     }
 }

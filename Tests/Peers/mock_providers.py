@@ -17,6 +17,7 @@ The model name picks the behaviour, so tests need no control channel. Words comb
                    once the conversation ends with a tool result, a normal answer echoing that result
   ratelimit[-N]    429 with Retry-After: 1 for the first N (default 1) requests with this path and body, then
                    success (POST /_reset forgets them)
+  retryafter-S     the Retry-After of those 429s (default 1 s)
   error500         500 with the provider's error body; status-NNN does the same with any status
   slowfirst-MS     wait MS before the first byte of the response (errors included)
   delay-MS         wait MS before each content event of a stream
@@ -37,8 +38,9 @@ with finishReason (usageMetadata on each, cumulative).
 
 Like the real services, it rejects with the provider's 4xx error body: a missing or wrong key; Anthropic without
 anthropic-version or max_tokens, with a "system" message role or an unknown top-level field; Gemini with an
-unknown field (top level or generationConfig) or a role other than user/model; Azure without api-version;
-OpenAI format with stream_options but no stream.
+unknown field (top level or generationConfig) or a role other than user/model; Azure without api-version or with a
+chat field its API does not define (unless the extra-parameters header allows it); OpenAI format with stream_options
+but no stream; OpenAI's reasoning models (o1…, gpt-5…) with max_tokens.
 
 Control: GET /_requests lists every provider request in order (method, path, query, headers with secrets
 redacted, auth_ok and auth_via: whether and in which header the right key came, body, status, outcome);
@@ -66,6 +68,10 @@ from dataclasses import dataclass, field
 
 from loopback import LoopbackServer, serve_until_stdin_closes
 
+# The chat request fields Azure AI Inference defines; any other is a 400 unless the extra-parameters header allows it.
+AZURE_CHAT_FIELDS = {"messages", "model", "stream", "frequency_penalty", "presence_penalty", "temperature", "top_p",
+                     "max_tokens", "response_format", "stop", "tools", "tool_choice", "seed", "modalities"}
+
 CHUNKS = 20  # content events in a streamed text answer; the benchmark relies on it
 SECRET_HEADERS = {"authorization", "api-key", "x-api-key", "x-goog-api-key", "proxy-authorization", "cookie"}
 OPENAI_LIKE = {"/openai/v1": "openai", "/deepseek/v1": "deepseek", "/deepseek": "deepseek", "/xai/v1": "xai"}
@@ -89,6 +95,7 @@ class Behaviour:
     tool: bool = False
     parallel: bool = False
     ratelimit: int = 0
+    retryafter: int = 1
     status: int = 0
     slowfirst: int = 0
     delay: int = 0
@@ -108,7 +115,7 @@ class Behaviour:
             return int(found.group(1)) if found else (default if word in name else 0)
 
         return cls(tool="tool" in name or "parallel" in name, parallel="parallel" in name,
-                   ratelimit=number("ratelimit", 1), status=500 if "error500" in name else number("status"),
+                   ratelimit=number("ratelimit", 1), retryafter=number("retryafter") or 1, status=500 if "error500" in name else number("status"),
                    slowfirst=number("slowfirst"), delay=number("delay"), breakstream="breakstream" in name,
                    truncated="truncated" in name, streamerror="streamerror" in name, malformed="malformed" in name,
                    blocked="blocked" in name, unsafe="unsafe" in name)
@@ -473,7 +480,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def reject(self, provider, reject):
         status, message, kind = reject.status, reject.message, reject.kind
-        headers = [("Retry-After", "1")] if status == 429 else []
+        headers = [("Retry-After", str(self.behaviour.retryafter))] if status == 429 else []
         if provider == "anthropic":
             kinds = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
                      404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error",
@@ -525,6 +532,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                            "You didn't provide an API key. You need to provide your API key in an Authorization "
                            "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
                 raise Reject(401, message, "auth")
+        if provider == "azure" and operation == "chat/completions" and \
+                (self.headers.get("extra-parameters") or "error") == "error":
+            extra = sorted(set(body) - AZURE_CHAT_FIELDS)
+            if extra:
+                raise Reject(400, f"Extra parameters {extra} are not allowed when extra-parameters is not set or set "
+                             "to be 'error'. Set extra-parameters to 'pass-through' to pass to the model.", "extra")
+        if provider == "openai" and re.match(r"(o\d|gpt-5)", str(body.get("model", ""))) and "max_tokens" in body:
+            raise Reject(400, "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+                         "'max_completion_tokens' instead.", "max_tokens")
         if operation == "info":  # Azure AI Inference: the endpoint's model
             return self.reply(200, {"model_name": MODELS[0], "model_type": "chat-completion",
                                     "model_provider_name": "Mock"})
@@ -584,7 +600,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}], "usage": usage,
                 "service_tier": "default"}, headers)
 
-        with_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        # Azure AI Inference has no stream_options and ends every stream with usage.
+        with_usage = provider == "azure" or bool((body.get("stream_options") or {}).get("include_usage"))
 
         def chunk(delta, finish_reason=None, content=False, delay=0):
             data = {**common, "object": "chat.completion.chunk", "service_tier": "default",

@@ -69,7 +69,10 @@ struct GatewayEndToEndTests {
         }
     }
 
-    @Test(arguments: ["claude-3-5-haiku", "gpt-4o-mini", "gemini-2.0-flash", "deepseek-chat", "grok-3", "azure/mock-chat"], [false, true])
+    @Test(
+        arguments: ["claude-3-5-haiku", "gpt-4o-mini", "o4-mini", "gemini-2.0-flash", "deepseek-chat", "grok-3", "azure/mock-chat"],
+        [false, true]
+    )
     func anthropicSDKReachesAnthropicAndOthers(_ model: String, _ stream: Bool) async throws {
         try await Self.withServer { server in
             let result = try await SDKClient.run("anthropic_client.py", [server.baseURL, model] + (stream ? ["--stream"] : []))

@@ -83,9 +83,9 @@ struct AnthropicAdapter: ProviderAdapter {
 
     /// Anthropic counts cached prompt tokens apart; OpenAI's prompt_tokens includes them.
     static func usage(_ usage: JSONValue?) -> TokenUsage? {
-        guard let usage, let input = usage["input_tokens"]?.intValue else { return nil }
-        let cached = (usage["cache_creation_input_tokens"]?.intValue ?? 0) + (usage["cache_read_input_tokens"]?.intValue ?? 0)
-        return TokenUsage(promptTokens: input + cached, completionTokens: usage["output_tokens"]?.intValue ?? 0)
+        var counts = AnthropicUsage()
+        counts.update(usage)
+        return counts.tokenUsage
     }
 
     static func finishReason(_ stopReason: String?) -> String {
@@ -106,6 +106,11 @@ struct AnthropicAdapter: ProviderAdapter {
         if let count = body["n"]?.intValue, count > 1 {
             throw GatewayError.invalid("n: Anthropic models return one choice; n > 1 is not supported", code: "unsupported_parameter")
         }
+        try UnsupportedParameters.check(
+            body,
+            ["logprobs", "top_logprobs", "logit_bias", "presence_penalty", "frequency_penalty", "audio", "prediction"],
+            models: "Anthropic"
+        )
         var system: [JSONValue] = []
         var turns: [(role: String, blocks: [JSONValue])] = []
         func append(_ role: String, _ blocks: [JSONValue]) {
@@ -157,6 +162,25 @@ struct AnthropicAdapter: ProviderAdapter {
         default: break
         }
         if let user = body["user"]?.stringValue { out["metadata"] = ["user_id": .string(user)] }
+        var outputConfig: [String: JSONValue] = [:]
+        switch body["response_format"]?["type"]?.stringValue {
+        case "json_schema":
+            guard let schema = body["response_format"]?["json_schema"]?["schema"], schema.objectValue != nil else {
+                throw GatewayError.invalid("response_format.json_schema.schema: an object is required", code: "invalid_response_format")
+            }
+            outputConfig["format"] = ["type": "json_schema", "schema": schema]
+        case "json_object":
+            throw GatewayError.invalid(
+                "response_format: json_object is not supported for Anthropic models; use json_schema with a schema",
+                code: "unsupported_parameter"
+            )
+        default: break  // "text" or none
+        }
+        if let effort = body["reasoning_effort"]?.stringValue {
+            // Anthropic's effort levels; OpenAI's lowest two have no lower counterpart than "low".
+            outputConfig["effort"] = .string(["none": "low", "minimal": "low"][effort] ?? effort)
+        }
+        if !outputConfig.isEmpty { out["output_config"] = .object(outputConfig) }
         if let tools = body["tools"]?.arrayValue, !tools.isEmpty {
             out["tools"] = .array(
                 tools.compactMap { tool -> JSONValue? in
@@ -178,7 +202,7 @@ struct AnthropicAdapter: ProviderAdapter {
         case .object(let choice): toolChoice = ["type": "tool", "name": choice["function"]?["name"] ?? ""]
         default: break
         }
-        if body["parallel_tool_calls"]?.boolValue == false, out["tools"] != nil {
+        if body["parallel_tool_calls"]?.boolValue == false, out["tools"] != nil, toolChoice?["type"]?.stringValue != "none" {
             var choice = toolChoice?.objectValue ?? ["type": "auto"]
             choice["disable_parallel_tool_use"] = true
             toolChoice = .object(choice)

@@ -6,7 +6,10 @@ import HTTPClient
 /// `generationConfig`, function calls and responses, `usageMetadata`, finish reasons; a blocked prompt is an error.
 struct GeminiAdapter: ProviderAdapter {
     func chatRequest(_ body: JSONValue, deployment: Deployment, stream: Bool, call: UpstreamCall) throws(GatewayError) -> HTTPRequest {
-        let upstream = try Self.generateBody(fromOpenAI: body)
+        if stream, let count = body["n"]?.intValue, count > 1 {
+            throw GatewayError.invalid("n: Gemini streams one candidate; n > 1 is supported without stream", code: "unsupported_parameter")
+        }
+        let upstream = try Self.generateBody(fromOpenAI: body, model: deployment.model)
         let model =
             deployment.model.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._"))) ?? deployment.model
         let operation = stream ? "streamGenerateContent?alt=sse" : "generateContent"
@@ -22,30 +25,32 @@ struct GeminiAdapter: ProviderAdapter {
             throw UpstreamErrors.badResponse(error.message, deployment: deployment)
         }
         try Self.checkBlocked(response, deployment: deployment)
-        guard let candidate = response["candidates"]?.arrayValue?.first else {
+        guard let candidates = response["candidates"]?.arrayValue, !candidates.isEmpty else {
             throw UpstreamErrors.badResponse("no candidates in the answer", deployment: deployment)
         }
-        var text = ""
-        var calls: [JSONValue] = []
-        for part in candidate["content"]?["parts"]?.arrayValue ?? [] where part["thought"]?.boolValue != true {
-            if let piece = part["text"]?.stringValue { text += piece }
-            if let call = part["functionCall"] { calls.append(Self.toolCall(call, index: calls.count, seed: response)) }
+        var choices: [JSONValue] = []
+        for (position, candidate) in candidates.enumerated() {
+            var text = ""
+            var calls: [JSONValue] = []
+            for part in candidate["content"]?["parts"]?.arrayValue ?? [] where part["thought"]?.boolValue != true {
+                if let piece = part["text"]?.stringValue { text += piece }
+                if let call = Self.toolCall(in: part, index: calls.count, seed: response) { calls.append(call) }
+            }
+            try Self.checkStopped(candidate, producedOutput: !text.isEmpty || !calls.isEmpty, deployment: deployment)
+            var message: [String: JSONValue] = ["role": "assistant", "content": text.isEmpty && !calls.isEmpty ? .null : .string(text)]
+            if !calls.isEmpty { message["tool_calls"] = .array(calls) }
+            choices.append([
+                "index": .int(candidate["index"]?.intValue ?? position), "message": .object(message), "logprobs": nil,
+                "finish_reason": .string(Self.finishReason(candidate["finishReason"]?.stringValue, hasCalls: !calls.isEmpty)),
+            ])
         }
-        try Self.checkStopped(candidate, producedOutput: !text.isEmpty || !calls.isEmpty, deployment: deployment)
-        var message: [String: JSONValue] = ["role": "assistant", "content": text.isEmpty && !calls.isEmpty ? .null : .string(text)]
-        if !calls.isEmpty { message["tool_calls"] = .array(calls) }
         let usage = Self.usage(response["usageMetadata"])
         let completion: JSONValue = [
             "id": .string("chatcmpl-" + (response["responseId"]?.stringValue ?? "gemini")),
             "object": "chat.completion",
             "created": .int(Int(Date().timeIntervalSince1970)),
             "model": response["modelVersion"] ?? .string(deployment.model),
-            "choices": [
-                [
-                    "index": 0, "message": .object(message), "logprobs": nil,
-                    "finish_reason": .string(Self.finishReason(candidate["finishReason"]?.stringValue, hasCalls: !calls.isEmpty)),
-                ]
-            ],
+            "choices": .array(choices),
             "usage": usage?.openAIObject ?? .null,
         ]
         return ChatCompletion(body: completion, usage: usage)
@@ -122,9 +127,21 @@ struct GeminiAdapter: ProviderAdapter {
     }
 
     /// An answer Gemini's safety filters stopped before it produced anything is an error too, like a blocked prompt.
-    /// One stopped part-way keeps what it said and finishes with `content_filter`, as OpenAI reports it.
+    /// One stopped part-way keeps what it said and finishes with `content_filter`, as OpenAI reports it. A function
+    /// call the model botched, with nothing else said, is a failed answer (retried), not an empty success.
     static func checkStopped(_ candidate: JSONValue, producedOutput: Bool, deployment: Deployment) throws(GatewayError) {
-        guard !producedOutput, let reason = candidate["finishReason"]?.stringValue, Self.filterReasons.contains(reason) else { return }
+        guard !producedOutput, let reason = candidate["finishReason"]?.stringValue else { return }
+        if Self.failedCallReasons.contains(reason) {
+            throw GatewayError(
+                .badResponse,
+                status: 502,
+                type: "api_error",
+                code: "bad_upstream_response",
+                message: "\(deployment.provider.name) ended the answer for model \(deployment.model) without output (finishReason \(reason))",
+                provider: deployment.provider.name
+            )
+        }
+        guard Self.filterReasons.contains(reason) else { return }
         throw GatewayError(
             .contentFiltered,
             status: 400,
@@ -135,13 +152,21 @@ struct GeminiAdapter: ProviderAdapter {
         )
     }
 
+    /// Finish reasons that mean the model's function call could not be made.
+    static let failedCallReasons: Set<String> = ["MALFORMED_FUNCTION_CALL", "UNEXPECTED_TOOL_CALL", "TOO_MANY_TOOL_CALLS"]
+
     /// Finish reasons that mean a safety or policy filter ended the answer.
     static let filterReasons: Set<String> = ["SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"]
 
     static func usage(_ metadata: JSONValue?) -> TokenUsage? {
         guard let metadata, let prompt = metadata["promptTokenCount"]?.intValue else { return nil }
-        let completion = (metadata["candidatesTokenCount"]?.intValue ?? 0) + (metadata["thoughtsTokenCount"]?.intValue ?? 0)
-        return TokenUsage(promptTokens: prompt, completionTokens: completion)
+        let thoughts = metadata["thoughtsTokenCount"]?.intValue
+        return TokenUsage(
+            promptTokens: prompt,
+            completionTokens: (metadata["candidatesTokenCount"]?.intValue ?? 0) + (thoughts ?? 0),
+            cachedTokens: metadata["cachedContentTokenCount"]?.intValue,
+            reasoningTokens: thoughts
+        )
     }
 
     static func finishReason(_ reason: String?, hasCalls: Bool) -> String {
@@ -153,13 +178,22 @@ struct GeminiAdapter: ProviderAdapter {
         }
     }
 
-    /// Gemini's function calls carry no id; OpenAI clients need one to answer with a tool result. The id is
-    /// derived from the call, so a retried answer gets the same ids.
-    static func toolCall(_ call: JSONValue, index: Int, seed: JSONValue) -> JSONValue {
+    /// A part's function call as an OpenAI tool call. Gemini's calls carry no id; OpenAI clients need one to answer
+    /// with a tool result, so it is derived from the call (a retried answer gets the same ids). The part's thought
+    /// signature, which Gemini wants back with the call in the next turn, rides in `extra_content` as Google's own
+    /// OpenAI-compatible endpoint sends it (the `openai` SDK keeps unknown fields when the message is sent back).
+    static func toolCall(in part: JSONValue, index: Int, seed: JSONValue) -> JSONValue? {
+        guard let call = part["functionCall"] else { return nil }
         let name = call["name"]?.stringValue ?? ""
         let arguments = (call["args"] ?? [:]).serializedString
         let id = call["id"]?.stringValue ?? "call_" + Self.shortHash("\(index):\(name):\(arguments):\(seed["responseId"]?.stringValue ?? "")")
-        return ["id": .string(id), "type": "function", "function": ["name": .string(name), "arguments": .string(arguments)]]
+        var toolCall: [String: JSONValue] = [
+            "id": .string(id), "type": "function", "function": ["name": .string(name), "arguments": .string(arguments)],
+        ]
+        if let signature = part["thoughtSignature"]?.stringValue {
+            toolCall["extra_content"] = ["google": ["thought_signature": .string(signature)]]
+        }
+        return .object(toolCall)
     }
 
     static func shortHash(_ text: String) -> String {
@@ -171,10 +205,11 @@ struct GeminiAdapter: ProviderAdapter {
 
     // MARK: OpenAI request → generateContent request
 
-    static func generateBody(fromOpenAI body: JSONValue) throws(GatewayError) -> JSONValue {
+    static func generateBody(fromOpenAI body: JSONValue, model: String) throws(GatewayError) -> JSONValue {
         guard let messages = body["messages"]?.arrayValue, !messages.isEmpty else {
             throw GatewayError.invalid("messages: a non-empty array is required", code: "invalid_messages")
         }
+        try UnsupportedParameters.check(body, ["logprobs", "top_logprobs", "logit_bias", "audio", "prediction"], models: "Gemini")
         var system: [JSONValue] = []
         var contents: [(role: String, parts: [JSONValue])] = []
         /// tool_call_id → function name: Gemini answers a call by the function's name.
@@ -201,7 +236,11 @@ struct GeminiAdapter: ProviderAdapter {
                     if let id = call["id"]?.stringValue { callNames[id] = name }
                     let arguments = call["function"]?["arguments"]?.stringValue ?? "{}"
                     let args = (try? JSONValue.parse(arguments.isEmpty ? "{}" : arguments)) ?? [:]
-                    parts.append(["functionCall": ["name": .string(name), "args": args.objectValue != nil ? args : [:]]])
+                    var part: [String: JSONValue] = ["functionCall": ["name": .string(name), "args": args.objectValue != nil ? args : [:]]]
+                    if let signature = call["extra_content"]?["google"]?["thought_signature"]?.stringValue {
+                        part["thoughtSignature"] = .string(signature)
+                    }
+                    parts.append(.object(part))
                 }
                 append("model", parts)
             case "tool", "function":
@@ -243,6 +282,9 @@ struct GeminiAdapter: ProviderAdapter {
             if let schema = body["response_format"]?["json_schema"]?["schema"] { config["responseJsonSchema"] = schema }
         default: break
         }
+        if let effort = body["reasoning_effort"]?.stringValue {
+            config["thinkingConfig"] = Self.thinkingConfig(effort: effort, model: model)
+        }
         if !config.isEmpty { out["generationConfig"] = .object(config) }
         if let tools = body["tools"]?.arrayValue, !tools.isEmpty {
             let declarations: [JSONValue] = tools.compactMap { tool in
@@ -263,6 +305,16 @@ struct GeminiAdapter: ProviderAdapter {
         default: break
         }
         return .object(out)
+    }
+
+    /// OpenAI's `reasoning_effort` in Gemini's terms, as Google's OpenAI-compatible endpoint maps it: Gemini 2.x
+    /// models take a thinking budget (low 1K, medium 8K, high 24K tokens, none 0), later ones a thinking level.
+    static func thinkingConfig(effort: String, model: String) -> JSONValue {
+        if model.hasPrefix("gemini-2") || model.hasPrefix("gemini-1") {
+            let budgets = ["none": 0, "minimal": 1024, "low": 1024, "medium": 8192, "high": 24576, "xhigh": 24576]
+            return ["thinkingBudget": .int(budgets[effort] ?? -1)]
+        }
+        return ["thinkingLevel": .string(["none": "minimal", "xhigh": "high"][effort] ?? effort)]
     }
 
     static func parts(_ content: JSONValue?, at index: Int) throws(GatewayError) -> [JSONValue] {
@@ -338,8 +390,7 @@ struct GeminiToOpenAIStream: StreamTranslator {
                 self.producedText = true
                 events.append(self.builder.chunk(delta: ["content": .string(text)]))
             }
-            if let call = part["functionCall"] {
-                var toolCall = GeminiAdapter.toolCall(call, index: self.callCount, seed: response)
+            if var toolCall = GeminiAdapter.toolCall(in: part, index: self.callCount, seed: response) {
                 toolCall["index"] = .int(self.callCount)
                 self.callCount += 1
                 calls.append(toolCall)

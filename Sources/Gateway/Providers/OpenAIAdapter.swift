@@ -9,10 +9,16 @@ struct OpenAIAdapter: ProviderAdapter {
         upstream["model"] = .string(deployment.model)
         if stream {
             upstream["stream"] = true
-            // Usage arrives only when asked for; accounting needs it, whatever the client asked.
-            var options = body["stream_options"]?.objectValue ?? [:]
-            options["include_usage"] = true
-            upstream["stream_options"] = .object(options)
+            // Usage arrives only when asked for; accounting needs it, whatever the client asked. Azure AI Inference
+            // defines no such field (an unknown field is a 400 there) and sends usage on its streams unasked; the
+            // client's include_usage is honoured on the way back either way.
+            if deployment.provider.kind == .azure {
+                upstream["stream_options"] = nil
+            } else {
+                var options = body["stream_options"]?.objectValue ?? [:]
+                options["include_usage"] = true
+                upstream["stream_options"] = .object(options)
+            }
         } else {
             upstream["stream"] = nil
             upstream["stream_options"] = nil

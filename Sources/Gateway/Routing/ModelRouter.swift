@@ -9,6 +9,8 @@ public struct ModelRouter: Sendable {
     let routes: [String: Route]
     /// Chooses among weighted deployments; replaceable so tests can pin the choice.
     let pick: @Sendable (Int) -> Int
+    /// The largest weight a deployment may have: ample for any split, far from overflowing a sum of many.
+    static let maxWeight = 1_000_000
 
     struct Route: Sendable, Equatable {
         var deployments: [Deployment]
@@ -66,7 +68,9 @@ public struct ModelRouter: Sendable {
                     )
                 }
                 let weight = item.weight ?? 1
-                guard weight > 0 else { throw RoutesFileError(message: "\(at).weight: must be a positive whole number") }
+                guard (1...Self.maxWeight).contains(weight) else {
+                    throw RoutesFileError(message: "\(at).weight: must be a whole number from 1 to \(Self.maxWeight)")
+                }
                 deployments.append(Deployment(provider: provider, model: item.model, weight: weight))
             }
             routes[alias] = Route(deployments: deployments, fallbacks: entry.fallbacks ?? [])

@@ -24,7 +24,7 @@ public struct RoutesFile: Sendable, Decodable, Equatable {
         public var baseURL: String?
         public var apiVersion: String?
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case kind
             case apiKeyEnv = "api_key_env"
             case baseURL = "base_url"
@@ -46,14 +46,41 @@ public struct RoutesFile: Sendable, Decodable, Equatable {
     public var providers: [String: Provider]?
     public var models: [String: Route]?
 
-    /// Reads YAML (a superset of JSON, so both work); errors say where in the file.
+    /// Reads YAML (a superset of JSON, so both work); errors say where in the file. An empty file (or one of
+    /// comments only) routes nothing; a key the format does not know is an error, not a setting silently unused.
     public static func parse(_ text: String) throws(RoutesFileError) -> RoutesFile {
         do {
+            let tree = try Yams.load(yaml: text)
+            if tree == nil || tree is NSNull || (tree as? String)?.isEmpty == true { return RoutesFile() }
+            try Self.checkKeys(tree as Any)
             return try YAMLDecoder().decode(RoutesFile.self, from: text)
+        } catch let error as RoutesFileError {
+            throw error
         } catch let error as DecodingError {
             throw RoutesFileError(message: Self.describe(error))
         } catch {
             throw RoutesFileError(message: "\(error)")
+        }
+    }
+
+    /// The keys each level may have; the values' types are the decoder's to check.
+    private static func checkKeys(_ tree: Any) throws(RoutesFileError) {
+        func keys(_ value: Any?, at path: String, allowed: [String]) throws(RoutesFileError) {
+            guard let mapping = value as? [AnyHashable: Any] else { return }
+            for key in mapping.keys.map({ "\($0)" }).sorted() where !allowed.contains(key) {
+                throw RoutesFileError(message: "\(path)\(key): unknown key (known here: \(allowed.joined(separator: ", ")))")
+            }
+        }
+        try keys(tree, at: "", allowed: ["providers", "models"])
+        let top = tree as? [AnyHashable: Any]
+        for (name, provider) in top?["providers"] as? [AnyHashable: Any] ?? [:] {
+            try keys(provider, at: "providers.\(name).", allowed: Provider.CodingKeys.allCases.map(\.rawValue))
+        }
+        for (alias, route) in top?["models"] as? [AnyHashable: Any] ?? [:] {
+            try keys(route, at: "models.\(alias).", allowed: ["deployments", "fallbacks"])
+            for (index, deployment) in ((route as? [AnyHashable: Any])?["deployments"] as? [Any] ?? []).enumerated() {
+                try keys(deployment, at: "models.\(alias).deployments[\(index)].", allowed: ["provider", "model", "weight"])
+            }
         }
     }
 

@@ -6,11 +6,11 @@ struct AnthropicToOpenAIStream: StreamTranslator {
     let deployment: Deployment
     let includeUsage: Bool
     private var builder: ChunkBuilder
-    private var inputTokens = 0
-    private var outputTokens = 0
-    private var sawUsage = false
+    private var counts = AnthropicUsage()
     /// Anthropic content block index → OpenAI tool call index.
     private var toolIndex: [Int: Int] = [:]
+    /// Tool calls whose arguments have begun; one that ends without any gets `{}`, as OpenAI sends.
+    private var callsWithArguments: Set<Int> = []
     private var stopped = false
     private var finishReason: String?
 
@@ -20,9 +20,7 @@ struct AnthropicToOpenAIStream: StreamTranslator {
         self.builder = ChunkBuilder(id: "chatcmpl-skiff", model: deployment.model)
     }
 
-    var usage: TokenUsage? {
-        self.sawUsage ? TokenUsage(promptTokens: self.inputTokens, completionTokens: self.outputTokens) : nil
-    }
+    var usage: TokenUsage? { self.counts.tokenUsage }
 
     mutating func translate(_ event: SSEEvent) throws(GatewayError) -> [SSEEvent] {
         let data: JSONValue
@@ -36,11 +34,7 @@ struct AnthropicToOpenAIStream: StreamTranslator {
             let message = data["message"]
             if let id = message?["id"]?.stringValue { self.builder.id = id }
             if let model = message?["model"]?.stringValue { self.builder.model = model }
-            if let usage = AnthropicAdapter.usage(message?["usage"]) {
-                self.inputTokens = usage.promptTokens
-                self.outputTokens = usage.completionTokens
-                self.sawUsage = true
-            }
+            self.counts.update(message?["usage"])
             return [self.builder.chunk(delta: ["role": "assistant", "content": ""])]
         case "content_block_start":
             let block = data["content_block"]
@@ -60,16 +54,19 @@ struct AnthropicToOpenAIStream: StreamTranslator {
             case "input_json_delta":
                 let partial = delta?["partial_json"]?.stringValue ?? ""
                 guard !partial.isEmpty, let index = data["index"]?.intValue, let callIndex = self.toolIndex[index] else { return [] }
+                self.callsWithArguments.insert(callIndex)
                 return [self.builder.chunk(delta: ["tool_calls": [["index": .int(callIndex), "function": ["arguments": .string(partial)]]]])]
             default:
                 return []  // thinking and signature deltas have no OpenAI counterpart
             }
-        case "message_delta":
-            if let output = data["usage"]?["output_tokens"]?.intValue {
-                self.outputTokens = output
-                self.sawUsage = true
+        case "content_block_stop":
+            guard let index = data["index"]?.intValue, let callIndex = self.toolIndex[index], !self.callsWithArguments.contains(callIndex) else {
+                return []
             }
-            if let input = data["usage"]?["input_tokens"]?.intValue { self.inputTokens = input }
+            self.callsWithArguments.insert(callIndex)
+            return [self.builder.chunk(delta: ["tool_calls": [["index": .int(callIndex), "function": ["arguments": "{}"]]]])]
+        case "message_delta":
+            self.counts.update(data["usage"])
             guard let reason = data["delta"]?["stop_reason"]?.stringValue else { return [] }
             let finish = AnthropicAdapter.finishReason(reason)
             self.finishReason = finish
@@ -89,7 +86,7 @@ struct AnthropicToOpenAIStream: StreamTranslator {
                 deployment: self.deployment
             )
         default:
-            return []  // ping, content_block_stop
+            return []  // ping
         }
     }
 

@@ -42,7 +42,7 @@ struct OpenAIToAnthropicStream: StreamTranslator {
                 "message_delta",
                 [
                     "delta": ["stop_reason": .string(self.stopReason), "stop_sequence": nil],
-                    "usage": ["input_tokens": .int(usage?.promptTokens ?? 0), "output_tokens": .int(usage?.completionTokens ?? 0)],
+                    "usage": (usage ?? TokenUsage()).anthropicObject,
                 ]
             )
         )
@@ -123,9 +123,7 @@ struct OpenAIToAnthropicStream: StreamTranslator {
 /// event is forwarded as Anthropic sent it, and a stream that stops before `message_stop` is reported.
 struct AnthropicPassthroughStream: StreamTranslator {
     let deployment: Deployment
-    private var inputTokens = 0
-    private var outputTokens = 0
-    private var sawUsage = false
+    private var counts = AnthropicUsage()
     private var stopped = false
     private var failed = false
 
@@ -133,9 +131,7 @@ struct AnthropicPassthroughStream: StreamTranslator {
         self.deployment = deployment
     }
 
-    var usage: TokenUsage? {
-        self.sawUsage ? TokenUsage(promptTokens: self.inputTokens, completionTokens: self.outputTokens) : nil
-    }
+    var usage: TokenUsage? { self.counts.tokenUsage }
 
     mutating func translate(_ event: SSEEvent) throws(GatewayError) -> [SSEEvent] {
         guard JSONStructure.isComplete(event.data) else {
@@ -144,15 +140,7 @@ struct AnthropicPassthroughStream: StreamTranslator {
         switch event.event {
         case "message_start", "message_delta":
             if let data = try? JSONValue.parse(event.data) {
-                let usage = data["message"]?["usage"] ?? data["usage"]
-                if let full = AnthropicAdapter.usage(usage) {
-                    self.inputTokens = full.promptTokens
-                    self.sawUsage = true
-                }
-                if let output = usage?["output_tokens"]?.intValue {
-                    self.outputTokens = output
-                    self.sawUsage = true
-                }
+                self.counts.update(data["message"]?["usage"] ?? data["usage"])
             }
         case "message_stop":
             self.stopped = true

@@ -45,6 +45,8 @@ enum MessagesTranslator {
                         "id": block["id"] ?? "", "type": "function",
                         "function": ["name": block["name"] ?? "", "arguments": .string((block["input"] ?? [:]).serializedString)],
                     ])
+                case "document":
+                    parts.append(try Self.filePart(block, at: index))
                 case "tool_result":
                     let content: String
                     switch block["content"] {
@@ -53,8 +55,13 @@ enum MessagesTranslator {
                     default: content = ""
                     }
                     results.append(["role": "tool", "tool_call_id": block["tool_use_id"] ?? "", "content": .string(content)])
+                case "thinking", "redacted_thinking":
+                    break  // a model's earlier reasoning is Anthropic's own; other providers neither take nor need it
                 default:
-                    break  // thinking blocks and the like do not travel to other providers
+                    throw GatewayError.invalid(
+                        "messages.\(index).content: block type \"\(block["type"]?.stringValue ?? "?")\" is not supported for non-Anthropic models",
+                        code: "unsupported_content"
+                    )
                 }
             }
             out += results
@@ -71,6 +78,9 @@ enum MessagesTranslator {
         }
         var request: [String: JSONValue] = ["model": body["model"] ?? "", "messages": .array(out)]
         if let maxTokens = body["max_tokens"] { request["max_tokens"] = maxTokens }
+        if let topK = body["top_k"], topK != .null {
+            throw GatewayError.invalid("top_k: not supported for non-Anthropic models", code: "unsupported_parameter")
+        }
         for key in ["temperature", "top_p", "stream"] {
             if let value = body[key], value != .null { request[key] = value }
         }
@@ -98,6 +108,35 @@ enum MessagesTranslator {
         return .object(request)
     }
 
+    /// A translated request as one provider takes it: OpenAI's own API wants `max_completion_tokens` (its reasoning
+    /// models refuse `max_tokens`); DeepSeek, xAI and Azure AI Inference keep `max_tokens`.
+    static func fitted(_ request: JSONValue, to kind: ProviderKind) -> JSONValue {
+        guard kind == .openAI, let maxTokens = request["max_tokens"] else { return request }
+        var fitted = request
+        fitted["max_tokens"] = nil
+        fitted["max_completion_tokens"] = maxTokens
+        return fitted
+    }
+
+    /// A `document` block as OpenAI's `file` part: a base64 PDF as a data URL, plain text as text.
+    static func filePart(_ block: JSONValue, at index: Int) throws(GatewayError) -> JSONValue {
+        let source = block["source"]
+        switch source?["type"]?.stringValue {
+        case "base64":
+            let mediaType = source?["media_type"]?.stringValue ?? "application/pdf"
+            var file: [String: JSONValue] = ["file_data": .string("data:\(mediaType);base64,\(source?["data"]?.stringValue ?? "")")]
+            file["filename"] = block["title"]?.stringValue.map(JSONValue.string) ?? "document.pdf"
+            return ["type": "file", "file": .object(file)]
+        case "text":
+            return ["type": "text", "text": source?["data"] ?? ""]
+        default:
+            throw GatewayError.invalid(
+                "messages.\(index).content: a document from \"\(source?["type"]?.stringValue ?? "?")\" is not supported for non-Anthropic models; send it as base64 or text",
+                code: "unsupported_content"
+            )
+        }
+    }
+
     /// An OpenAI `chat.completion` as an Anthropic `message`.
     static func message(fromCompletion completion: JSONValue, usage: TokenUsage?) -> JSONValue {
         let choice = completion["choices"]?.arrayValue?.first
@@ -120,7 +159,7 @@ enum MessagesTranslator {
             "content": .array(content),
             "stop_reason": .string(Self.stopReason(choice?["finish_reason"]?.stringValue)),
             "stop_sequence": nil,
-            "usage": ["input_tokens": .int(usage?.promptTokens ?? 0), "output_tokens": .int(usage?.completionTokens ?? 0)],
+            "usage": (usage ?? TokenUsage()).anthropicObject,
         ]
     }
 
