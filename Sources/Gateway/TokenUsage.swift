@@ -49,20 +49,26 @@ public struct TokenUsage: Sendable, Equatable {
         )
     }
 
-    /// The same from the object's bytes: plain integer counts without details are read where they lie, without a
-    /// parse; anything else (`null`, `9.0`, a breakdown) is parsed. Throws when the bytes are not JSON.
+    /// The same from the object's bytes, as every answer passed through is counted: plain integer counts are read
+    /// where they lie, without a parse; anything else (`null`, `9.0`) is parsed. Throws when the bytes are not JSON.
     init?(openAIBytes usage: ArraySlice<UInt8>) throws(JSONError) {
         func integer(_ text: ArraySlice<UInt8>) -> Int? { Int(String(decoding: text, as: UTF8.self)) }
-        let keys: Set<String> = ["prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"]
-        if let counts = JSONStructure.members(keys, of: usage),
-            counts["prompt_tokens_details"] == nil, counts["completion_tokens_details"] == nil,
-            let prompt = counts["prompt_tokens"].flatMap(integer)
-        {
-            let completionText = counts["completion_tokens"]
-            if let completion = completionText == nil ? 0 : completionText.flatMap(integer) {
-                self.init(promptTokens: prompt, completionTokens: completion)
-                return
+        /// A breakdown's count: `.some(nil)` when not given, `.some(n)` for an integer, nil when it needs a parse.
+        func detail(_ object: ArraySlice<UInt8>?, _ key: String) -> Int?? {
+            guard let object, object.first != UInt8(ascii: "n") else { return .some(nil) }
+            guard let value = JSONStructure.members([key], of: object)?[key] else {
+                return JSONStructure.members([], of: object) == nil ? nil : .some(nil)
             }
+            return integer(value).map { .some($0) }
+        }
+        let keys: Set<String> = ["prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"]
+        if let counts = JSONStructure.members(keys, of: usage), let prompt = counts["prompt_tokens"].flatMap(integer),
+            let completion = counts["completion_tokens"] == nil ? 0 : counts["completion_tokens"].flatMap(integer),
+            let cached = detail(counts["prompt_tokens_details"], "cached_tokens"),
+            let reasoning = detail(counts["completion_tokens_details"], "reasoning_tokens")
+        {
+            self.init(promptTokens: prompt, completionTokens: completion, cachedTokens: cached, reasoningTokens: reasoning)
+            return
         }
         self.init(openAI: try JSONValue.parse(usage))
     }

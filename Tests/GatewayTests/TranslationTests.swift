@@ -61,6 +61,14 @@ import Testing
                 #"{"id":"c","choices":[{"index":0}],"usage":{"prompt_tokens":9,"completion_tokens":20,"total_tokens":29,"prompt_tokens_details":{"cached_tokens":4}}}"#,
                 TokenUsage(promptTokens: 9, completionTokens: 20, cachedTokens: 4)
             ),
+            (
+                #"{"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":20,"prompt_tokens_details":null,"completion_tokens_details":{"audio_tokens":0,"reasoning_tokens":12}}}"#,
+                TokenUsage(promptTokens: 9, completionTokens: 20, reasoningTokens: 12)
+            ),
+            (
+                #"{"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":20,"prompt_tokens_details":{"cached_tokens":4.0}}}"#,
+                TokenUsage(promptTokens: 9, completionTokens: 20, cachedTokens: 4)
+            ),
             (#"{"choices":[],"usage":{"completion_tokens":2.0,"prompt_tokens":3}}"#, TokenUsage(promptTokens: 3, completionTokens: 2)),
             (#"{"choices":[],"usage":{"prompt_tokens":5}}"#, TokenUsage(promptTokens: 5)),
             (#"{"choices":[],"usage":null}"#, nil),
