@@ -237,9 +237,10 @@ public final class Gateway: Sendable {
 
     /// Counts a request that failed (once, however many attempts it took) under the deployment that last tried it.
     private func finished(_ deployment: Deployment?, model: String, started: ContinuousClock.Instant, error: GatewayError) -> GatewayError {
+        // A model nothing serves is labelled "unknown": client-chosen names must not fill the model labels' cap.
         self.metrics.request(
             provider: deployment?.provider.name ?? "none",
-            model: deployment?.model ?? model,
+            model: deployment?.model ?? "unknown",
             outcome: error.kind.rawValue,
             duration: ContinuousClock.now - started,
             timeToFirstToken: nil,

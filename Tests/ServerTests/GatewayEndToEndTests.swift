@@ -195,7 +195,7 @@ struct GatewayEndToEndTests {
                 #"gateway_requests_total{provider="openai",model="gpt-error500-metrics",outcome="upstream_status"} 1"#,
                 #"gateway_upstream_errors_total{provider="openai",model="gpt-error500-metrics",kind="upstream_status"} 2"#,
                 #"gateway_retries_total{provider="openai",reason="upstream_status"} 1"#,
-                #"gateway_requests_total{provider="none",model="nobody-serves-this",outcome="model_not_found"} 1"#,
+                #"gateway_requests_total{provider="none",model="unknown",outcome="model_not_found"} 1"#,
             ] {
                 #expect(after.contains(line), "\(line) not in \(after)")
             }
@@ -232,6 +232,20 @@ struct GatewayFailureTests {
         let server = try SkiffServer(environment: environment, port: port)
         try await server.waitUntilReady()
         return (peer, server)
+    }
+
+    /// A routes file's own provider accounts are reported with the environment's (names only).
+    @Test func healthListsEveryProviderAccount() async throws {
+        let routes = FileManager.default.temporaryDirectory.appendingPathComponent("routes-\(UUID().uuidString).yaml")
+        try "providers: {openai-backup: {kind: openai, api_key_env: OPENAI_API_KEY}}\n".write(to: routes, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: routes) }
+        let (peer, server) = try await Self.start(["MODEL_ROUTES_FILE": routes.path])
+        defer { withExtendedLifetime(peer) {} }
+        let (status, body) = try await HTTPProbe.get(server.baseURL + "/health/detailed")
+        #expect(status == 200)
+        let providers = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])["providers"] as? [String]
+        #expect(providers?.contains("openai-backup") == true && providers?.contains("openai") == true, "\(providers ?? [])")
+        #expect(try await server.stop() == 0)
     }
 
     /// Sends a request on a raw socket, reads for `readFor`, then hangs up.
