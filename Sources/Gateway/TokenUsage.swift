@@ -56,9 +56,8 @@ public struct TokenUsage: Sendable, Equatable {
         /// A breakdown's count: `.some(nil)` when not given, `.some(n)` for an integer, nil when it needs a parse.
         func detail(_ object: ArraySlice<UInt8>?, _ key: String) -> Int?? {
             guard let object, object.first != UInt8(ascii: "n") else { return .some(nil) }
-            guard let value = JSONStructure.members([key], of: object)?[key] else {
-                return JSONStructure.members([], of: object) == nil ? nil : .some(nil)
-            }
+            guard let members = JSONStructure.members([key], of: object) else { return nil }
+            guard let value = members[key] else { return .some(nil) }
             return integer(value).map { .some($0) }
         }
         let keys: Set<String> = ["prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"]

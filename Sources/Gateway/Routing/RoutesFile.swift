@@ -36,15 +36,21 @@ public struct RoutesFile: Sendable, Decodable, Equatable {
         public var provider: String
         public var model: String
         public var weight: Int?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case provider, model, weight }
     }
 
     public struct Route: Sendable, Decodable, Equatable {
         public var deployments: [DeploymentEntry]?
         public var fallbacks: [String]?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case deployments, fallbacks }
     }
 
     public var providers: [String: Provider]?
     public var models: [String: Route]?
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case providers, models }
 
     /// Reads YAML (a superset of JSON, so both work); errors say where in the file. An empty file (or one of
     /// comments only) routes nothing; a key the format does not know is an error, not a setting silently unused.
@@ -63,23 +69,24 @@ public struct RoutesFile: Sendable, Decodable, Equatable {
         }
     }
 
-    /// The keys each level may have; the values' types are the decoder's to check.
+    /// The keys each level may have (its `CodingKeys`); the values' types are the decoder's to check.
     private static func checkKeys(_ tree: Any) throws(RoutesFileError) {
-        func keys(_ value: Any?, at path: String, allowed: [String]) throws(RoutesFileError) {
+        func keys<Keys: CodingKey & CaseIterable>(_ value: Any?, at path: String, _: Keys.Type) throws(RoutesFileError) {
             guard let mapping = value as? [AnyHashable: Any] else { return }
+            let allowed = Keys.allCases.map(\.stringValue)
             for key in mapping.keys.map({ "\($0)" }).sorted() where !allowed.contains(key) {
                 throw RoutesFileError(message: "\(path)\(key): unknown key (known here: \(allowed.joined(separator: ", ")))")
             }
         }
-        try keys(tree, at: "", allowed: ["providers", "models"])
+        try keys(tree, at: "", CodingKeys.self)
         let top = tree as? [AnyHashable: Any]
         for (name, provider) in top?["providers"] as? [AnyHashable: Any] ?? [:] {
-            try keys(provider, at: "providers.\(name).", allowed: Provider.CodingKeys.allCases.map(\.rawValue))
+            try keys(provider, at: "providers.\(name).", Provider.CodingKeys.self)
         }
         for (alias, route) in top?["models"] as? [AnyHashable: Any] ?? [:] {
-            try keys(route, at: "models.\(alias).", allowed: ["deployments", "fallbacks"])
+            try keys(route, at: "models.\(alias).", Route.CodingKeys.self)
             for (index, deployment) in ((route as? [AnyHashable: Any])?["deployments"] as? [Any] ?? []).enumerated() {
-                try keys(deployment, at: "models.\(alias).deployments[\(index)].", allowed: ["provider", "model", "weight"])
+                try keys(deployment, at: "models.\(alias).deployments[\(index)].", DeploymentEntry.CodingKeys.self)
             }
         }
     }
