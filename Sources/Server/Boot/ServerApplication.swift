@@ -90,7 +90,7 @@ struct ServerApplication {
             readiness: self.readiness,
             details: .init(
                 registry: self.registry,
-                providers: self.gateway.router.providers.keys.sorted(),
+                providers: self.settings.gateway.enabledProviders,
                 config: self.configSummary,
                 started: self.started
             )

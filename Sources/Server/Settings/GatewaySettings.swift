@@ -94,8 +94,12 @@ struct GatewaySettings: Sendable, Equatable {
         try ModelRouter(providers: self.providers, routesFile: self.routesFile, environment: self.routesKeys.mapValues(\.value))
     }
 
-    /// Names of the enabled providers, for logs and health.
-    var enabledProviders: [String] { self.providers.map(\.name) }
+    /// Names of the enabled provider accounts, for logs and health: the environment's, then the routes file's
+    /// own (each enabled, or boot failed on its missing key; one may replace an environment account of its name).
+    var enabledProviders: [String] {
+        let environment = self.providers.map(\.name)
+        return environment + (self.routesFile?.providers?.keys.sorted() ?? []).filter { !environment.contains($0) }
+    }
 
     private static func checkURL(_ value: String, variable: String) throws(SettingsError) {
         guard let url = URL(string: value), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
