@@ -23,6 +23,7 @@ public final class Gateway: Sendable {
         self.configuration = configuration
         self.client = client
         self.metrics = metrics
+        metrics.admit(router.deploymentModels)
     }
 
     /// The API the client spoke: answers and stream events go back in it.
@@ -139,6 +140,7 @@ public final class Gateway: Sendable {
         self.metrics.request(
             provider: result.deployment.provider.name,
             model: result.deployment.model,
+            served: true,
             outcome: "ok",
             duration: ContinuousClock.now - started,
             timeToFirstToken: nil,
@@ -237,10 +239,10 @@ public final class Gateway: Sendable {
 
     /// Counts a request that failed (once, however many attempts it took) under the deployment that last tried it.
     private func finished(_ deployment: Deployment?, model: String, started: ContinuousClock.Instant, error: GatewayError) -> GatewayError {
-        // A model nothing serves is labelled "unknown": client-chosen names must not fill the model labels' cap.
         self.metrics.request(
             provider: deployment?.provider.name ?? "none",
             model: deployment?.model ?? "unknown",
+            served: false,
             outcome: error.kind.rawValue,
             duration: ContinuousClock.now - started,
             timeToFirstToken: nil,

@@ -146,6 +146,13 @@ def seed(endpoint):
     put("/skiff-test/serve/shutdown_grace_seconds", "7")
     put("/skiff-test/serve/db_password", "serve-secret-7f3a9d", "SecureString")
     put("/skiff-test/serve/api_token", "tok-9c1e55b2", "SecureString")
+    # The gateway's routes and a routes-file account's key, as an operator stores them: YAML in one parameter.
+    put(
+        "/skiff-test/gateway/model_routes",
+        "# house aliases\nproviders:\n  openai-team: {kind: openai, api_key_env: OPENAI_API_KEY_TEAM}\n"
+        "models:\n  house-chat:\n    deployments:\n      - {provider: openai-team, model: gpt-4o-mini}\n",
+    )
+    put("/skiff-test/gateway/openai_api_key_team", "sk-team-ssm-8b41f0", "SecureString")
     # Paths the throttling proxy faults on.
     for n in (2, 99):
         put(f"/skiff-test/throttled-{n}/value", f"after-{n}")

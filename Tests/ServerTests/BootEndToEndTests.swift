@@ -50,6 +50,28 @@ struct BootEndToEndTests {
         }
     }
 
+    /// The routes (YAML in one parameter) and the key of the account they name arrive through SSM; the alias is
+    /// answered with that key, not the environment's, and the key appears nowhere in the log.
+    @Test func gatewayRoutesAndKeysArriveThroughSSM() async throws {
+        let peer = try await MotoPeer.shared()
+        let providers = try await MockProviders.start(keys: ["openai": "sk-team-ssm-8b41f0"])
+        let environment = Self.environment(peer, path: "/skiff-test/gateway/").merging(MockProviders.environment(providers)) { $1 }
+        let server = try SkiffServer(environment: environment)
+        try await server.waitUntilReady()
+        let chat = #"{"model": "house-chat", "messages": [{"role": "user", "content": "hello"}]}"#
+        let (status, body) = try await HTTPProbe.post(server.baseURL + "/v1/chat/completions", json: chat)
+        #expect(status == 200, "\(body)")
+        #expect(body.contains("echo: hello"))
+        // The environment's own OpenAI key is not the one the mock accepts: the alias used the SSM one.
+        let direct = #"{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"}]}"#
+        #expect(try await HTTPProbe.post(server.baseURL + "/v1/chat/completions", json: direct).0 == 401)
+        let (_, health) = try await HTTPProbe.get(server.baseURL + "/health/detailed")
+        #expect(health.contains("openai-team") && !health.contains("sk-team-ssm-8b41f0"))
+        #expect(try await server.stop() == 0)
+        #expect(server.log.contains("MODEL_ROUTES") && !server.log.contains("sk-team-ssm-8b41f0"), "\(server.log)")
+        withExtendedLifetime(providers) {}
+    }
+
     @Test func aWrongSecretFailsBootWithOneClearLine() async throws {
         let peer = try await MotoPeer.shared()
         var environment = Self.environment(peer, path: "/skiff-test/serve/")

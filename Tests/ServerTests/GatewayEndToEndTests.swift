@@ -185,20 +185,22 @@ struct GatewayEndToEndTests {
             #expect(metrics.contains(#"gateway_time_to_first_token_seconds_count{provider="anthropic",model="claude-metrics"} 1"#))
             #expect(metrics.contains("gateway_request_duration_seconds_bucket"))
             // A request is counted once however many attempts it took (GATEWAY_MAX_ATTEMPTS=2 here); each failed
-            // attempt is an upstream error. A model nobody serves is counted too, under no provider.
+            // attempt is an upstream error. A model nobody serves is counted too, under no provider; one that no
+            // provider has answered yet counts as "unknown" under its provider (made-up names take no label).
             let failing = #"{"model": "gpt-error500-metrics", "messages": [{"role": "user", "content": "hi"}]}"#
             #expect(try await HTTPProbe.post(server.baseURL + "/v1/chat/completions", json: failing).0 == 500)
             let unknown = #"{"model": "nobody-serves-this", "messages": [{"role": "user", "content": "hi"}]}"#
             #expect(try await HTTPProbe.post(server.baseURL + "/v1/chat/completions", json: unknown).0 == 404)
             let (_, after) = try await HTTPProbe.get(server.baseURL + "/metrics")
             for line in [
-                #"gateway_requests_total{provider="openai",model="gpt-error500-metrics",outcome="upstream_status"} 1"#,
-                #"gateway_upstream_errors_total{provider="openai",model="gpt-error500-metrics",kind="upstream_status"} 2"#,
+                #"gateway_requests_total{provider="openai",model="unknown",outcome="upstream_status"} 1"#,
+                #"gateway_upstream_errors_total{provider="openai",model="unknown",kind="upstream_status"} 2"#,
                 #"gateway_retries_total{provider="openai",reason="upstream_status"} 1"#,
                 #"gateway_requests_total{provider="none",model="unknown",outcome="model_not_found"} 1"#,
             ] {
                 #expect(after.contains(line), "\(line) not in \(after)")
             }
+            #expect(!after.contains("gpt-error500-metrics"))
             // Each request's one access-log line carries its accounting.
             let lines = server.log.split(separator: "\n").filter { $0.contains(#""message":"request""#) }
             let streamed = lines.first { $0.contains(#""model":"claude-metrics""#) }

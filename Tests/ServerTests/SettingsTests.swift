@@ -165,9 +165,31 @@ struct SettingsTests {
         (["GATEWAY_TIMEOUT_SECONDS": "soon"], "GATEWAY_TIMEOUT_SECONDS"),
         (["GATEWAY_MAX_CONCURRENT_STREAMS": "-1"], "GATEWAY_MAX_CONCURRENT_STREAMS"),
         (["MODEL_ROUTES_FILE": "/nonexistent/routes.yaml"], "MODEL_ROUTES_FILE"),
+        (["MODEL_ROUTES": "models: {fast: {deployments: []}}", "MODEL_ROUTES_FILE": "/etc/hostname"], "MODEL_ROUTES"),
+        (["MODEL_ROUTES": "models: [not, a, map]"], "MODEL_ROUTES"),
     ])
     func badGatewaySettingsNameTheVariable(environment: [String: String], variable: String) {
         #expect { _ = try Settings.from(environment: environment) } throws: { ($0 as? SettingsError)?.variable == variable }
+    }
+
+    /// Routes given inline (how they come from SSM) work as a file's do; their errors name `MODEL_ROUTES` and the
+    /// entry at fault, with no file path to name.
+    @Test func inlineRoutes() throws {
+        let routes = """
+            providers:
+              openai-team: {kind: openai, api_key_env: OPENAI_API_KEY_TEAM}
+            models:
+              house-chat: {deployments: [{provider: openai-team, model: gpt-4o-mini}]}
+            """
+        let settings = try Settings.from(environment: ["MODEL_ROUTES": routes, "OPENAI_API_KEY_TEAM": "team-key"]).gateway
+        #expect(settings.enabledProviders == ["openai-team"])
+        #expect(try settings.makeRouter().plan(for: "house-chat").map { "\($0.provider.name)/\($0.model)" } == ["openai-team/gpt-4o-mini"])
+        let missingKey = ["MODEL_ROUTES": routes]
+        #expect { _ = try Settings.from(environment: missingKey) } throws: { error in
+            guard let error = error as? SettingsError else { return false }
+            return error.variable == "MODEL_ROUTES" && error.message.hasPrefix("providers.openai-team")
+                && error.message.contains("OPENAI_API_KEY_TEAM")
+        }
     }
 
     @Test func ssmSettings() throws {

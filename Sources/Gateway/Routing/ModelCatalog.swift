@@ -15,8 +15,14 @@ public final class ModelCatalog: Sendable {
     private let router: ModelRouter
     private let client: HTTPClient
     private let ttl: Duration
-    /// The last listing and until when it stands: `ttl` when every provider answered, a few seconds otherwise.
-    private let cache = Mutex<(entries: [Entry], until: ContinuousClock.Instant)?>(nil)
+    /// The last listing and until when it stands (`ttl` when every provider answered, a few seconds otherwise),
+    /// and, while a refresh runs, the callers waiting for it: concurrent calls share one round of provider calls.
+    private let state = Mutex<State>(State())
+
+    private struct State {
+        var cached: (entries: [Entry], until: ContinuousClock.Instant)?
+        var waiters: [CheckedContinuation<[Entry]?, Never>]?
+    }
 
     public init(router: ModelRouter, client: HTTPClient, ttl: Duration = .seconds(300)) {
         self.router = router
@@ -26,9 +32,37 @@ public final class ModelCatalog: Sendable {
 
     /// Provider models and aliases; a provider that cannot be listed is left out (and logged), never an error.
     public func entries(logger: Logger) async -> [Entry] {
-        if let cached = self.cache.withLock({ $0 }), ContinuousClock.now < cached.until {
-            return cached.entries
+        while true {
+            enum Step { case cached([Entry]), wait, refresh }
+            let step = self.state.withLock { state -> Step in
+                if let cached = state.cached, ContinuousClock.now < cached.until { return .cached(cached.entries) }
+                if state.waiters != nil { return .wait }
+                state.waiters = []
+                return .refresh
+            }
+            switch step {
+            case .cached(let entries):
+                return entries
+            case .refresh:
+                return await self.refresh(logger: logger)
+            case .wait:
+                // nil: the refresh was cancelled with its caller; go round and refresh (or wait) again.
+                let shared = await withCheckedContinuation { continuation in
+                    let finished = self.state.withLock { state -> [Entry]?? in
+                        guard state.waiters != nil else { return .some(state.cached?.entries) }
+                        state.waiters?.append(continuation)
+                        return .none
+                    }
+                    if let finished { continuation.resume(returning: finished) }
+                }
+                if let shared { return shared }
+            }
         }
+    }
+
+    /// Lists every provider concurrently, caches the result (unless this caller was cancelled midway: its partial
+    /// listing must not stand for others) and hands it to the callers that waited.
+    private func refresh(logger: Logger) async -> [Entry] {
         var entries: [Entry] = self.router.aliases.map { Entry(id: $0, ownedBy: "skiff") }
         let providers = self.router.providers.values.sorted { $0.name < $1.name }
         let results = await withTaskGroup(of: (Int, [Entry]?).self) { group in
@@ -43,7 +77,13 @@ public final class ModelCatalog: Sendable {
         for entry in results.flatMap({ $0.1 ?? [] }) where seen.insert(entry.id).inserted { entries.append(entry) }
         // A provider that could not be listed is asked again soon rather than missing for the whole ttl.
         let complete = results.allSatisfy { $0.1 != nil }
-        self.cache.withLock { $0 = (entries, ContinuousClock.now + (complete ? self.ttl : .seconds(15))) }
+        let cancelled = Task.isCancelled
+        let waiters = self.state.withLock { state in
+            if !cancelled { state.cached = (entries, ContinuousClock.now + (complete ? self.ttl : .seconds(15))) }
+            defer { state.waiters = nil }
+            return state.waiters ?? []
+        }
+        for waiter in waiters { waiter.resume(returning: cancelled ? nil : entries) }
         return entries
     }
 

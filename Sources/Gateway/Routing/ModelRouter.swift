@@ -170,6 +170,9 @@ public struct ModelRouter: Sendable {
         return parts.joined(separator: "; ") + "."
     }
 
+    /// The models the routes file's deployments name.
+    var deploymentModels: Set<String> { Set(self.routes.values.flatMap { $0.deployments.map(\.model) }) }
+
     /// Aliases from the routes file.
     public var aliases: [String] { self.routes.keys.sorted() }
 

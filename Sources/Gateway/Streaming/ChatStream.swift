@@ -241,6 +241,7 @@ public final class ChatStream: @unchecked Sendable {
         self.metrics.request(
             provider: self.deployment.provider.name,
             model: self.deployment.model,
+            served: true,
             outcome: outcome,
             duration: ContinuousClock.now - self.started,
             timeToFirstToken: self.firstToken.map { $0 - self.started },

@@ -6,7 +6,7 @@ import HTTPClient
 /// the optional routes file, and retry, timeout and stream limits.
 struct GatewaySettings: Sendable, Equatable {
     var providers: [ProviderConfiguration] = []
-    /// Parsed `MODEL_ROUTES_FILE`, and the values of the key variables it names.
+    /// Parsed `MODEL_ROUTES` or `MODEL_ROUTES_FILE`, and the values of the key variables it names.
     var routesFile: RoutesFile?
     var routesKeys: [String: Secret] = [:]
     var configuration = GatewayConfiguration()
@@ -39,26 +39,20 @@ struct GatewaySettings: Sendable, Equatable {
             if kind == .anthropic { version = reader.string("ANTHROPIC_VERSION") }
             settings.providers.append(ProviderConfiguration(kind: kind, baseURL: base, apiKey: Secret(key), apiVersion: version))
         }
-        if let path = reader.string("MODEL_ROUTES_FILE"), !path.isEmpty {
-            let text: String
+        if let source = try Self.routesSource(reader) {
             do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
+                settings.routesFile = try RoutesFile.parse(source.text)
             } catch {
-                throw SettingsError(variable: "MODEL_ROUTES_FILE", message: "cannot read \(path)")
-            }
-            do {
-                settings.routesFile = try RoutesFile.parse(text)
-            } catch {
-                throw SettingsError(variable: "MODEL_ROUTES_FILE", message: "\(path): \(error.message)")
+                throw SettingsError(variable: source.variable, message: source.prefix + error.message)
             }
             for (_, provider) in settings.routesFile?.providers ?? [:] {
                 if let variable = provider.apiKeyEnv, let value = environment[variable] { settings.routesKeys[variable] = Secret(value) }
-                if let base = provider.baseURL { try Self.checkURL(base, variable: "MODEL_ROUTES_FILE") }
+                if let base = provider.baseURL { try Self.checkURL(base, variable: source.variable) }
             }
             do {
                 _ = try settings.makeRouter()
             } catch {
-                throw SettingsError(variable: "MODEL_ROUTES_FILE", message: "\(path): \(error.message)")
+                throw SettingsError(variable: source.variable, message: source.prefix + error.message)
             }
         }
 
@@ -88,6 +82,30 @@ struct GatewaySettings: Sendable, Equatable {
         )
         settings.configuration = configuration
         return settings
+    }
+
+    /// The routes' text: inline in `MODEL_ROUTES` (how it arrives through SSM, like every other setting) or in the
+    /// file `MODEL_ROUTES_FILE` names; `prefix` starts error messages (the file's path, nothing for inline text).
+    private static func routesSource(_ reader: EnvironmentReader) throws(SettingsError) -> (variable: String, prefix: String, text: String)? {
+        let inline = reader.string("MODEL_ROUTES").flatMap { $0.isEmpty ? nil : $0 }
+        let path = reader.string("MODEL_ROUTES_FILE").flatMap { $0.isEmpty ? nil : $0 }
+        switch (inline, path) {
+        case (nil, nil):
+            return nil
+        case (.some, .some):
+            throw SettingsError(
+                variable: "MODEL_ROUTES",
+                message: "set either MODEL_ROUTES (the routes themselves) or MODEL_ROUTES_FILE (a path), not both"
+            )
+        case (.some(let text), nil):
+            return ("MODEL_ROUTES", "", text)
+        case (nil, .some(let path)):
+            do {
+                return ("MODEL_ROUTES_FILE", "\(path): ", try String(contentsOfFile: path, encoding: .utf8))
+            } catch {
+                throw SettingsError(variable: "MODEL_ROUTES_FILE", message: "cannot read \(path)")
+            }
+        }
     }
 
     func makeRouter() throws(RoutesFileError) -> ModelRouter {
