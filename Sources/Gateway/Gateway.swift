@@ -270,6 +270,7 @@ public final class Gateway: Sendable {
     ) async throws(GatewayError) -> Attempted<Value> {
         let budgetEnd = started + self.configuration.retryBudget
         var attempts = 0
+        var declinedWait = false
         var lastError: GatewayError?
         var lastDeployment: Deployment?
         deployments: for (index, deployment) in plan.enumerated() {
@@ -297,7 +298,10 @@ public final class Gateway: Sendable {
                     self.metrics.upstreamError(provider: deployment.provider.name, model: deployment.model, kind: error.kind.rawValue)
                     guard error.isRetryable, attempt < self.configuration.maxAttempts else { break }
                     let delay = error.retryAfter ?? self.backoff(attempt: attempt)
-                    if let retryAfter = error.retryAfter, retryAfter > self.configuration.maxRetryAfter { break }
+                    if let retryAfter = error.retryAfter, retryAfter > self.configuration.maxRetryAfter {
+                        declinedWait = true
+                        break
+                    }
                     guard ContinuousClock.now + delay <= budgetEnd else { break }
                     self.metrics.retry(provider: deployment.provider.name, reason: error.kind.rawValue)
                     logger.info(
@@ -320,6 +324,7 @@ public final class Gateway: Sendable {
             throw self.finished(nil, model: model, started: started, error: none)
         }
         if attempts > 1 { error.message += " (after \(attempts) attempts)" }
+        error.retriesSpent = attempts > 1 || declinedWait
         throw self.finished(lastDeployment, model: model, started: started, error: error)
     }
 

@@ -25,6 +25,10 @@ public struct GatewayError: Error, Sendable, Equatable {
     public var provider: String?
     /// From the upstream's `Retry-After` (or Gemini's RetryInfo), when it gave one.
     public var retryAfter: Duration?
+    /// skiff already retried (or fell back), or declined to wait out a `Retry-After` longer than its limit: the
+    /// client should not retry at once (the official SDKs would otherwise multiply the attempts, or sleep for as
+    /// long as the upstream asked).
+    public var retriesSpent = false
 
     public init(
         _ kind: Kind,
@@ -90,7 +94,8 @@ public struct GatewayError: Error, Sendable, Equatable {
         ["type": "error", "error": ["type": .string(Self.anthropicType(status: self.status)), "message": .string(self.message)]]
     }
 
-    static func anthropicType(status: Int) -> String {
+    /// Anthropic's error `type` for a status, as its SDK exposes it.
+    public static func anthropicType(status: Int) -> String {
         switch status {
         case 401: return "authentication_error"
         case 403: return "permission_error"

@@ -1,6 +1,7 @@
 """Drives a Messages call with the official `anthropic` SDK, unchanged, and prints what it got back as one JSON line.
 
-Usage: anthropic_client.py BASE_URL MODEL [--stream] [--tools] [--prompt TEXT] [--max-tokens N]
+Usage: anthropic_client.py BASE_URL MODEL [--stream] [--tools] [--prompt TEXT] [--max-tokens N] [--max-retries N]
+       anthropic_client.py BASE_URL MODEL --models    (models.list two at a time, then models.retrieve(MODEL))
 
 BASE_URL is what the SDK is given (it appends /v1/messages). --stream uses `messages.stream`, the SDK's helper
 that assembles the final message from the events. An error the SDK raises for the server's answer is a result:
@@ -25,6 +26,8 @@ parser.add_argument("--stream", action="store_true")
 parser.add_argument("--tools", action="store_true")
 parser.add_argument("--prompt", default="Please say hello to the skiff tests")  # 20+ characters: 20 non-empty chunks
 parser.add_argument("--max-tokens", type=int, default=256)
+parser.add_argument("--max-retries", type=int, default=0)  # the SDKs' own default is 2
+parser.add_argument("--models", action="store_true")
 
 
 def describe(message):
@@ -38,7 +41,7 @@ def describe(message):
 def run(argv):
     """One call as the command line describes; returns (result, True when the SDK behaved as an SDK should)."""
     args = parser.parse_args(argv)
-    client = anthropic.Anthropic(base_url=args.base_url, api_key="test", max_retries=0, timeout=30)
+    client = anthropic.Anthropic(base_url=args.base_url, api_key="test", max_retries=args.max_retries, timeout=30)
     request = {"model": args.model, "max_tokens": args.max_tokens, "system": "You are terse.",
                "messages": [{"role": "user", "content": args.prompt}]}
     if args.tools:
@@ -46,7 +49,13 @@ def run(argv):
     result = {"text": "", "chunks": 0}
 
     def exchange():
-        if not args.stream:
+        if args.models:  # pages of two, so the SDK's auto-paging (has_more, last_id → after_id) is exercised
+            listed = list(client.models.list(limit=2))
+            result.update(ids=[m.id for m in listed], types=sorted({m.type for m in listed}),
+                          named=all(m.display_name and m.created_at for m in listed))
+            retrieved = client.models.retrieve(args.model)
+            result.update(retrieved=retrieved.id, retrieved_type=retrieved.type)
+        elif not args.stream:
             result.update(describe(client.messages.create(**request)))
         else:
             with client.messages.stream(**request) as stream:

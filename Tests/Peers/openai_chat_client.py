@@ -1,6 +1,6 @@
 """Drives a chat completion with the official `openai` SDK, unchanged, and prints what it got back as one JSON line.
 
-Usage: openai_chat_client.py BASE_URL MODEL [--stream] [--tools] [--prompt TEXT] [--max-tokens N]
+Usage: openai_chat_client.py BASE_URL MODEL [--stream] [--tools] [--prompt TEXT] [--max-tokens N] [--max-retries N]
 
 An error the SDK raises for the server's answer (a status, a cut connection, an in-stream error event) is a result:
 it prints {"error": {"class", "status", "message"}, ...} and exits 0. Anything else (say, the SDK failing to parse
@@ -26,6 +26,7 @@ parser.add_argument("--stream", action="store_true")
 parser.add_argument("--tools", action="store_true")
 parser.add_argument("--prompt", default="Please say hello to the skiff tests")  # 20+ characters: 20 non-empty chunks
 parser.add_argument("--max-tokens", type=int)
+parser.add_argument("--max-retries", type=int, default=0)  # the SDKs' own default is 2
 
 
 def usage_of(usage):
@@ -38,7 +39,7 @@ def usage_of(usage):
 def run(argv):
     """One call as the command line describes; returns (result, True when the SDK behaved as an SDK should)."""
     args = parser.parse_args(argv)
-    client = openai.OpenAI(base_url=args.base_url, api_key="test", max_retries=0, timeout=30)
+    client = openai.OpenAI(base_url=args.base_url, api_key="test", max_retries=args.max_retries, timeout=30)
     request = {"model": args.model, "messages": [{"role": "system", "content": "You are terse."},
                                                  {"role": "user", "content": args.prompt}]}
     if args.tools:

@@ -74,6 +74,30 @@ struct FrontDoorTests {
         #expect(metrics.map(\.status) == [401, 200])
     }
 
+    /// `/v1/messages` callers get the front door's errors in Anthropic's shape and type names (the anthropic SDK
+    /// reads them); the gateway's own errors carry the rate-limit headers like every other answer.
+    @Test func messagesErrorsAreAnthropicsAndGatewayErrorsCarryRateLimitHeaders() async throws {
+        let router = try Self.application(["VALID_API_KEYS": Self.key, "RATE_LIMIT_PER_MINUTE": "100"]).makeRouter()
+        let keyed: HTTPFields = [.authorization: "Bearer \(Self.key)"]
+        var anthropic = keyed
+        anthropic[HTTPField.Name("anthropic-version")!] = "2023-06-01"
+        let replies = try await Self.send(
+            router,
+            [
+                (.post, "/v1/messages", [:]), (.post, "/v1/chat/completions", keyed), (.get, "/v1/models", anthropic),
+                (.get, "/v1/models/nope", anthropic), (.post, "/v1/chat/completions", [:]),
+            ]
+        )
+        func json(_ reply: Reply) -> JSONValue { (try? JSONValue.parse(Array(reply.body.utf8))) ?? .null }
+        #expect(replies[0].status == 401 && json(replies[0])["type"]?.stringValue == "error", "\(replies[0].body)")
+        #expect(json(replies[0])["error"]?["type"]?.stringValue == "authentication_error")
+        #expect(replies[1].status == 400 && replies[1].header("X-RateLimit-Limit") == "100", "\(replies[1].headers)")
+        #expect(replies[2].status == 200 && json(replies[2])["has_more"]?.boolValue == false && json(replies[2])["data"]?.arrayValue == [])
+        #expect(replies[3].status == 404 && json(replies[3])["error"]?["type"]?.stringValue == "not_found_error")
+        // Other routes keep skiff's own shape.
+        #expect(json(replies[4])["type"] == nil && json(replies[4])["error"]?["type"]?.stringValue == "authentication_error")
+    }
+
     @Test func aKeyIsOptionalWhenNotRequiredButAWrongOneIsNeverAccepted() async throws {
         let router = try Self.application(["VALID_API_KEYS": Self.key, "API_KEY_REQUIRED": "false"]).makeRouter()
         let replies = try await Self.send(router, [(.get, "/v1/models", [:]), (.get, "/v1/models", [.authorization: "Bearer \(Self.key)"])])

@@ -128,6 +128,28 @@ struct GatewayEndToEndTests {
         }
     }
 
+    /// With the SDKs' own retries on (2 by default), an error skiff has already retried, or whose `Retry-After` it
+    /// declined to wait out, is not retried again by the SDK (`x-should-retry: false`): the upstream sees skiff's
+    /// attempts only, and the anthropic SDK does not sleep for the upstream's hour.
+    @Test(
+        .timeLimit(.minutes(1)),
+        arguments: [
+            ("openai_chat_client.py", "gpt-ratelimit-9-sdkretries", "RateLimitError", 2),
+            ("anthropic_client.py", "claude-ratelimit-9-retryafter-3600-sdkretries", "RateLimitError", 1),
+            ("openai_chat_client.py", "gpt-error500-sdkretries", "InternalServerError", 2),
+        ]
+    )
+    func theSDKsDoNotRetryWhatSkiffRetried(_ script: String, _ model: String, _ kind: String, _ upstreamCalls: Int) async throws {
+        try await Self.withServer { server in
+            let base = script.hasPrefix("openai") ? server.baseURL + "/v1" : server.baseURL
+            let result = try await SDKClient.run(script, [base, model, "--max-retries", "2"])
+            #expect((result["error"] as? [String: Any])?["class"] as? String == kind, "\(result)")
+            let (peer, _) = try await Self.mock.value
+            let seen = try await MockProviders.requests(peer).filter { ($0["body"] as? [String: Any])?["model"] as? String == model }
+            #expect(seen.count == upstreamCalls)
+        }
+    }
+
     @Test(arguments: ["text-embedding-3-small", "gemini/gemini-embedding-001", "azure/mock-embed"])
     func providerEmbeddingsThroughTheSDK(_ model: String) async throws {
         try await Self.withServer { server in
@@ -173,6 +195,25 @@ struct GatewayEndToEndTests {
             }
             #expect(try await HTTPProbe.get(server.baseURL + "/v1/models/claude-mock-1").0 == 200)
             #expect(try await HTTPProbe.get(server.baseURL + "/v1/models/nope").0 == 404)
+            // What the SDKs send for an id with a slash.
+            let (retrievedStatus, retrieved) = try await HTTPProbe.get(server.baseURL + "/v1/models/azure%2Fmock-chat")
+            #expect(retrievedStatus == 200 && retrieved.contains(#""owned_by":"azure""#), "\(retrieved)")
+        }
+    }
+
+    /// The anthropic SDK lists and retrieves models in Anthropic's shape, page by page; local models, which
+    /// `/v1/messages` cannot serve, are not listed to it.
+    @Test func anthropicSDKListsModels() async throws {
+        try await Self.withServer { server in
+            let result = try await SDKClient.run("anthropic_client.py", [server.baseURL, "azure/mock-chat", "--models"])
+            #expect(result["error"] == nil, "\(result)")
+            let ids = result["ids"] as? [String] ?? []
+            for expected in ["fast", "claude-mock-1", "gemini-mock-1", "openai/mock-chat", "azure/mock-chat"] {
+                #expect(ids.contains(expected), "\(expected) missing from \(ids)")
+            }
+            #expect(ids.count == Set(ids).count && ids.count > 4)
+            #expect(result["types"] as? [String] == ["model"] && result["named"] as? Bool == true)
+            #expect(result["retrieved"] as? String == "azure/mock-chat" && result["retrieved_type"] as? String == "model")
         }
     }
 

@@ -37,6 +37,9 @@ struct RateLimitMiddleware: RouterMiddleware {
             var merged = error.headers
             merged.append(contentsOf: headers)
             throw APIError(error.status, type: error.type, message: error.message, headers: merged)
+        } catch var error as GatewayHTTPError {
+            error.headers.append(contentsOf: headers)
+            throw error
         }
     }
 }

@@ -1,8 +1,10 @@
+import Gateway
 import HTTPTypes
 import Hummingbird
 import Logging
 
-/// The one error shape every client sees: `{"error": {"type", "message"}}` with a fitting status.
+/// The one error shape every client sees: `{"error": {"type", "message"}}` with a fitting status (Anthropic's
+/// `{"type": "error", "error": {…}}` on `/v1/messages`).
 struct APIError: Error, HTTPResponseError, Sendable {
     let status: HTTPResponse.Status
     let type: String
@@ -24,8 +26,20 @@ struct APIError: Error, HTTPResponseError, Sendable {
         let error: Detail
     }
 
+    /// Anthropic's envelope, for `/v1/messages` callers (the anthropic SDK reads `error.type` by Anthropic's names).
+    struct AnthropicBody: Encodable {
+        let type = "error"
+        let error: Body.Detail
+    }
+
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = try context.responseEncoder.encode(Body(error: .init(type: self.type, message: self.message)), from: request, context: context)
+        var response: Response
+        if request.uri.path.hasPrefix("/v1/messages") {
+            let detail = Body.Detail(type: GatewayError.anthropicType(status: Int(self.status.code)), message: self.message)
+            response = try context.responseEncoder.encode(AnthropicBody(error: detail), from: request, context: context)
+        } else {
+            response = try context.responseEncoder.encode(Body(error: .init(type: self.type, message: self.message)), from: request, context: context)
+        }
         response.status = self.status
         response.headers.append(contentsOf: self.headers)
         return response

@@ -29,11 +29,13 @@ struct GatewayRoutes: Sendable {
                 front: .messages(clientHeaders: forwarded.map { ($0.name.canonicalName, $0.value) })
             )
         }
-        router.get("/v1/models") { _, context in
-            try await self.models(context: context)
+        router.get("/v1/models") { request, context in
+            try await self.models(request, context: context)
         }
-        router.get("/v1/models/**") { _, context in
-            try await self.model(context.parameters.getCatchAll().joined(separator: "/"), context: context)
+        router.get("/v1/models/**") { request, context in
+            // The SDKs percent-encode an id's slash (`azure%2Fmy-deployment`); the path arrives undecoded.
+            let id = context.parameters.getCatchAll().joined(separator: "/")
+            return try await self.model(id.removingPercentEncoding ?? id, request: request, context: context)
         }
     }
 
@@ -173,23 +175,40 @@ struct GatewayRoutes: Sendable {
 
     // MARK: Models
 
-    func models(context: SkiffRequestContext) async throws -> Response {
-        var data: [JSONValue] = self.localModels().map { Self.modelObject(id: $0, ownedBy: "skiff-local") }
-        for entry in await self.catalog.entries(logger: context.logger) {
-            data.append(Self.modelObject(id: entry.id, ownedBy: entry.ownedBy))
-        }
-        let body: JSONValue = ["object": "list", "data": .array(data)]
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.serialized()))
-        )
+    /// The anthropic SDK's callers (they send `anthropic-version`) get Anthropic's shape, without the local models
+    /// that `/v1/messages` cannot serve.
+    static func wantsAnthropicShape(_ request: Request) -> Bool {
+        request.headers[Self.anthropicVersion] != nil
     }
 
-    func model(_ id: String, context: SkiffRequestContext) async throws -> Response {
-        let local = self.localModels().map { ($0, "skiff-local") }
-        let remote = await self.catalog.entries(logger: context.logger).map { ($0.id, $0.ownedBy) }
-        guard let found = (local + remote).first(where: { $0.0 == id }) else {
+    static let anthropicVersion = HTTPField.Name("anthropic-version")!
+
+    func listing(_ request: Request, context: SkiffRequestContext) async -> ModelListing {
+        let local = Self.wantsAnthropicShape(request) ? [] : self.localModels().map { ModelListing.Model(id: $0, ownedBy: "skiff-local") }
+        let remote = await self.catalog.entries(logger: context.logger).map { ModelListing.Model(id: $0.id, ownedBy: $0.ownedBy) }
+        return ModelListing(models: local + remote)
+    }
+
+    func models(_ request: Request, context: SkiffRequestContext) async throws -> Response {
+        let listing = await self.listing(request, context: context)
+        guard Self.wantsAnthropicShape(request) else { return Self.json(listing.openAIList()) }
+        let query = request.uri.queryParameters
+        do {
+            return Self.json(
+                try listing.anthropicPage(
+                    limit: query["limit"].map(String.init),
+                    afterID: query["after_id"].map(String.init),
+                    beforeID: query["before_id"].map(String.init)
+                )
+            )
+        } catch {
+            throw GatewayHTTPError(error, anthropic: true)
+        }
+    }
+
+    func model(_ id: String, request: Request, context: SkiffRequestContext) async throws -> Response {
+        let anthropic = Self.wantsAnthropicShape(request)
+        guard let found = await self.listing(request, context: context).models.first(where: { $0.id == id }) else {
             throw GatewayHTTPError(
                 GatewayError(
                     .modelNotFound,
@@ -197,19 +216,15 @@ struct GatewayRoutes: Sendable {
                     type: "invalid_request_error",
                     code: "model_not_found",
                     message: "The model `\(id)` does not exist or you do not have access to it."
-                )
+                ),
+                anthropic: anthropic
             )
         }
-        let body = Self.modelObject(id: found.0, ownedBy: found.1)
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.serialized()))
-        )
+        return Self.json(anthropic ? ModelListing.anthropicObject(found) : ModelListing.openAIObject(found))
     }
 
-    static func modelObject(id: String, ownedBy: String) -> JSONValue {
-        ["id": .string(id), "object": "model", "created": 0, "owned_by": .string(ownedBy)]
+    static func json(_ body: JSONValue) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.serialized())))
     }
 
     // MARK: Helpers
@@ -218,15 +233,20 @@ struct GatewayRoutes: Sendable {
     static func readJSON(_ request: Request, limit: Int) async throws(GatewayError) -> JSONValue {
         let buffer: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: limit)
+            buffer = try await JSONRequest.collect(request, limit: limit)
         } catch {
-            throw GatewayError(
-                .invalidRequest,
-                status: 413,
-                type: "invalid_request_error",
-                code: "request_too_large",
-                message: "request body exceeds \(limit) bytes (MAX_REQUEST_BYTES)"
-            )
+            switch error {
+            case .tooLarge:
+                throw GatewayError(
+                    .invalidRequest,
+                    status: 413,
+                    type: "invalid_request_error",
+                    code: "request_too_large",
+                    message: "request body exceeds \(limit) bytes (MAX_REQUEST_BYTES)"
+                )
+            case .unreadable:
+                throw GatewayError(.invalidRequest, status: 400, code: "unreadable_body", message: "the request body could not be read to its end")
+            }
         }
         guard buffer.readableBytes > 0 else {
             throw GatewayError(.invalidRequest, status: 400, code: "invalid_json", message: "request body is empty; send a JSON object")

@@ -26,12 +26,35 @@ struct JSONRequest {
         try self.decode(type, from: try await self.body(of: request, limit: limit), dialect: dialect)
     }
 
+    /// Why a body could not be had: too large is the client's to fix (413), unreadable is a connection that ended or
+    /// stalled mid-body (400), which no smaller body would help.
+    enum BodyFailure: Error {
+        case tooLarge
+        case unreadable
+    }
+
+    /// The whole body within `limit` bytes.
+    static func collect(_ request: Request, limit: Int) async throws(BodyFailure) -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw .tooLarge
+        } catch {
+            throw .unreadable
+        }
+    }
+
     /// The whole body, or a 413 past `limit`.
     static func body(of request: Request, limit: Int) async throws -> ByteBuffer {
         do {
-            return try await request.body.collect(upTo: limit)
+            return try await self.collect(request, limit: limit)
         } catch {
-            throw APIError(.contentTooLarge, type: "request_too_large", message: "request body exceeds \(limit) bytes (MAX_REQUEST_BYTES)")
+            switch error {
+            case .tooLarge:
+                throw APIError(.contentTooLarge, type: "request_too_large", message: "request body exceeds \(limit) bytes (MAX_REQUEST_BYTES)")
+            case .unreadable:
+                throw APIError(.badRequest, type: "invalid_request", message: "the request body could not be read to its end")
+            }
         }
     }
 
