@@ -164,6 +164,27 @@ import Testing
         #expect(paths == [429, 200, 200])
     }
 
+    /// A stream that fails after its 200 and opening events but before any content (Anthropic's `overloaded_error`
+    /// event, an OpenAI-format error chunk after the role chunk) is retried: the opening events wait for the first
+    /// token, so the client has had nothing yet. Through each provider and both fronts.
+    @Test(arguments: [
+        ("claude-earlyerror", true), ("claude-earlyerror", false), ("gpt-earlyerror", false), ("gpt-earlyerror", true),
+        ("gemini-earlyerror", false),
+    ])
+    func aStreamThatFailsBeforeItsFirstTokenIsRetried(_ model: String, _ anthropicFront: Bool) async throws {
+        let peer = try await MockProviders.start()
+        let gateway = try Self.gateway(peer)
+        var body = Self.chat(model, stream: true)
+        if anthropicFront { body["max_tokens"] = 64 }
+        let front: Gateway.Front = anthropicFront ? .messages(clientHeaders: []) : .chatCompletions
+        let stream = try await gateway.stream(body, front: front, call: UpstreamCall(), logger: Self.logger)
+        var text = ""
+        while let bytes = await stream.next() { text += String(decoding: bytes, as: UTF8.self) }
+        #expect(stream.attempts == 2 && stream.isComplete, "\(text)")
+        #expect(!text.contains(#""error":"#) && !text.contains("event: error"), "\(text)")
+        #expect(try await MockProviders.requests(peer).map { $0["outcome"] as? String } == ["stream_error", "complete"])
+    }
+
     @Test func aSlowFirstByteTimesOutAs504AndIsRetried() async throws {
         let peer = try await MockProviders.start()
         let gateway = try Self.gateway(peer) {

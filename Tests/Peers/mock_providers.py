@@ -24,6 +24,8 @@ The model name picks the behaviour, so tests need no control channel. Words comb
   breakstream      the connection is cut halfway through the body (streams: mid-event), without HTTP's last chunk
   truncated        streams: the body ends cleanly halfway, without the stream's terminating event
   streamerror      streams: the provider's in-stream error event halfway through, then the body ends
+  earlyerror[-N]   streams: for the first N (default 1) requests with this path and body, the in-stream error event
+                   right after the opening events, before any content (Anthropic's overloaded_error after a 200)
   malformed        200 whose body (streams: the first content event's data) is JSON cut in half
   blocked          a refused prompt: Gemini promptFeedback.blockReason SAFETY, Anthropic stop_reason refusal,
                    OpenAI format 400 code content_filter (Azure's shape)
@@ -80,6 +82,7 @@ MODELS = ["mock-chat", "mock-tool", "mock-embed"]
 LOCK = threading.Lock()
 REQUESTS = []
 RATE_LIMITED = {}  # request key -> 429s already answered
+EARLY_ERRORS = {}  # request key -> streams already failed before their content
 STATS = {"requests": 0, "client_disconnects": 0}
 KEYS = {}  # provider -> the key it accepts
 
@@ -102,6 +105,7 @@ class Behaviour:
     breakstream: bool = False
     truncated: bool = False
     streamerror: bool = False
+    earlyerror: int = 0
     malformed: bool = False
     blocked: bool = False
     unsafe: bool = False
@@ -117,7 +121,8 @@ class Behaviour:
         return cls(tool="tool" in name or "parallel" in name, parallel="parallel" in name,
                    ratelimit=number("ratelimit", 1), retryafter=number("retryafter") or 1, status=500 if "error500" in name else number("status"),
                    slowfirst=number("slowfirst"), delay=number("delay"), breakstream="breakstream" in name,
-                   truncated="truncated" in name, streamerror="streamerror" in name, malformed="malformed" in name,
+                   truncated="truncated" in name, streamerror="streamerror" in name,
+                   earlyerror=number("earlyerror", 1), malformed="malformed" in name,
                    blocked="blocked" in name, unsafe="unsafe" in name)
 
 
@@ -319,8 +324,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if b.malformed and contents:
             spoilt = frames[contents[0]]
             spoilt.payload = spoilt.payload[:len(spoilt.payload) // 2]
+        early = bool(b.earlyerror) and self.counted(EARLY_ERRORS, b.earlyerror)
         self.head(200, content_type, headers)
         for index, frame in enumerate(frames):
+            if early and index == (contents[0] if contents else 0):
+                self.chunk(render(error_frame))
+                self.send(b"0\r\n\r\n")
+                self.record["outcome"] = "stream_error"
+                return
             if index == half and (b.breakstream or b.truncated or b.streamerror):
                 if b.breakstream:
                     data = render(frame)
@@ -372,6 +383,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with LOCK:
                 REQUESTS.clear()
                 RATE_LIMITED.clear()
+                EARLY_ERRORS.clear()
                 STATS.update(requests=0, client_disconnects=0)
             return self.control(200, b"{}")
 
@@ -462,19 +474,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return True
         return False
 
-    def rate_limit(self, body):
-        """Raise a 429 while this exact request (path and body) has had fewer than N of them."""
-        if not self.behaviour.ratelimit:
-            return
-        key = self.record["path"] + " " + json.dumps(body, sort_keys=True)
+    def counted(self, table, limit):
+        """Whether this exact request (path and body) has been answered so in `table` fewer than `limit` times;
+        counts this one if so."""
+        key = self.record["path"] + " " + json.dumps(self.record["body"], sort_keys=True)
         with LOCK:
-            seen = RATE_LIMITED.get(key, 0)
-            if seen < self.behaviour.ratelimit:
-                RATE_LIMITED[key] = seen + 1
-                raise Reject(429, "Rate limit reached for requests. Please try again in 1s.", "rate")
+            seen = table.get(key, 0)
+            if seen >= limit:
+                return False
+            table[key] = seen + 1
+            return True
+
+    def rate_limit(self):
+        """Raise a 429 while this exact request has had fewer than N of them."""
+        if self.behaviour.ratelimit and self.counted(RATE_LIMITED, self.behaviour.ratelimit):
+            raise Reject(429, "Rate limit reached for requests. Please try again in 1s.", "rate")
 
     def fail_as_asked(self, body):
-        self.rate_limit(body)
+        self.rate_limit()
         if self.behaviour.status:
             raise Reject(self.behaviour.status, f"The mock was asked for status {self.behaviour.status}.", "status")
 

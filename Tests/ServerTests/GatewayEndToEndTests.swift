@@ -106,7 +106,7 @@ struct GatewayEndToEndTests {
         ("openai_chat_client.py", "gpt-streamerror", true, "APIError", 0),
         ("openai_chat_client.py", "claude-breakstream", true, "APIError", 0),
         ("openai_chat_client.py", "gpt-malformed", false, "InternalServerError", 502),
-        ("openai_chat_client.py", "gpt-malformed", true, "APIError", 0),
+        ("openai_chat_client.py", "gpt-malformed", true, "InternalServerError", 502),  // before any token: retried, then a 502
         ("anthropic_client.py", "no-such-model", false, "NotFoundError", 404),
         ("anthropic_client.py", "claude-status-529", false, "OverloadedError", 529),
         ("anthropic_client.py", "gpt-error500", true, "InternalServerError", 500),

@@ -337,9 +337,9 @@ variable "alb_ingress_cidrs" {
 }
 
 variable "alb_idle_timeout" {
-  description = "ALB idle timeout in seconds. skiff's IDLE_TIMEOUT_SECONDS is set 15 s above it, so the ALB never reuses a connection skiff has just closed."
+  description = "ALB idle timeout in seconds: above GATEWAY_TIMEOUT_SECONDS (600), since a non-streamed LLM answer sends nothing until it is complete and the ALB would cut it with a 504 (and the SDK retry it, paying again). skiff's IDLE_TIMEOUT_SECONDS is set 15 s above it, so the ALB never reuses a connection skiff has just closed."
   type        = number
-  default     = 60
+  default     = 660
 
   validation {
     condition     = var.alb_idle_timeout >= 1 && var.alb_idle_timeout <= 4000

@@ -162,6 +162,22 @@ enum UpstreamErrors {
         )
     }
 
+    /// Anthropic's in-stream `error` event (`{"type": "error", "error": {"type", "message"}}`): an overload is
+    /// retried as one, anything else as a broken stream.
+    static func anthropicStreamError(_ data: JSONValue?, deployment: Deployment) -> GatewayError {
+        let error = data?["error"]
+        let type = error?["type"]?.stringValue ?? "api_error"
+        let overloaded = type == "overloaded_error"
+        return Self.midStream(
+            error?["message"]?.stringValue ?? type,
+            kind: overloaded ? .overloaded : .streamInterrupted,
+            status: overloaded ? 529 : 502,
+            type: "api_error",
+            code: type,
+            deployment: deployment
+        )
+    }
+
     /// A 2xx body that is not what the API promises.
     static func badResponse(_ detail: String, deployment: Deployment) -> GatewayError {
         GatewayError(

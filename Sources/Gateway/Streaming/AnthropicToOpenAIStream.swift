@@ -75,16 +75,7 @@ struct AnthropicToOpenAIStream: StreamTranslator {
             self.stopped = true
             return []
         case "error":
-            let error = data["error"]
-            let type = error?["type"]?.stringValue ?? "api_error"
-            throw UpstreamErrors.midStream(
-                error?["message"]?.stringValue ?? type,
-                kind: type == "overloaded_error" ? .overloaded : .streamInterrupted,
-                status: type == "overloaded_error" ? 529 : 502,
-                type: "api_error",
-                code: type,
-                deployment: self.deployment
-            )
+            throw UpstreamErrors.anthropicStreamError(data, deployment: self.deployment)
         default:
             return []  // ping
         }

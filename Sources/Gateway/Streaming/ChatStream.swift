@@ -1,7 +1,7 @@
 import HTTPClient
 
 /// An open upstream stream, translated for the client. `next()` hands out the client's bytes as they come; a
-/// failure after the first event can no longer be retried, so it becomes the front's own error event and the
+/// failure after the first token can no longer be retried, so it becomes the front's own error event and the
 /// stream ends. Dropping the stream (or cancelling its reader) ends the upstream transfer at once.
 ///
 /// `@unchecked Sendable`: one task reads it at a time (the route writing the response); the state is not shared.
@@ -67,9 +67,11 @@ public final class ChatStream: @unchecked Sendable {
     /// Whether the upstream stream reached its end (not cut short by an error or the client leaving).
     public var isComplete: Bool { self.ended && self.failure == nil && self.pending.isEmpty }
 
-    /// Reads until the first event for the client exists; throws what went wrong before it (to be retried).
+    /// Reads until the first generated output (or the end) is ready for the client; throws what went wrong before it,
+    /// to be retried. The opening events (a role-only chunk, `message_start`, pings) wait with it: a stream that
+    /// fails before its first token (Anthropic's `overloaded_error` after a 200) can still be retried or fall back.
     func prime() async throws(GatewayError) {
-        while self.pending.isEmpty && !self.ended {
+        while self.firstToken == nil && !self.ended {
             try await self.fill()
         }
     }
@@ -155,9 +157,9 @@ public final class ChatStream: @unchecked Sendable {
         for event in events {
             do {
                 self.append(try self.translator.translate(event))
-            } catch  where !self.pending.isEmpty {
-                // Events for the client already exist: the stream has begun, however the bytes were batched, so
-                // the failure follows them as an error event rather than being retried.
+            } catch  where self.firstToken != nil {
+                // Output for the client already exists: the stream has begun, however the bytes were batched, so
+                // the failure follows it as an error event rather than being retried.
                 self.fail(error)
                 return
             }

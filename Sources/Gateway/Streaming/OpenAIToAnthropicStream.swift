@@ -120,12 +120,12 @@ struct OpenAIToAnthropicStream: StreamTranslator {
 }
 
 /// Anthropic's own stream to an Anthropic client: events pass unchanged; usage is read on the way, an `error`
-/// event is forwarded as Anthropic sent it, and a stream that stops before `message_stop` is reported.
+/// event is the stream's failure (retried when no content has gone out yet, else sent on in Anthropic's shape), and
+/// a stream that stops before `message_stop` is reported.
 struct AnthropicPassthroughStream: StreamTranslator {
     let deployment: Deployment
     private var counts = AnthropicUsage()
     private var stopped = false
-    private var failed = false
 
     init(deployment: Deployment) {
         self.deployment = deployment
@@ -145,7 +145,7 @@ struct AnthropicPassthroughStream: StreamTranslator {
         case "message_stop":
             self.stopped = true
         case "error":
-            self.failed = true
+            throw UpstreamErrors.anthropicStreamError(try? JSONValue.parse(event.data), deployment: self.deployment)
         default:
             break
         }
@@ -153,7 +153,7 @@ struct AnthropicPassthroughStream: StreamTranslator {
     }
 
     mutating func finish() throws(GatewayError) -> [SSEEvent] {
-        guard self.stopped || self.failed else {
+        guard self.stopped else {
             throw UpstreamErrors.endedEarly("before message_stop", deployment: self.deployment)
         }
         return []

@@ -161,8 +161,8 @@ run "defaults" {
   }
 
   assert {
-    condition     = local.stop_timeout_seconds == 35 && local.idle_timeout_seconds == 75
-    error_message = "Docker stop timeout 5 + 25 + 5 s, skiff idle timeout 60 + 15 s."
+    condition     = local.stop_timeout_seconds == 35 && local.idle_timeout_seconds == 675
+    error_message = "Docker stop timeout 5 + 25 + 5 s, skiff idle timeout 660 + 15 s."
   }
 }
 

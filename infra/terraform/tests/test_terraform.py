@@ -224,7 +224,7 @@ DUMMY_VALUES = {
     "container_port": "5001",
     "shutdown_grace_seconds": "25",
     "drain_delay_seconds": "5",
-    "idle_timeout_seconds": "75",
+    "idle_timeout_seconds": "675",
     "stop_timeout_seconds": "35",
 }
 

@@ -20,7 +20,7 @@ app_log_group='/acme/production/skiff'
 container_port='5001'
 shutdown_grace_seconds='25'
 drain_delay_seconds='5'
-idle_timeout_seconds='75'
+idle_timeout_seconds='675'
 stop_timeout_seconds='35'
 
 log() { printf '%s skiff-boot: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
