@@ -39,6 +39,8 @@ public final class Gateway: Sendable {
         public var attempts: Int
         public var usage: TokenUsage?
         public var timeToFirstToken: Duration?
+        /// The provider's own id for the exchange, which its support asks for.
+        public var upstreamRequestID: String?
     }
 
     public struct Completion: Sendable {
@@ -64,7 +66,17 @@ public final class Gateway: Sendable {
                 response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
                 let message = try AnthropicAdapter.message(from: response.body, deployment: deployment)
                 let usage = AnthropicAdapter.usage(message["usage"])
-                return (Completion(body: response.body, outcome: Outcome(deployment: deployment, attempts: 0, usage: usage)), usage)
+                return (
+                    Completion(
+                        body: response.body,
+                        outcome: Outcome(
+                            deployment: deployment,
+                            attempts: 0,
+                            usage: usage,
+                            upstreamRequestID: UpstreamErrors.requestID(response.headers)
+                        )
+                    ), usage
+                )
             case .messages:
                 if translated == nil { translated = try MessagesTranslator.openAIBody(fromMessages: body) }
                 let fitted = MessagesTranslator.fitted(translated!, to: deployment.provider.kind)
@@ -73,7 +85,15 @@ public final class Gateway: Sendable {
                 let completion = try self.adapter(deployment).completion(from: response.body, deployment: deployment)
                 let message = MessagesTranslator.message(fromCompletion: completion.body, usage: completion.usage)
                 return (
-                    Completion(body: message.serialized(), outcome: Outcome(deployment: deployment, attempts: 0, usage: completion.usage)),
+                    Completion(
+                        body: message.serialized(),
+                        outcome: Outcome(
+                            deployment: deployment,
+                            attempts: 0,
+                            usage: completion.usage,
+                            upstreamRequestID: UpstreamErrors.requestID(response.headers)
+                        )
+                    ),
                     completion.usage
                 )
             case .chatCompletions:
@@ -82,11 +102,29 @@ public final class Gateway: Sendable {
                 if deployment.provider.kind.speaksOpenAI {
                     // Already the client's format: the upstream's bytes go back as they came.
                     let usage = try OpenAIAdapter.passthroughUsage(of: response.body, deployment: deployment)
-                    return (Completion(body: response.body, outcome: Outcome(deployment: deployment, attempts: 0, usage: usage)), usage)
+                    return (
+                        Completion(
+                            body: response.body,
+                            outcome: Outcome(
+                                deployment: deployment,
+                                attempts: 0,
+                                usage: usage,
+                                upstreamRequestID: UpstreamErrors.requestID(response.headers)
+                            )
+                        ), usage
+                    )
                 }
                 let completion = try self.adapter(deployment).completion(from: response.body, deployment: deployment)
                 return (
-                    Completion(body: completion.body.serialized(), outcome: Outcome(deployment: deployment, attempts: 0, usage: completion.usage)),
+                    Completion(
+                        body: completion.body.serialized(),
+                        outcome: Outcome(
+                            deployment: deployment,
+                            attempts: 0,
+                            usage: completion.usage,
+                            upstreamRequestID: UpstreamErrors.requestID(response.headers)
+                        )
+                    ),
                     completion.usage
                 )
             }
@@ -108,7 +146,17 @@ public final class Gateway: Sendable {
                     cancellation: call.cancellation
                 )
                 let bytes = try GeminiAdapter.embeddingsResponse(response.body, request: body, deployment: deployment)
-                return (Completion(body: bytes, outcome: Outcome(deployment: deployment, attempts: 0, usage: nil)), nil)
+                return (
+                    Completion(
+                        body: bytes,
+                        outcome: Outcome(
+                            deployment: deployment,
+                            attempts: 0,
+                            usage: nil,
+                            upstreamRequestID: UpstreamErrors.requestID(response.headers)
+                        )
+                    ), nil
+                )
             }
             guard deployment.provider.kind.speaksOpenAI else {
                 throw GatewayError.invalid(
@@ -128,7 +176,12 @@ public final class Gateway: Sendable {
                 throw UpstreamErrors.badResponse("no data in the embeddings answer", deployment: deployment)
             }
             let usage = TokenUsage(openAI: parsed["usage"])
-            return (Completion(body: response.body, outcome: Outcome(deployment: deployment, attempts: 0, usage: usage)), usage)
+            return (
+                Completion(
+                    body: response.body,
+                    outcome: Outcome(deployment: deployment, attempts: 0, usage: usage, upstreamRequestID: UpstreamErrors.requestID(response.headers))
+                ), usage
+            )
         }
         return self.succeeded(result, started: started)
     }
@@ -208,6 +261,7 @@ public final class Gateway: Sendable {
                 let response = try await self.open(request, deployment: deployment, cancellation: call.cancellation)
                 let stream = ChatStream(
                     body: response.body,
+                    upstreamRequestID: UpstreamErrors.requestID(response.headers),
                     translator: translator,
                     deployment: deployment,
                     front: front,

@@ -31,7 +31,9 @@ parser.add_argument("--models", action="store_true")
 
 
 def describe(message):
-    return {"id": message.id, "model": message.model, "stop_reason": message.stop_reason,
+    # A streamed message is assembled by the SDK and has no _request_id of its own.
+    return {"id": message.id, "request_id": getattr(message, "_request_id", None), "model": message.model,
+            "stop_reason": message.stop_reason,
             "text": "".join(b.text for b in message.content if b.type == "text"),
             "tool_uses": [{"id": b.id, "name": b.name, "input": b.input} for b in message.content
                           if b.type == "tool_use"],

@@ -181,6 +181,19 @@ struct GatewayEndToEndTests {
             let forwarded = seen.first { $0.contains { $0.key.lowercased() == "x-request-id" && $0.value == "req-\(marker)" } }
             #expect(forwarded != nil, "no upstream request carried X-Request-Id req-\(marker)")
             #expect(forwarded?.contains { $0.key.lowercased() == "x-amzn-trace-id" && $0.value == "Root=1-\(marker)" } == true)
+            // The provider's own request id is kept: in the access log of an answer, in the message of an error.
+            let line = server.log.split(separator: "\n").first { $0.contains("req-\(marker)") && $0.contains(#""message":"request""#) }
+            #expect(line?.contains(#""upstream_request_id":"req_"#) == true, "\(line ?? "no access log line")")
+            for model in ["claude-status-401", "gpt-status-400"] {
+                let (_, failed) = try await HTTPProbe.post(
+                    server.baseURL + "/v1/chat/completions",
+                    json: #"{"model": "\#(model)", "messages": [{"role": "user", "content": "hi"}]}"#
+                )
+                #expect(failed.contains("(request id req_"), "\(failed)")
+            }
+            // The anthropic SDK reads skiff's request id from `request-id`.
+            let result = try await SDKClient.run("anthropic_client.py", [server.baseURL, "claude-3-5-haiku"])
+            #expect((result["request_id"] as? String)?.count == 32, "\(result)")
         }
     }
 

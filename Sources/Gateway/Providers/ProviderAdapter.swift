@@ -89,10 +89,25 @@ enum UpstreamErrors {
             status: status,
             type: type,
             code: code,
-            message: "\(name) returned \(status) for model \(deployment.model): \(Scrubber.scrub(message, keys: [deployment.provider.apiKey]))",
+            message: "\(name) returned \(status) for model \(deployment.model)"
+                + (Self.requestID(headers).map { " (request id \($0))" } ?? "")
+                + ": \(Scrubber.scrub(message, keys: [deployment.provider.apiKey]))",
             provider: name,
             retryAfter: retryAfter
         )
+    }
+
+    /// The provider's id for the exchange: `x-request-id` (OpenAI, DeepSeek, xAI, Azure), `request-id` (Anthropic),
+    /// `apim-request-id` (Azure's gateway); printable and short, or none.
+    static func requestID(_ headers: [(name: String, value: String)]) -> String? {
+        for wanted in ["x-request-id", "request-id", "apim-request-id"] {
+            if let value = headers.first(where: { $0.name.lowercased() == wanted })?.value,
+                !value.isEmpty, value.utf8.count <= 128, value.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7e })
+            {
+                return value
+            }
+        }
+        return nil
     }
 
     /// `Retry-After` in seconds or as an HTTP date; `retry-after-ms` (OpenAI, Azure) when present.

@@ -9,6 +9,7 @@ public final class ChatStream: @unchecked Sendable {
     public let deployment: Deployment
     public internal(set) var attempts = 1
     private let body: HTTPBodyStream
+    private let upstreamRequestID: String?
     private var iterator: HTTPBodyStream.AsyncIterator
     private var parser = SSEParser()
     private var translator: any StreamTranslator
@@ -28,6 +29,7 @@ public final class ChatStream: @unchecked Sendable {
 
     init(
         body: HTTPBodyStream,
+        upstreamRequestID: String?,
         translator: any StreamTranslator,
         deployment: Deployment,
         front: Gateway.Front,
@@ -35,6 +37,7 @@ public final class ChatStream: @unchecked Sendable {
         metrics: GatewayMetrics
     ) {
         self.body = body
+        self.upstreamRequestID = upstreamRequestID
         self.iterator = body.makeAsyncIterator()
         self.translator = translator
         self.deployment = deployment
@@ -57,7 +60,8 @@ public final class ChatStream: @unchecked Sendable {
             deployment: self.deployment,
             attempts: self.attempts,
             usage: self.translator.usage,
-            timeToFirstToken: self.firstToken.map { $0 - self.started }
+            timeToFirstToken: self.firstToken.map { $0 - self.started },
+            upstreamRequestID: self.upstreamRequestID
         )
     }
 

@@ -69,6 +69,7 @@ struct GatewayRoutes: Sendable {
                 Self.annotate(context, model: model, status: 200, stream: false, outcome: completion.outcome, error: nil)
                 var headers: HTTPFields = [.contentType: "application/json"]
                 if let deployment = completion.outcome.deployment { headers[Self.deploymentHeader] = deployment.label }
+                if let id = completion.outcome.upstreamRequestID { headers[Self.upstreamRequestIDHeader] = id }
                 return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: completion.body)))
             } catch {
                 throw Self.failed(error, context: context, model: model, stream: false, anthropic: anthropic)
@@ -85,6 +86,7 @@ struct GatewayRoutes: Sendable {
         let disconnects = self.disconnects
         var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
         headers[Self.deploymentHeader] = stream.deployment.label
+        if let id = stream.outcome.upstreamRequestID { headers[Self.upstreamRequestIDHeader] = id }
         // The upstream already sent everything (a short or fast answer): one body, one write.
         if let body = stream.completeBody() {
             Self.annotate(context, model: model, status: Self.endStatus(of: stream), stream: true, outcome: stream.outcome, error: stream.error)
@@ -133,6 +135,7 @@ struct GatewayRoutes: Sendable {
     }
 
     static let deploymentHeader = HTTPField.Name("X-Skiff-Deployment")!
+    static let upstreamRequestIDHeader = HTTPField.Name("X-Upstream-Request-Id")!
 
     /// What the request's access-log line adds for the gateway: who served it, what it used, how it failed. The
     /// fields are formatted only when the line will be written (at `info`, or for a failure). Never a key.
@@ -154,6 +157,7 @@ struct GatewayRoutes: Sendable {
                 values.provider = deployment.provider.name
                 values.fields["upstream_model"] = "\(deployment.model)"
             }
+            if let id = outcome?.upstreamRequestID { values.fields["upstream_request_id"] = "\(id)" }
             if let provider = error?.provider { values.provider = provider }
             values.fields["stream"] = "\(stream)"
             if let attempts = outcome?.attempts { values.fields["attempts"] = "\(attempts)" }

@@ -3,9 +3,11 @@ import Hummingbird
 import Logging
 
 /// Takes `X-Request-Id` from the client (or the ALB) or makes one, puts it on every log line of the request
-/// and echoes it back, so one id follows a request through the ALB, skiff and its logs.
+/// and echoes it back, so one id follows a request through the ALB, skiff and its logs. It goes back as
+/// `request-id` too, the name the anthropic SDK reads (`message._request_id`, `error.request_id`).
 struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
     static var headerName: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
+    static var anthropicHeaderName: HTTPField.Name { HTTPField.Name("request-id")! }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -18,16 +20,21 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         do {
             var response = try await next(request, context)
-            response.headers[Self.headerName] = id
+            Self.stamp(&response.headers, id)
             return response
         } catch let error as APIError {
             var headers = error.headers
-            headers[Self.headerName] = id
+            Self.stamp(&headers, id)
             throw APIError(error.status, type: error.type, message: error.message, headers: headers)
         } catch var error as GatewayHTTPError {
-            error.headers[Self.headerName] = id
+            Self.stamp(&error.headers, id)
             throw error
         }
+    }
+
+    static func stamp(_ headers: inout HTTPFields, _ id: String) {
+        headers[Self.headerName] = id
+        headers[Self.anthropicHeaderName] = id
     }
 
     /// Printable ASCII up to 128 characters; anything else is replaced rather than logged.
