@@ -66,17 +66,7 @@ public final class Gateway: Sendable {
                 response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
                 let message = try AnthropicAdapter.message(from: response.body, deployment: deployment)
                 let usage = AnthropicAdapter.usage(message["usage"])
-                return (
-                    Completion(
-                        body: response.body,
-                        outcome: Outcome(
-                            deployment: deployment,
-                            attempts: 0,
-                            usage: usage,
-                            upstreamRequestID: UpstreamErrors.requestID(response.headers)
-                        )
-                    ), usage
-                )
+                return Self.answer(response.body, usage: usage, deployment: deployment, response: response)
             case .messages:
                 if translated == nil { translated = try MessagesTranslator.openAIBody(fromMessages: body) }
                 let fitted = MessagesTranslator.fitted(translated!, to: deployment.provider.kind)
@@ -84,49 +74,17 @@ public final class Gateway: Sendable {
                 response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
                 let completion = try self.adapter(deployment).completion(from: response.body, deployment: deployment)
                 let message = MessagesTranslator.message(fromCompletion: completion.body, usage: completion.usage)
-                return (
-                    Completion(
-                        body: message.serialized(),
-                        outcome: Outcome(
-                            deployment: deployment,
-                            attempts: 0,
-                            usage: completion.usage,
-                            upstreamRequestID: UpstreamErrors.requestID(response.headers)
-                        )
-                    ),
-                    completion.usage
-                )
+                return Self.answer(message.serialized(), usage: completion.usage, deployment: deployment, response: response)
             case .chatCompletions:
                 request = try self.adapter(deployment).chatRequest(body, deployment: deployment, stream: false, call: call)
                 response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
                 if deployment.provider.kind.speaksOpenAI {
                     // Already the client's format: the upstream's bytes go back as they came.
                     let usage = try OpenAIAdapter.passthroughUsage(of: response.body, deployment: deployment)
-                    return (
-                        Completion(
-                            body: response.body,
-                            outcome: Outcome(
-                                deployment: deployment,
-                                attempts: 0,
-                                usage: usage,
-                                upstreamRequestID: UpstreamErrors.requestID(response.headers)
-                            )
-                        ), usage
-                    )
+                    return Self.answer(response.body, usage: usage, deployment: deployment, response: response)
                 }
                 let completion = try self.adapter(deployment).completion(from: response.body, deployment: deployment)
-                return (
-                    Completion(
-                        body: completion.body.serialized(),
-                        outcome: Outcome(
-                            deployment: deployment,
-                            attempts: 0,
-                            usage: completion.usage,
-                            upstreamRequestID: UpstreamErrors.requestID(response.headers)
-                        )
-                    ),
-                    completion.usage
-                )
+                return Self.answer(completion.body.serialized(), usage: completion.usage, deployment: deployment, response: response)
             }
         }
         return self.succeeded(result, started: started)
@@ -146,17 +104,7 @@ public final class Gateway: Sendable {
                     cancellation: call.cancellation
                 )
                 let bytes = try GeminiAdapter.embeddingsResponse(response.body, request: body, deployment: deployment)
-                return (
-                    Completion(
-                        body: bytes,
-                        outcome: Outcome(
-                            deployment: deployment,
-                            attempts: 0,
-                            usage: nil,
-                            upstreamRequestID: UpstreamErrors.requestID(response.headers)
-                        )
-                    ), nil
-                )
+                return Self.answer(bytes, usage: nil, deployment: deployment, response: response)
             }
             guard deployment.provider.kind.speaksOpenAI else {
                 throw GatewayError.invalid(
@@ -176,14 +124,20 @@ public final class Gateway: Sendable {
                 throw UpstreamErrors.badResponse("no data in the embeddings answer", deployment: deployment)
             }
             let usage = TokenUsage(openAI: parsed["usage"])
-            return (
-                Completion(
-                    body: response.body,
-                    outcome: Outcome(deployment: deployment, attempts: 0, usage: usage, upstreamRequestID: UpstreamErrors.requestID(response.headers))
-                ), usage
-            )
+            return Self.answer(response.body, usage: usage, deployment: deployment, response: response)
         }
         return self.succeeded(result, started: started)
+    }
+
+    /// One attempt's answer: the client's bytes and their accounting (the attempt count is stamped at the end).
+    private static func answer(
+        _ body: [UInt8],
+        usage: TokenUsage?,
+        deployment: Deployment,
+        response: HTTPResponse
+    ) -> (Completion, TokenUsage?) {
+        let outcome = Outcome(deployment: deployment, attempts: 0, usage: usage, upstreamRequestID: UpstreamErrors.requestID(response.headers))
+        return (Completion(body: body, outcome: outcome), usage)
     }
 
     /// Records a finished non-streamed request and stamps its attempt count.

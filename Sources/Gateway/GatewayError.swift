@@ -91,7 +91,12 @@ public struct GatewayError: Error, Sendable, Equatable {
 
     /// Anthropic's error body, for `/v1/messages`.
     public func anthropicBody() -> JSONValue {
-        ["type": "error", "error": ["type": .string(Self.anthropicType(status: self.status)), "message": .string(self.message)]]
+        Self.anthropicBody(status: self.status, message: self.message)
+    }
+
+    /// Anthropic's error envelope for any failure with a status, skiff's own front-door refusals included.
+    public static func anthropicBody(status: Int, message: String) -> JSONValue {
+        ["type": "error", "error": ["type": .string(Self.anthropicType(status: status)), "message": .string(message)]]
     }
 
     /// Anthropic's error `type` for a status, as its SDK exposes it.

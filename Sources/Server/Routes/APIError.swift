@@ -2,6 +2,7 @@ import Gateway
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 
 /// The one error shape every client sees: `{"error": {"type", "message"}}` with a fitting status (Anthropic's
 /// `{"type": "error", "error": {…}}` on `/v1/messages`).
@@ -26,17 +27,16 @@ struct APIError: Error, HTTPResponseError, Sendable {
         let error: Detail
     }
 
-    /// Anthropic's envelope, for `/v1/messages` callers (the anthropic SDK reads `error.type` by Anthropic's names).
-    struct AnthropicBody: Encodable {
-        let type = "error"
-        let error: Body.Detail
-    }
-
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var response: Response
         if request.uri.path.hasPrefix("/v1/messages") {
-            let detail = Body.Detail(type: GatewayError.anthropicType(status: Int(self.status.code)), message: self.message)
-            response = try context.responseEncoder.encode(AnthropicBody(error: detail), from: request, context: context)
+            // Anthropic's envelope and type names: the anthropic SDK reads `error.type` by them.
+            let body = GatewayError.anthropicBody(status: Int(self.status.code), message: self.message)
+            response = Response(
+                status: self.status,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: body.serialized()))
+            )
         } else {
             response = try context.responseEncoder.encode(Body(error: .init(type: self.type, message: self.message)), from: request, context: context)
         }
