@@ -10,6 +10,11 @@ public final class ModelCatalog: Sendable {
     public struct Entry: Sendable, Equatable {
         public var id: String
         public var ownedBy: String
+
+        public init(id: String, ownedBy: String) {
+            self.id = id
+            self.ownedBy = ownedBy
+        }
     }
 
     private let router: ModelRouter

@@ -189,8 +189,7 @@ struct GatewayRoutes: Sendable {
 
     func listing(_ request: Request, context: SkiffRequestContext) async -> ModelListing {
         let local = Self.wantsAnthropicShape(request) ? [] : self.localModels().map { ModelListing.Model(id: $0, ownedBy: "skiff-local") }
-        let remote = await self.catalog.entries(logger: context.logger).map { ModelListing.Model(id: $0.id, ownedBy: $0.ownedBy) }
-        return ModelListing(models: local + remote)
+        return ModelListing(models: local + (await self.catalog.entries(logger: context.logger)))
     }
 
     func models(_ request: Request, context: SkiffRequestContext) async throws -> Response {

@@ -3,10 +3,7 @@ import Gateway
 /// `/v1/models` in the shape the caller's SDK reads: OpenAI's list, or, for a caller that sends
 /// `anthropic-version` (the anthropic SDK always does), Anthropic's paged model infos.
 struct ModelListing {
-    struct Model: Equatable {
-        var id: String
-        var ownedBy: String
-    }
+    typealias Model = ModelCatalog.Entry
 
     let models: [Model]
 
