@@ -129,6 +129,46 @@ public final class Gateway: Sendable {
         return self.succeeded(result, started: started)
     }
 
+    /// Anthropic's token count for a Messages body (`POST /v1/messages/count_tokens`), from the Anthropic deployments
+    /// the model routes to, with their retries and fallbacks. Other providers have no such API: a 400 saying so.
+    public func countTokens(
+        _ body: JSONValue,
+        clientHeaders: [(name: String, value: String)],
+        call: UpstreamCall,
+        logger: Logger
+    ) async throws(GatewayError) -> Completion {
+        let started = ContinuousClock.now
+        let model = try Self.model(of: body)
+        let routed = try self.plan(for: model, started: started)
+        let plan = routed.filter { $0.provider.kind == .anthropic }
+        guard !plan.isEmpty else {
+            let provider = routed.first?.provider.name ?? "none"
+            let refused = GatewayError.invalid(
+                "counting tokens is Anthropic's API: model \(model) is served by \(provider), which has none",
+                code: "unsupported_model"
+            )
+            throw self.finished(routed.first, model: model, started: started, error: refused)
+        }
+        let result = try await self.attempt(plan, model: model, started: started, cancellation: call.cancellation, logger: logger) {
+            deployment throws(GatewayError) -> (Completion, TokenUsage?) in
+            var upstream = body
+            upstream["model"] = .string(deployment.model)
+            let request = AnthropicAdapter.request(
+                upstream,
+                deployment: deployment,
+                call: call,
+                clientHeaders: clientHeaders,
+                path: "/v1/messages/count_tokens"
+            )
+            let response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
+            guard (try? JSONValue.parse(response.body))?["input_tokens"]?.intValue != nil else {
+                throw UpstreamErrors.badResponse("no input_tokens in the token count", deployment: deployment)
+            }
+            return Self.answer(response.body, usage: nil, deployment: deployment, response: response)
+        }
+        return self.succeeded(result, started: started)
+    }
+
     /// One attempt's answer: the client's bytes and their accounting (the attempt count is stamped at the end).
     private static func answer(
         _ body: [UInt8],

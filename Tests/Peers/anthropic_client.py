@@ -2,6 +2,7 @@
 
 Usage: anthropic_client.py BASE_URL MODEL [--stream] [--tools] [--prompt TEXT] [--max-tokens N] [--max-retries N]
        anthropic_client.py BASE_URL MODEL --models    (models.list two at a time, then models.retrieve(MODEL))
+       anthropic_client.py BASE_URL MODEL --count-tokens    (messages.count_tokens of the same prompt)
 
 BASE_URL is what the SDK is given (it appends /v1/messages). --stream uses `messages.stream`, the SDK's helper
 that assembles the final message from the events. An error the SDK raises for the server's answer is a result:
@@ -28,6 +29,7 @@ parser.add_argument("--prompt", default="Please say hello to the skiff tests")  
 parser.add_argument("--max-tokens", type=int, default=256)
 parser.add_argument("--max-retries", type=int, default=0)  # the SDKs' own default is 2
 parser.add_argument("--models", action="store_true")
+parser.add_argument("--count-tokens", action="store_true")
 
 
 def describe(message):
@@ -57,6 +59,9 @@ def run(argv):
                           named=all(m.display_name and m.created_at for m in listed))
             retrieved = client.models.retrieve(args.model)
             result.update(retrieved=retrieved.id, retrieved_type=retrieved.type)
+        elif args.count_tokens:
+            counted = client.messages.count_tokens(**{k: v for k, v in request.items() if k != "max_tokens"})
+            result.update(input_tokens=counted.input_tokens, request_id=counted._request_id)
         elif not args.stream:
             result.update(describe(client.messages.create(**request)))
         else:

@@ -5,7 +5,8 @@ proxies to, so each provider's base URL can point at a prefix of it. Standard li
   /deepseek/…, /deepseek/v1/…, /xai/v1/…        the same format and paths, as DeepSeek and xAI speak it
   /azure/chat/completions?api-version=…, /azure/embeddings?api-version=…, /azure/info?api-version=…
                                                 Azure AI Inference (api-key: KEY or Bearer), OpenAI bodies
-  /anthropic/v1/messages, /anthropic/v1/models  Anthropic Messages (x-api-key or Bearer, anthropic-version)
+  /anthropic/v1/messages, …/messages/count_tokens, /anthropic/v1/models  Anthropic Messages (x-api-key or Bearer,
+                                                anthropic-version)
   /gemini/v1beta/models (GET), /gemini/v1beta/models/MODEL:generateContent, …:batchEmbedContents,
                                                 …:streamGenerateContent?alt=sse
                                                 (CRLF-framed events; without
@@ -435,6 +436,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         """(provider, operation, model from the path or None) for a provider path, else None."""
         if path == "/anthropic/v1/messages" and self.command == "POST":
             return "anthropic", "messages", None
+        if path == "/anthropic/v1/messages/count_tokens" and self.command == "POST":
+            return "anthropic", "count_tokens", None
         if path == "/anthropic/v1/models" and self.command == "GET":
             return "anthropic", "models", None
         if path == "/gemini/v1beta/models" and self.command == "GET":
@@ -679,6 +682,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         "container", "mcp_servers", "context_management", "output_config", "output_format",
                         "cache_control", "inference_geo", "speed", "diagnostics", "user_profile_id", "workspace_id"}
 
+    ANTHROPIC_COUNT_FIELDS = {"model", "messages", "system", "tools", "tool_choice", "thinking", "mcp_servers",
+                              "context_management", "output_config", "output_format"}
+
     def anthropic(self, provider, operation, body, query):
         # The documented header is x-api-key; the official SDK (2.x) sends the key as a Bearer token.
         if not self.key_check(provider, "x-api-key", "authorization"):
@@ -692,6 +698,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                     "has_more": False, "first_id": "claude-mock-1", "last_id": "claude-mock-1"})
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", version):  # SDK 2.12 sends 2026-10-21; skiff may send 2023-06-01
             raise Reject(400, f"anthropic-version: \"{version}\" is not a valid version")
+        if operation == "count_tokens":  # no max_tokens, no stream: the count of what the prompt would cost
+            for name in body:
+                if name not in self.ANTHROPIC_COUNT_FIELDS:
+                    raise Reject(400, f"{name}: Extra inputs are not permitted")
+            if not body.get("model") or not isinstance(body.get("messages"), list) or not body["messages"]:
+                raise Reject(400, "model and messages: Field required")
+            self.fail_as_asked(body)
+            counted = words(text_of(body.get("system"))) + sum(words(text_of(m.get("content"))) for m in body["messages"])
+            return self.reply(200, {"input_tokens": counted})
         for name in body:
             if name not in self.ANTHROPIC_FIELDS:
                 raise Reject(400, f"{name}: Extra inputs are not permitted")

@@ -214,6 +214,21 @@ struct GatewayEndToEndTests {
         }
     }
 
+    /// `messages.count_tokens` reaches Anthropic, through an alias's fallback too; a model no Anthropic deployment
+    /// serves is a 400 the SDK raises as its own `BadRequestError`.
+    @Test(arguments: [("claude-3-5-haiku", 10), ("fast", 10), ("gpt-4o-mini", 0)])
+    func anthropicSDKCountsTokens(_ model: String, _ expected: Int) async throws {
+        try await Self.withServer { server in
+            let result = try await SDKClient.run("anthropic_client.py", [server.baseURL, model, "--count-tokens"])
+            if expected > 0 {
+                #expect(result["error"] == nil && result["input_tokens"] as? Int == expected, "\(result)")
+            } else {
+                let error = result["error"] as? [String: Any]
+                #expect(error?["class"] as? String == "BadRequestError" && (error?["message"] as? String)?.contains("Anthropic's API") == true)
+            }
+        }
+    }
+
     /// The anthropic SDK lists and retrieves models in Anthropic's shape, page by page; local models, which
     /// `/v1/messages` cannot serve, are not listed to it.
     @Test func anthropicSDKListsModels() async throws {

@@ -16,8 +16,13 @@ struct AnthropicAdapter: ProviderAdapter {
 
     /// `POST base/v1/messages` with the key and version headers. `clientHeaders` carries an Anthropic client's
     /// own `anthropic-version` and `anthropic-beta`, which win over the configured version.
-    static func request(_ body: JSONValue, deployment: Deployment, call: UpstreamCall, clientHeaders: [(name: String, value: String)]) -> HTTPRequest
-    {
+    static func request(
+        _ body: JSONValue,
+        deployment: Deployment,
+        call: UpstreamCall,
+        clientHeaders: [(name: String, value: String)],
+        path: String = "/v1/messages"
+    ) -> HTTPRequest {
         let provider = deployment.provider
         var headers: [(name: String, value: String)] = [(name: "x-api-key", value: provider.apiKey.value)]
         let version = clientHeaders.first { $0.name.lowercased() == "anthropic-version" }?.value ?? provider.apiVersion ?? "2023-06-01"
@@ -25,7 +30,7 @@ struct AnthropicAdapter: ProviderAdapter {
         if let beta = clientHeaders.first(where: { $0.name.lowercased() == "anthropic-beta" }) {
             headers.append((name: "anthropic-beta", value: beta.value))
         }
-        return call.request(url: provider.baseURL + "/v1/messages", headers: headers, body: body)
+        return call.request(url: provider.baseURL + path, headers: headers, body: body)
     }
 
     func completion(from body: [UInt8], deployment: Deployment) throws(GatewayError) -> ChatCompletion {

@@ -22,12 +22,10 @@ struct GatewayRoutes: Sendable {
             try await self.serve(request, context: context, front: .chatCompletions)
         }
         router.post("/v1/messages") { request, context in
-            let forwarded = request.headers.filter { ["anthropic-version", "anthropic-beta"].contains($0.name.canonicalName) }
-            return try await self.serve(
-                request,
-                context: context,
-                front: .messages(clientHeaders: forwarded.map { ($0.name.canonicalName, $0.value) })
-            )
+            try await self.serve(request, context: context, front: .messages(clientHeaders: Self.anthropicHeaders(request)))
+        }
+        router.post("/v1/messages/count_tokens") { request, context in
+            try await self.countTokens(request, context: context)
         }
         router.get("/v1/models") { request, context in
             try await self.models(request, context: context)
@@ -41,6 +39,42 @@ struct GatewayRoutes: Sendable {
 
     // MARK: Completions and messages
 
+    /// The client's `anthropic-version` and `anthropic-beta`, which go on to Anthropic.
+    static func anthropicHeaders(_ request: Request) -> [(name: String, value: String)] {
+        request.headers.filter { ["anthropic-version", "anthropic-beta"].contains($0.name.canonicalName) }.map { ($0.name.canonicalName, $0.value) }
+    }
+
+    /// The upstream call for a request, cancelled when its client hangs up; the caller unwatches when it is done.
+    func upstreamCall(_ context: SkiffRequestContext) -> (UpstreamCall, watch: UInt64?) {
+        let cancellation = HTTPCancellation()
+        let call = self.gateway.call(
+            requestID: context.logger[metadataKey: "hb.request.id"]?.description,
+            traceID: context.logger[metadataKey: "trace_id"]?.description,
+            cancellation: cancellation
+        )
+        return (call, self.disconnects.watch(context.channel) { cancellation.cancel() })
+    }
+
+    /// Anthropic's token counting (the anthropic SDK's `messages.count_tokens`), passed through to Anthropic.
+    func countTokens(_ request: Request, context: SkiffRequestContext) async throws -> Response {
+        let body: JSONValue
+        do {
+            body = try await Self.readJSON(request, limit: self.settings.maxRequestBytes)
+        } catch {
+            throw GatewayHTTPError(error, anthropic: true)
+        }
+        let (call, watch) = self.upstreamCall(context)
+        defer { self.disconnects.unwatch(watch) }
+        let model = body["model"]?.stringValue ?? ""
+        do {
+            let counted = try await self.gateway.countTokens(body, clientHeaders: Self.anthropicHeaders(request), call: call, logger: context.logger)
+            Self.annotate(context, model: model, status: 200, stream: false, outcome: counted.outcome, error: nil)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: counted.body)))
+        } catch {
+            throw Self.failed(error, context: context, model: model, stream: false, anthropic: true)
+        }
+    }
+
     func serve(_ request: Request, context: SkiffRequestContext, front: Gateway.Front) async throws -> Response {
         let anthropic: Bool
         if case .messages = front { anthropic = true } else { anthropic = false }
@@ -51,13 +85,7 @@ struct GatewayRoutes: Sendable {
             throw GatewayHTTPError(error, anthropic: anthropic)
         }
         // A client that hangs up cancels the upstream call (no task of its own needed to watch for it).
-        let cancellation = HTTPCancellation()
-        let call = self.gateway.call(
-            requestID: context.logger[metadataKey: "hb.request.id"]?.description,
-            traceID: context.logger[metadataKey: "trace_id"]?.description,
-            cancellation: cancellation
-        )
-        let watch = self.disconnects.watch(context.channel) { cancellation.cancel() }
+        let (call, watch) = self.upstreamCall(context)
         defer { self.disconnects.unwatch(watch) }
         let gateway = self.gateway
         let logger = context.logger

@@ -2761,6 +2761,691 @@ enum OpenAPIDocument {
             }
            }
           },
+          "/v1/messages/count_tokens": {
+           "post": {
+            "summary": "Anthropic token counting (passed through to the Anthropic deployments the model routes to)",
+            "operationId": "countTokens",
+            "tags": [
+             "gateway"
+            ],
+            "responses": {
+             "200": {
+              "description": "The prompt's input token count",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "object",
+                 "properties": {
+                  "input_tokens": {
+                   "type": "integer"
+                  }
+                 },
+                 "required": [
+                  "input_tokens"
+                 ]
+                }
+               }
+              }
+             },
+             "400": {
+              "description": "Invalid request",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "anyOf": [
+                  {
+                   "type": "object",
+                   "properties": {
+                    "type": {
+                     "const": "error"
+                    },
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "type": {
+                       "type": "string"
+                      },
+                      "message": {
+                       "type": "string"
+                      }
+                     },
+                     "required": [
+                      "type",
+                      "message"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "type",
+                    "error"
+                   ]
+                  },
+                  {
+                   "type": "object",
+                   "properties": {
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "message": {
+                       "type": "string"
+                      },
+                      "type": {
+                       "type": "string"
+                      },
+                      "param": {},
+                      "code": {}
+                     },
+                     "required": [
+                      "message",
+                      "type"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "error"
+                   ]
+                  }
+                 ]
+                }
+               }
+              }
+             },
+             "401": {
+              "description": "Missing or invalid API key",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "anyOf": [
+                  {
+                   "type": "object",
+                   "properties": {
+                    "type": {
+                     "const": "error"
+                    },
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "type": {
+                       "type": "string"
+                      },
+                      "message": {
+                       "type": "string"
+                      }
+                     },
+                     "required": [
+                      "type",
+                      "message"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "type",
+                    "error"
+                   ]
+                  },
+                  {
+                   "type": "object",
+                   "properties": {
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "message": {
+                       "type": "string"
+                      },
+                      "type": {
+                       "type": "string"
+                      },
+                      "param": {},
+                      "code": {}
+                     },
+                     "required": [
+                      "message",
+                      "type"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "error"
+                   ]
+                  }
+                 ]
+                }
+               }
+              }
+             },
+             "404": {
+              "description": "Unknown model",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "anyOf": [
+                  {
+                   "type": "object",
+                   "properties": {
+                    "type": {
+                     "const": "error"
+                    },
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "type": {
+                       "type": "string"
+                      },
+                      "message": {
+                       "type": "string"
+                      }
+                     },
+                     "required": [
+                      "type",
+                      "message"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "type",
+                    "error"
+                   ]
+                  },
+                  {
+                   "type": "object",
+                   "properties": {
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "message": {
+                       "type": "string"
+                      },
+                      "type": {
+                       "type": "string"
+                      },
+                      "param": {},
+                      "code": {}
+                     },
+                     "required": [
+                      "message",
+                      "type"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "error"
+                   ]
+                  }
+                 ]
+                }
+               }
+              }
+             },
+             "413": {
+              "description": "Too large",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "anyOf": [
+                  {
+                   "type": "object",
+                   "properties": {
+                    "type": {
+                     "const": "error"
+                    },
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "type": {
+                       "type": "string"
+                      },
+                      "message": {
+                       "type": "string"
+                      }
+                     },
+                     "required": [
+                      "type",
+                      "message"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "type",
+                    "error"
+                   ]
+                  },
+                  {
+                   "type": "object",
+                   "properties": {
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "message": {
+                       "type": "string"
+                      },
+                      "type": {
+                       "type": "string"
+                      },
+                      "param": {},
+                      "code": {}
+                     },
+                     "required": [
+                      "message",
+                      "type"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "error"
+                   ]
+                  }
+                 ]
+                }
+               }
+              }
+             },
+             "422": {
+              "description": "Invalid field",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "anyOf": [
+                  {
+                   "type": "object",
+                   "properties": {
+                    "type": {
+                     "const": "error"
+                    },
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "type": {
+                       "type": "string"
+                      },
+                      "message": {
+                       "type": "string"
+                      }
+                     },
+                     "required": [
+                      "type",
+                      "message"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "type",
+                    "error"
+                   ]
+                  },
+                  {
+                   "type": "object",
+                   "properties": {
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "message": {
+                       "type": "string"
+                      },
+                      "type": {
+                       "type": "string"
+                      },
+                      "param": {},
+                      "code": {}
+                     },
+                     "required": [
+                      "message",
+                      "type"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "error"
+                   ]
+                  }
+                 ]
+                }
+               }
+              }
+             },
+             "429": {
+              "description": "Rate limited",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "anyOf": [
+                  {
+                   "type": "object",
+                   "properties": {
+                    "type": {
+                     "const": "error"
+                    },
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "type": {
+                       "type": "string"
+                      },
+                      "message": {
+                       "type": "string"
+                      }
+                     },
+                     "required": [
+                      "type",
+                      "message"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "type",
+                    "error"
+                   ]
+                  },
+                  {
+                   "type": "object",
+                   "properties": {
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "message": {
+                       "type": "string"
+                      },
+                      "type": {
+                       "type": "string"
+                      },
+                      "param": {},
+                      "code": {}
+                     },
+                     "required": [
+                      "message",
+                      "type"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "error"
+                   ]
+                  }
+                 ]
+                }
+               }
+              }
+             },
+             "502": {
+              "description": "Upstream failed",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "anyOf": [
+                  {
+                   "type": "object",
+                   "properties": {
+                    "type": {
+                     "const": "error"
+                    },
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "type": {
+                       "type": "string"
+                      },
+                      "message": {
+                       "type": "string"
+                      }
+                     },
+                     "required": [
+                      "type",
+                      "message"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "type",
+                    "error"
+                   ]
+                  },
+                  {
+                   "type": "object",
+                   "properties": {
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "message": {
+                       "type": "string"
+                      },
+                      "type": {
+                       "type": "string"
+                      },
+                      "param": {},
+                      "code": {}
+                     },
+                     "required": [
+                      "message",
+                      "type"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "error"
+                   ]
+                  }
+                 ]
+                }
+               }
+              }
+             },
+             "503": {
+              "description": "Overloaded",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "anyOf": [
+                  {
+                   "type": "object",
+                   "properties": {
+                    "type": {
+                     "const": "error"
+                    },
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "type": {
+                       "type": "string"
+                      },
+                      "message": {
+                       "type": "string"
+                      }
+                     },
+                     "required": [
+                      "type",
+                      "message"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "type",
+                    "error"
+                   ]
+                  },
+                  {
+                   "type": "object",
+                   "properties": {
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "message": {
+                       "type": "string"
+                      },
+                      "type": {
+                       "type": "string"
+                      },
+                      "param": {},
+                      "code": {}
+                     },
+                     "required": [
+                      "message",
+                      "type"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "error"
+                   ]
+                  }
+                 ]
+                }
+               }
+              }
+             },
+             "504": {
+              "description": "Upstream timeout",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "anyOf": [
+                  {
+                   "type": "object",
+                   "properties": {
+                    "type": {
+                     "const": "error"
+                    },
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "type": {
+                       "type": "string"
+                      },
+                      "message": {
+                       "type": "string"
+                      }
+                     },
+                     "required": [
+                      "type",
+                      "message"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "type",
+                    "error"
+                   ]
+                  },
+                  {
+                   "type": "object",
+                   "properties": {
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "message": {
+                       "type": "string"
+                      },
+                      "type": {
+                       "type": "string"
+                      },
+                      "param": {},
+                      "code": {}
+                     },
+                     "required": [
+                      "message",
+                      "type"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "error"
+                   ]
+                  }
+                 ]
+                }
+               }
+              }
+             },
+             "529": {
+              "description": "Upstream overloaded",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "anyOf": [
+                  {
+                   "type": "object",
+                   "properties": {
+                    "type": {
+                     "const": "error"
+                    },
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "type": {
+                       "type": "string"
+                      },
+                      "message": {
+                       "type": "string"
+                      }
+                     },
+                     "required": [
+                      "type",
+                      "message"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "type",
+                    "error"
+                   ]
+                  },
+                  {
+                   "type": "object",
+                   "properties": {
+                    "error": {
+                     "type": "object",
+                     "properties": {
+                      "message": {
+                       "type": "string"
+                      },
+                      "type": {
+                       "type": "string"
+                      },
+                      "param": {},
+                      "code": {}
+                     },
+                     "required": [
+                      "message",
+                      "type"
+                     ]
+                    }
+                   },
+                   "required": [
+                    "error"
+                   ]
+                  }
+                 ]
+                }
+               }
+              }
+             }
+            },
+            "requestBody": {
+             "required": true,
+             "content": {
+              "application/json": {
+               "schema": {
+                "type": "object",
+                "properties": {
+                 "model": {
+                  "type": "string"
+                 },
+                 "messages": {
+                  "type": "array",
+                  "items": {
+                   "type": "object"
+                  },
+                  "minItems": 1
+                 }
+                },
+                "required": [
+                 "model",
+                 "messages"
+                ]
+               }
+              }
+             }
+            }
+           }
+          },
           "/v1/models": {
            "get": {
             "summary": "Local models, aliases and every enabled provider's models",
