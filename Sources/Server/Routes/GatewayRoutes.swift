@@ -55,21 +55,33 @@ struct GatewayRoutes: Sendable {
         return (call, self.disconnects.watch(context.channel) { cancellation.cancel() })
     }
 
+    /// The body as JSON, or the client's error in its API's shape.
+    func body(of request: Request, anthropic: Bool) async throws -> JSONValue {
+        do {
+            return try await Self.readJSON(request, limit: self.settings.maxRequestBytes)
+        } catch {
+            throw GatewayHTTPError(error, anthropic: anthropic)
+        }
+    }
+
+    /// A complete answer as it goes out: accounted for, with who served it.
+    static func answered(_ completion: Gateway.Completion, context: SkiffRequestContext, model: String) -> Response {
+        Self.annotate(context, model: model, status: 200, stream: false, outcome: completion.outcome, error: nil)
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let deployment = completion.outcome.deployment { headers[Self.deploymentHeader] = deployment.label }
+        if let id = completion.outcome.upstreamRequestID { headers[Self.upstreamRequestIDHeader] = id }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: completion.body)))
+    }
+
     /// Anthropic's token counting (the anthropic SDK's `messages.count_tokens`), passed through to Anthropic.
     func countTokens(_ request: Request, context: SkiffRequestContext) async throws -> Response {
-        let body: JSONValue
-        do {
-            body = try await Self.readJSON(request, limit: self.settings.maxRequestBytes)
-        } catch {
-            throw GatewayHTTPError(error, anthropic: true)
-        }
+        let body = try await self.body(of: request, anthropic: true)
         let (call, watch) = self.upstreamCall(context)
         defer { self.disconnects.unwatch(watch) }
         let model = body["model"]?.stringValue ?? ""
         do {
             let counted = try await self.gateway.countTokens(body, clientHeaders: Self.anthropicHeaders(request), call: call, logger: context.logger)
-            Self.annotate(context, model: model, status: 200, stream: false, outcome: counted.outcome, error: nil)
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: counted.body)))
+            return Self.answered(counted, context: context, model: model)
         } catch {
             throw Self.failed(error, context: context, model: model, stream: false, anthropic: true)
         }
@@ -78,12 +90,7 @@ struct GatewayRoutes: Sendable {
     func serve(_ request: Request, context: SkiffRequestContext, front: Gateway.Front) async throws -> Response {
         let anthropic: Bool
         if case .messages = front { anthropic = true } else { anthropic = false }
-        let body: JSONValue
-        do {
-            body = try await Self.readJSON(request, limit: self.settings.maxRequestBytes)
-        } catch {
-            throw GatewayHTTPError(error, anthropic: anthropic)
-        }
+        let body = try await self.body(of: request, anthropic: anthropic)
         // A client that hangs up cancels the upstream call (no task of its own needed to watch for it).
         let (call, watch) = self.upstreamCall(context)
         defer { self.disconnects.unwatch(watch) }
@@ -93,12 +100,7 @@ struct GatewayRoutes: Sendable {
 
         guard body["stream"]?.boolValue == true else {
             do {
-                let completion = try await gateway.complete(body, front: front, call: call, logger: logger)
-                Self.annotate(context, model: model, status: 200, stream: false, outcome: completion.outcome, error: nil)
-                var headers: HTTPFields = [.contentType: "application/json"]
-                if let deployment = completion.outcome.deployment { headers[Self.deploymentHeader] = deployment.label }
-                if let id = completion.outcome.upstreamRequestID { headers[Self.upstreamRequestIDHeader] = id }
-                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: completion.body)))
+                return Self.answered(try await gateway.complete(body, front: front, call: call, logger: logger), context: context, model: model)
             } catch {
                 throw Self.failed(error, context: context, model: model, stream: false, anthropic: anthropic)
             }
