@@ -100,15 +100,17 @@ enum UpstreamErrors {
     /// The provider's id for the exchange: `x-request-id` (OpenAI, DeepSeek, xAI, Azure), `request-id` (Anthropic),
     /// `apim-request-id` (Azure's gateway); printable and short, or none.
     static func requestID(_ headers: [(name: String, value: String)]) -> String? {
-        for wanted in ["x-request-id", "request-id", "apim-request-id"] {
-            if let value = headers.first(where: { $0.name.lowercased() == wanted })?.value,
-                !value.isEmpty, value.utf8.count <= 128, value.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7e })
-            {
-                return value
-            }
+        // One pass over the headers (every answer's), keeping the most preferred name seen.
+        var best: (rank: Int, value: String)?
+        for header in headers {
+            guard let rank = Self.requestIDNames.firstIndex(of: header.name.lowercased()), rank < best?.rank ?? .max else { continue }
+            let value = header.value
+            if !value.isEmpty, value.utf8.count <= 128, value.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7e }) { best = (rank, value) }
         }
-        return nil
+        return best?.value
     }
+
+    private static let requestIDNames = ["x-request-id", "request-id", "apim-request-id"]
 
     /// `Retry-After` in seconds or as an HTTP date; `retry-after-ms` (OpenAI, Azure) when present.
     static func retryAfter(headers: [(name: String, value: String)]) -> Duration? {

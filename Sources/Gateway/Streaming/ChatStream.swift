@@ -9,7 +9,8 @@ public final class ChatStream: @unchecked Sendable {
     public let deployment: Deployment
     public internal(set) var attempts = 1
     private let body: HTTPBodyStream
-    private let upstreamRequestID: String?
+    /// The provider's id for the exchange, from the response head.
+    public let upstreamRequestID: String?
     private var iterator: HTTPBodyStream.AsyncIterator
     private var parser = SSEParser()
     private var translator: any StreamTranslator

@@ -116,7 +116,7 @@ struct GatewayRoutes: Sendable {
         let disconnects = self.disconnects
         var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
         headers[Self.deploymentHeader] = stream.deployment.label
-        if let id = stream.outcome.upstreamRequestID { headers[Self.upstreamRequestIDHeader] = id }
+        if let id = stream.upstreamRequestID { headers[Self.upstreamRequestIDHeader] = id }
         // The upstream already sent everything (a short or fast answer): one body, one write.
         if let body = stream.completeBody() {
             Self.annotate(context, model: model, status: Self.endStatus(of: stream), stream: true, outcome: stream.outcome, error: stream.error)

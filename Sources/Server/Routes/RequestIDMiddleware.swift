@@ -6,16 +6,13 @@ import Logging
 /// and echoes it back, so one id follows a request through the ALB, skiff and its logs. It goes back as
 /// `request-id` too, the name the anthropic SDK reads (`message._request_id`, `error.request_id`).
 struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var headerName: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
-    static var anthropicHeaderName: HTTPField.Name { HTTPField.Name("request-id")! }
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let supplied = request.headers[Self.headerName].flatMap { Self.isAcceptable($0) ? $0 : nil }
+        let supplied = request.headers[RequestIDHeaders.id].flatMap { Self.isAcceptable($0) ? $0 : nil }
         // Hummingbird's own ids vary in length; ours are always 32 hex digits.
         let id = supplied ?? Self.generate()
         context.logger[metadataKey: "hb.request.id"] = .string(id)
-        if let trace = request.headers[HTTPField.Name("X-Amzn-Trace-Id")!] {
+        if let trace = request.headers[RequestIDHeaders.trace] {
             context.logger[metadataKey: "trace_id"] = .string(String(trace.prefix(128)))
         }
         do {
@@ -33,8 +30,8 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func stamp(_ headers: inout HTTPFields, _ id: String) {
-        headers[Self.headerName] = id
-        headers[Self.anthropicHeaderName] = id
+        headers[RequestIDHeaders.id] = id
+        headers[RequestIDHeaders.anthropic] = id
     }
 
     /// Printable ASCII up to 128 characters; anything else is replaced rather than logged.
@@ -57,4 +54,11 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
             return 32
         }
     }
+}
+
+/// The header names, parsed once (a generic type cannot hold stored statics; every request reads them).
+private enum RequestIDHeaders {
+    static let id = HTTPField.Name("X-Request-Id")!
+    static let anthropic = HTTPField.Name("request-id")!
+    static let trace = HTTPField.Name("X-Amzn-Trace-Id")!
 }
