@@ -46,11 +46,38 @@ struct RoutesTests {
                 #expect(object?["error"]?["type"] == "not_found")
                 #expect(object?["error"]?["message"]?.contains("/nope") == true)
             }
+            // A path skiff serves, with a method it does not: 405 naming the methods it does.
             try await client.execute(uri: "/health", method: .post) { response in
-                #expect((400..<500).contains(response.status.code))
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET, HEAD")
                 let object = try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: [String: String]]
-                #expect(object?["error"]?["type"] != nil)
+                #expect(object?["error"]?["type"] == "method_not_allowed")
+                #expect(object?["error"]?["message"]?.contains("GET, HEAD") == true)
             }
+            try await client.execute(uri: "/v1/chat/completions", method: .get) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "POST")
+            }
+            try await client.execute(uri: "/v1/models/gpt-4o", method: .delete) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET, HEAD")
+            }
+            // The Anthropic front answers in Anthropic's envelope, as its SDK reads it.
+            try await client.execute(uri: "/v1/messages", method: .put) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "POST")
+                let object = try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any]
+                #expect(object?["type"] as? String == "error")
+            }
+            // An unknown path stays a 404 whatever the method.
+            try await client.execute(uri: "/nope", method: .delete) { #expect($0.status == .notFound) }
+            // HEAD is answered wherever GET is: GET's status and headers, no body.
+            try await client.execute(uri: "/health", method: .head) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+                #expect(response.body.readableBytes == 0)
+            }
+            try await client.execute(uri: "/embed", method: .head) { #expect($0.status == .methodNotAllowed) }
         }
     }
 

@@ -71,7 +71,7 @@ struct ServerApplication {
     }
 
     func makeRouter() -> Router<SkiffRequestContext> {
-        let router = Router(context: SkiffRequestContext.self)
+        let router = Router(context: SkiffRequestContext.self, options: .autoGenerateHeadEndpoints)
         let frontDoor = self.settings.frontDoor
         router.middlewares.add(RequestIDMiddleware())
         router.middlewares.add(AccessLogMiddleware())
@@ -109,6 +109,7 @@ struct ServerApplication {
             disconnects: self.disconnects,
             localModels: { registry.statuses.filter { $0.state == .loaded }.map(\.name) }
         ).register(on: router)
+        MethodNotAllowedRoutes.register(on: router)
         return router
     }
 
