@@ -16,6 +16,11 @@ struct OpenAPITests {
         path == "/v1/models/**" ? "/v1/models/{id}" : path
     }
 
+    /// A route as the document names it: `get /v1/models/{id}`.
+    static func documentName(_ route: Router<SkiffRequestContext>.RouteDescription) -> String {
+        "\(route.method.rawValue.lowercased()) \(Self.openAPIPath(route.path.description))"
+    }
+
     @Test func everyRouteIsDocumentedAndNothingElse() async throws {
         var settings = Settings()
         settings.embeddingModel = nil
@@ -26,7 +31,7 @@ struct OpenAPITests {
         let documented = Set(paths.flatMap { path, operations in operations.keys.map { "\($0) \(path)" } })
         // Every other method on a served path is a route too, one that answers 405 (`MethodNotAllowedRoutes`).
         let others = router.routes.compactMap { route -> (name: String, uri: String, method: HTTPRequest.Method)? in
-            let name = "\(route.method.rawValue.lowercased()) \(Self.openAPIPath(route.path.description))"
+            let name = Self.documentName(route)
             let uri = route.path.description.replacingOccurrences(of: "**", with: "some-model")
             return documented.contains(name) ? nil : (name, uri, route.method)
         }
@@ -38,7 +43,7 @@ struct OpenAPITests {
             }
             return answered
         }
-        let routes = Set(router.routes.map { "\($0.method.rawValue.lowercased()) \(Self.openAPIPath($0.path.description))" })
+        let routes = Set(router.routes.map(Self.documentName))
         #expect(undocumented.isEmpty, "routes missing from the document: \(undocumented.sorted())")
         #expect(documented.subtracting(routes).isEmpty, "documented but not routed: \(documented.subtracting(routes).sorted())")
         for (path, operations) in paths {
