@@ -23,7 +23,7 @@ import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from run import KEY, LOGS, MODEL, ROOT, Failed, call, start_litellm, start_mock, start_skiff, stop  # noqa: E402
+from run import KEY, MODEL, ROOT, Failed, call, start_litellm, start_mock, start_skiff, stop  # noqa: E402
 
 RESULTS = ROOT / "Benchmarks/results/gateway-disconnect.json"
 
@@ -88,7 +88,6 @@ def main():
     targets = [t for t in args.targets.split(",") if t]
     cases = [("before the first byte", False, dict(delay_ms=args.delay_ms, chunk_delay_ms=0)),
              ("mid-stream", True, dict(delay_ms=0, chunk_delay_ms=args.chunk_delay_ms))]
-    LOGS.mkdir(parents=True, exist_ok=True)
     results, failed = [], False
     workdir = pathlib.Path(ROOT / "Benchmarks/results/disconnect-work")
     workdir.mkdir(parents=True, exist_ok=True)

@@ -141,6 +141,7 @@ class Server:
 
     def __init__(self, name, command, env, port, log_path, cwd=ROOT):
         self.name, self.port, self.log_path = name, port, log_path
+        log_path.parent.mkdir(parents=True, exist_ok=True)
         self.log = open(log_path, "wb")
         env = dict(env, PATH=os.environ.get("PATH", "/usr/bin:/bin"), HOME=os.environ.get("HOME", "/tmp"))
         self.started = time.perf_counter()
@@ -586,7 +587,6 @@ def main():
           f"{args.ttfb_duration} s per TTFB run, upstream delay {args.delay_ms:g} ms"
           + (f" ± {args.delay_jitter_ms:g} ms" if args.delay_jitter_ms else "")
           + (f" — CPU {100 * busy:.0f}% busy before starting: numbers are indicative only" if busy > 0.1 else ""))
-    LOGS.mkdir(parents=True, exist_ok=True)
     failed = {}
     mock, upstream, mock_ready = start_mock(args)
     try:
