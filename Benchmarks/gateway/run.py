@@ -338,9 +338,10 @@ def percentile(samples, p):
     return 1000 * samples[min(len(samples) - 1, max(0, round(p / 100 * len(samples)) - 1))]
 
 
-async def exchange(reader, writer, request):
-    """One streaming request on an open connection: (seconds until the body's first `data:` event has arrived,
-    seconds to the end, answer complete, connection reusable). Decodes Content-Length and chunked bodies."""
+async def exchange(reader, writer, request, mode="stream"):
+    """One request on an open connection: (seconds until the body's first `data:` event has arrived, seconds to the
+    end, answer complete (200 and `COMPLETE[mode]` in the body), connection reusable). Decodes Content-Length and
+    chunked bodies."""
     started = time.perf_counter()
     writer.write(request)
     while True:
@@ -374,14 +375,15 @@ async def exchange(reader, writer, request):
             if first is None and b"data:" in body:
                 first = time.perf_counter()
     ended = time.perf_counter()
-    complete = status == 200 and first is not None and b"data: [DONE]" in body
+    complete = status == 200 and COMPLETE[mode].encode() in body
     return (first - started if first else None), ended - started, complete, headers.get("connection") != "close"
 
 
-async def ttfb_load(port, concurrency, seconds):
-    """Closed loop: `concurrency` keep-alive connections each send the streaming request back to back for
-    `seconds`. Returns TTFB and full-latency percentiles, requests/s and failures."""
-    body = BODIES["stream"].encode()
+async def closed_loop(port, mode, concurrency, seconds):
+    """`concurrency` keep-alive connections each send the mode's request back to back for `seconds`, from one asyncio
+    client. Returns the sorted seconds to the first event (streams) and to the end of each complete answer, failures,
+    and the run's length."""
+    body = BODIES[mode].encode()
     request = (f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
                f"Authorization: Bearer {KEY}\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
     firsts, totals, failures = [], [], 0
@@ -394,14 +396,15 @@ async def ttfb_load(port, concurrency, seconds):
             try:
                 if writer is None:
                     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-                first, total, complete, reusable = await asyncio.wait_for(exchange(reader, writer, request), 30)
+                first, total, complete, reusable = await asyncio.wait_for(exchange(reader, writer, request, mode), 30)
             except (OSError, EOFError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
                     asyncio.TimeoutError):
                 failures += 1
                 reusable, complete = False, None
                 await asyncio.sleep(0.01)
             if complete:
-                firsts.append(first)
+                if first is not None:  # a non-streamed answer has no event
+                    firsts.append(first)
                 totals.append(total)
             elif complete is False:
                 failures += 1
@@ -416,17 +419,31 @@ async def ttfb_load(port, concurrency, seconds):
     elapsed = time.perf_counter() - started
     firsts.sort()
     totals.sort()
+    return firsts, totals, failures, elapsed
+
+
+def run_closed_loop(port, mode, concurrency, seconds):
+    try:
+        import uvloop
+        return uvloop.run(closed_loop(port, mode, concurrency, seconds))
+    except ImportError:
+        return asyncio.run(closed_loop(port, mode, concurrency, seconds))
+
+
+def ttfb(port, concurrency, seconds):
+    """Time to first byte of the streaming request, and the asyncio client's view of the whole answer."""
+    firsts, totals, failures, elapsed = run_closed_loop(port, "stream", concurrency, seconds)
     return {"ttfb_p50_ms": percentile(firsts, 50), "ttfb_p99_ms": percentile(firsts, 99),
             "ttfb_client_requests": len(totals), "ttfb_client_requests_per_s": len(totals) / elapsed,
             "ttfb_client_p50_ms": percentile(totals, 50), "ttfb_client_failures": failures}
 
 
-def ttfb(port, concurrency, seconds):
-    try:
-        import uvloop
-        return uvloop.run(ttfb_load(port, concurrency, seconds))
-    except ImportError:
-        return asyncio.run(ttfb_load(port, concurrency, seconds))
+def asyncio_load(port, mode, concurrency, seconds):
+    """The closed loop from one asyncio client, in wrk's result shape (`tail.py --client asyncio`): the requests of
+    its connections leave one after the other as its event loop gets to them, as an SDK client sends them."""
+    _, totals, failures, elapsed = run_closed_loop(port, mode, concurrency, seconds)
+    return {"requests": len(totals), "requests_per_s": len(totals) / elapsed, "p50_ms": percentile(totals, 50),
+            "p99_ms": percentile(totals, 99), "failures": failures}
 
 
 def bench_target(name, port, pid, mock_pid, args, workdir):

@@ -8,8 +8,13 @@ minute) and reports each round's addition (skiff's p99 minus direct's p99 of tha
 with each build's CPU per request: the whole process, and its libcurl driver thread (`skiff-curl`), which every
 request crosses twice. Prints a table and writes Benchmarks/results/gateway-tail.json.
 
+`--client asyncio` drives the same closed loop from one asyncio client (uvloop) instead of wrk: as many connections,
+as much in step, but their requests leave one after the other as the client's event loop gets to them, where wrk
+writes a burst's requests within a fraction of a millisecond. It shows whether an addition is wrk's burst shape.
+
 Usage: .venv-bench/bin/python Benchmarks/gateway/tail.py [--rounds 8] [--duration 5] [--delay-ms 50]
-       [--delay-jitter-ms 0] [--modes non-stream,stream] [--concurrency 64] [--skiff-bin BIN …]
+       [--delay-jitter-ms 0] [--modes non-stream,stream] [--concurrency 64] [--client wrk|asyncio]
+       [--skiff-bin BIN …]
        (or: scripts/bench-gateway --tail [the same options]; several --skiff-bin alternate within each round)
 """
 
@@ -22,7 +27,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from run import MODES, ROOT, Failed, check_answers, cpu_seconds, start_mock, start_skiff, stop, wrk  # noqa: E402
+from run import (MODES, ROOT, Failed, asyncio_load, check_answers, cpu_seconds, start_mock, start_skiff,  # noqa: E402
+                 stop, wrk)
 
 RESULTS = ROOT / "Benchmarks/results/gateway-tail.json"
 DRIVER_THREAD = "skiff-curl"
@@ -47,6 +53,8 @@ def main():
     parser.add_argument("--warmup", type=int, default=2, help="seconds of load on each target before the rounds")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--modes", default=",".join(MODES), help="comma-separated subset of non-stream,stream")
+    parser.add_argument("--client", choices=("wrk", "asyncio"), default="wrk",
+                        help="the load generator: wrk, or one asyncio client with as many connections")
     parser.add_argument("--delay-ms", type=float, default=50, help="mock: wait before the first byte of each answer")
     parser.add_argument("--delay-jitter-ms", type=float, default=0, help="mock: spread the wait uniformly by ± this")
     parser.add_argument("--chunk-delay-ms", type=float, default=0, help="mock: wait between a stream's events")
@@ -60,6 +68,8 @@ def main():
     modes = [m for m in args.modes.split(",") if m]
     if any(m not in MODES for m in modes):
         parser.error(f"--modes: choose from {','.join(MODES)}")
+    load = wrk if args.client == "wrk" else lambda port, mode, concurrency, seconds, _: asyncio_load(
+        port, mode, concurrency, seconds)
 
     mock, mock_port, _ = start_mock(args)
     servers = []
@@ -77,17 +87,17 @@ def main():
             work = pathlib.Path(work)
             for mode in modes:
                 for port in [mock_port] + [s.port for s in servers]:
-                    wrk(port, mode, args.concurrency, args.warmup, work)
+                    load(port, mode, args.concurrency, args.warmup, work)
             for round_number in range(1, args.rounds + 1):
                 for mode in modes:
-                    floor = wrk(mock_port, mode, args.concurrency, args.duration, work)
+                    floor = load(mock_port, mode, args.concurrency, args.duration, work)
                     direct[mode].append(floor["p99_ms"])
                     direct_failures += floor["failures"]
                     line = [f"round {round_number} {mode}: direct p99 {floor['p99_ms']:.2f} ms"]
                     for name, server in zip(names, servers):
                         pid = server.process.pid
                         cpu0, driver0 = cpu_seconds(pid), driver_cpu_seconds(pid)
-                        result = wrk(server.port, mode, args.concurrency, args.duration, work)
+                        result = load(server.port, mode, args.concurrency, args.duration, work)
                         cpu, driver = cpu_seconds(pid) - cpu0, driver_cpu_seconds(pid) - driver0
                         row = rows[(name, mode)]
                         row["added_ms"].append(result["p99_ms"] - floor["p99_ms"])
@@ -105,8 +115,8 @@ def main():
         stop(mock)
 
     delay = f"{args.delay_ms:g} ms" + (f" ± {args.delay_jitter_ms:g}" if args.delay_jitter_ms else " (fixed)")
-    print(f"\nc={args.concurrency}, upstream delay {delay}, {args.rounds} rounds of {args.duration} s; added = skiff "
-          "p99 − direct p99 of the same round\n")
+    print(f"\nc={args.concurrency} ({args.client}), upstream delay {delay}, {args.rounds} rounds of {args.duration} s; "
+          "added = skiff p99 − direct p99 of the same round\n")
     print("| build | mode | added to p99, by round (ms) | median added | CPU ms/request | driver thread µs/request "
           "| failed |")
     print("|---|---|---|---:|---:|---:|---:|")
