@@ -442,6 +442,8 @@ def asyncio_load(port, mode, concurrency, seconds):
     """The closed loop from one asyncio client, in wrk's result shape (`tail.py --client asyncio`): the requests of
     its connections leave one after the other as its event loop gets to them, as an SDK client sends them."""
     _, totals, failures, elapsed = run_closed_loop(port, mode, concurrency, seconds)
+    if not totals:
+        raise Failed(f"no complete {mode} answer from port {port} in {seconds} s ({failures} failures)")
     return {"requests": len(totals), "requests_per_s": len(totals) / elapsed, "p50_ms": percentile(totals, 50),
             "p99_ms": percentile(totals, 99), "failures": failures}
 
