@@ -12,6 +12,8 @@ public final class Gateway: Sendable {
     let client: HTTPClient
     let metrics: GatewayMetrics
     private let openStreams = Atomic<Int>(0)
+    /// Wakes silent streams so that their clients get keep-alives; the server runs its loop. Nil when disabled.
+    public let keepAlive: StreamKeepAlive?
 
     public init(
         router: ModelRouter,
@@ -23,6 +25,7 @@ public final class Gateway: Sendable {
         self.configuration = configuration
         self.client = client
         self.metrics = metrics
+        self.keepAlive = configuration.streamKeepAlive.map { StreamKeepAlive(interval: $0) }
         metrics.admit(router.deploymentModels)
     }
 
@@ -198,8 +201,8 @@ public final class Gateway: Sendable {
 
     // MARK: Streaming
 
-    /// Opens the stream and returns once the first event for the client is ready: until then every failure is
-    /// retried or falls back, after it none can be (the client has bytes).
+    /// Opens the stream and returns once the first event for the client is ready, or a keep-alive is due: until then
+    /// every failure is retried or falls back, after it none can be (the client has bytes).
     public func stream(_ body: JSONValue, front: Front, call: UpstreamCall, logger: Logger) async throws(GatewayError) -> ChatStream {
         let started = ContinuousClock.now
         let model = try Self.model(of: body)
@@ -260,7 +263,8 @@ public final class Gateway: Sendable {
                     deployment: deployment,
                     front: front,
                     started: started,
-                    metrics: self.metrics
+                    metrics: self.metrics,
+                    keepAlive: self.keepAlive
                 )
                 try await stream.prime()
                 return (stream, nil)

@@ -13,6 +13,9 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var maxRetryAfter: Duration = .seconds(20)
     /// Connect, first-byte (time to first token), idle (stalled stream) and total timeouts per upstream attempt.
     public var timeouts = HTTPTimeouts(connect: .seconds(10), total: .seconds(600), idle: .seconds(120), firstByte: .seconds(120))
+    /// A stream whose client has had no bytes for this long gets a keep-alive (an SSE comment, or Anthropic's `ping`
+    /// event), the first one committing the response; nil sends none.
+    public var streamKeepAlive: Duration? = .seconds(15)
     /// Upstream streams open at once; more get 429.
     public var maxConcurrentStreams: Int = 512
     /// `max_tokens` sent to Anthropic when an OpenAI client gives none (Anthropic requires it).

@@ -65,6 +65,14 @@ public final class HTTPBodyStream: AsyncSequence, Sendable {
         try self.state.takeAvailable()
     }
 
+    /// From another task: a consumer waiting in `next()` gets an empty chunk now instead of waiting on (nothing is
+    /// lost; its next call waits again), so that it can act on a silence, such as sending its own client a keep-alive.
+    /// Returns whether a consumer was waiting.
+    @discardableResult
+    public func interruptWait() -> Bool {
+        self.state.interruptWait()
+    }
+
     /// Reads the whole remaining body (bounded by the request's `maxResponseBytes`).
     public func collect() async throws -> [UInt8] {
         var bytes: [UInt8] = []
@@ -297,6 +305,17 @@ final class BodyStreamState: Sendable {
         } onCancel: {
             self.abandon()
         }
+    }
+
+    /// Any task: resumes a waiting consumer with an empty chunk, unless bytes or the end are already on their way.
+    func interruptWait() -> Bool {
+        let waiter: CheckedContinuation<[UInt8]?, any Error>? = self.inner.withLock { inner in
+            guard let waiter = inner.waiter, inner.firstChunk == inner.chunks.count, inner.finished == nil else { return nil }
+            inner.waiter = nil
+            return waiter
+        }
+        waiter?.resume(returning: [])
+        return waiter != nil
     }
 
     /// Consumer side gave up: cancel the transfer (the driver removes it and fails any waiter).

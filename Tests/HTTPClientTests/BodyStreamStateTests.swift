@@ -34,6 +34,32 @@ import Testing
         #expect(String(decoding: bytes, as: UTF8.self) == "data: a\n\ndata: b\n\ndata: c\n\n")
     }
 
+    /// An interrupted wait returns an empty chunk and loses nothing: bytes that came before it, or after it, are read
+    /// by the next calls. With nobody waiting, or bytes already buffered, there is nothing to interrupt.
+    @Test func anInterruptedWaitReturnsNoBytesAndLosesNone() async throws {
+        let waits = Waits()
+        let state = BodyStreamState(highWaterMark: 1 << 20, cancellation: CancellationFlag(), wake: { waits.add() })
+        #expect(!state.interruptWait(), "nobody was waiting")
+        let reader = Task { try await state.next() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        while waits.value == 0 && clock.now - start < .seconds(10) { await Task.yield() }
+        try #require(waits.value == 1, "the reader never started waiting")
+        #expect(state.interruptWait())
+        #expect(try await reader.value == [])
+
+        #expect(Self.offer("data: a\n\n", to: state))
+        #expect(!state.interruptWait(), "bytes are buffered: the reader gets them, not an interruption")
+        #expect(String(decoding: try #require(try await state.next()), as: UTF8.self) == "data: a\n\n")
+        let second = Task { try await state.next() }
+        while waits.value < 2 && clock.now - start < .seconds(10) { await Task.yield() }
+        #expect(Self.offer("data: b\n\n", to: state))
+        state.finish(.success(()))
+        #expect(!state.interruptWait(), "the transfer ended: its reader gets the bytes and then the end")
+        #expect(String(decoding: try #require(try await second.value), as: UTF8.self) == "data: b\n\n")
+        #expect(try await state.next() == nil)
+    }
+
     /// A transfer that ends with bytes still undelivered hands them over first, then the end.
     @Test func theEndComesAfterTheLastBytes() async throws {
         let state = BodyStreamState(highWaterMark: 1 << 20, cancellation: CancellationFlag(), wake: {})

@@ -22,6 +22,7 @@ The model name picks the behaviour, so tests need no control channel. Words comb
   error500         500 with the provider's error body; status-NNN does the same with any status
   slowfirst-MS     wait MS before the first byte of the response (errors included)
   delay-MS         wait MS before each content event of a stream
+  think-MS         streams: wait MS after the opening events, before the first content event (a reasoning model)
   breakstream      the connection is cut halfway through the body (streams: mid-event), without HTTP's last chunk
   truncated        streams: the body ends cleanly halfway, without the stream's terminating event
   streamerror      streams: the provider's in-stream error event halfway through, then the body ends
@@ -103,6 +104,7 @@ class Behaviour:
     status: int = 0
     slowfirst: int = 0
     delay: int = 0
+    think: int = 0
     breakstream: bool = False
     truncated: bool = False
     streamerror: bool = False
@@ -121,7 +123,7 @@ class Behaviour:
 
         return cls(tool="tool" in name or "parallel" in name, parallel="parallel" in name,
                    ratelimit=number("ratelimit", 1), retryafter=number("retryafter") or 1, status=500 if "error500" in name else number("status"),
-                   slowfirst=number("slowfirst"), delay=number("delay"), breakstream="breakstream" in name,
+                   slowfirst=number("slowfirst"), delay=number("delay"), think=number("think"), breakstream="breakstream" in name,
                    truncated="truncated" in name, streamerror="streamerror" in name,
                    earlyerror=number("earlyerror", 1), malformed="malformed" in name,
                    blocked="blocked" in name, unsafe="unsafe" in name)
@@ -340,6 +342,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if b.streamerror:
                     self.chunk(render(error_frame))
                 break
+            if b.think and contents and index == contents[0]:
+                self.pause(b.think)
             if frame.delay:
                 self.pause(frame.delay)
             elif self.gone():

@@ -138,7 +138,7 @@ struct SettingsTests {
             "AZURE_API_VERSION": "2025-01-01", "GATEWAY_MAX_ATTEMPTS": "5", "GATEWAY_RETRY_BASE_MS": "100", "GATEWAY_RETRY_BUDGET_SECONDS": "12",
             "GATEWAY_MAX_RETRY_AFTER_SECONDS": "3", "GATEWAY_CONNECT_TIMEOUT_SECONDS": "2.5", "GATEWAY_FIRST_BYTE_TIMEOUT_SECONDS": "30",
             "GATEWAY_IDLE_TIMEOUT_SECONDS": "15", "GATEWAY_TIMEOUT_SECONDS": "90", "GATEWAY_MAX_CONCURRENT_STREAMS": "7",
-            "ANTHROPIC_DEFAULT_MAX_TOKENS": "1000",
+            "ANTHROPIC_DEFAULT_MAX_TOKENS": "1000", "GATEWAY_STREAM_KEEPALIVE_SECONDS": "2.5",
         ]).gateway
         // An empty key leaves its provider off; GEMINI_API_KEY stands in for GOOGLE_API_KEY.
         #expect(settings.enabledProviders == ["openai", "gemini", "azure"])
@@ -155,6 +155,10 @@ struct SettingsTests {
         )
         #expect(configuration.timeouts.connect == .milliseconds(2500) && configuration.timeouts.firstByte == .seconds(30))
         #expect(configuration.timeouts.idle == .seconds(15) && configuration.timeouts.total == .seconds(90))
+        #expect(configuration.streamKeepAlive == .milliseconds(2500))
+        // Every 15 s by default; 0 turns keep-alives off.
+        #expect(try Settings.from(environment: [:]).gateway.configuration.streamKeepAlive == .seconds(15))
+        #expect(try Settings.from(environment: ["GATEWAY_STREAM_KEEPALIVE_SECONDS": "0"]).gateway.configuration.streamKeepAlive == nil)
     }
 
     @Test(arguments: [
@@ -164,6 +168,7 @@ struct SettingsTests {
         (["GATEWAY_MAX_ATTEMPTS": "0"], "GATEWAY_MAX_ATTEMPTS"),
         (["GATEWAY_TIMEOUT_SECONDS": "soon"], "GATEWAY_TIMEOUT_SECONDS"),
         (["GATEWAY_MAX_CONCURRENT_STREAMS": "-1"], "GATEWAY_MAX_CONCURRENT_STREAMS"),
+        (["GATEWAY_STREAM_KEEPALIVE_SECONDS": "-1"], "GATEWAY_STREAM_KEEPALIVE_SECONDS"),
         (["MODEL_ROUTES_FILE": "/nonexistent/routes.yaml"], "MODEL_ROUTES_FILE"),
         (["MODEL_ROUTES": "models: {fast: {deployments: []}}", "MODEL_ROUTES_FILE": "/etc/hostname"], "MODEL_ROUTES"),
         (["MODEL_ROUTES": "models: [not, a, map]"], "MODEL_ROUTES"),

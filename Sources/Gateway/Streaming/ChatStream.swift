@@ -27,6 +27,12 @@ public final class ChatStream: @unchecked Sendable {
     /// failed before that is counted by the attempt loop instead.
     private var release: (@Sendable () -> Void)?
     private var closed = false
+    /// Wakes this stream's reader while the upstream is silent; nil when keep-alives are off.
+    private let keepAlive: StreamKeepAlive?
+    /// When the client last got bytes; the request's arrival until then.
+    private var lastOutput: ContinuousClock.Instant
+    /// The client is owed a keep-alive with its next bytes.
+    private var keepAliveOwed = false
 
     init(
         body: HTTPBodyStream,
@@ -35,7 +41,8 @@ public final class ChatStream: @unchecked Sendable {
         deployment: Deployment,
         front: Gateway.Front,
         started: ContinuousClock.Instant,
-        metrics: GatewayMetrics
+        metrics: GatewayMetrics,
+        keepAlive: StreamKeepAlive? = nil
     ) {
         self.body = body
         self.upstreamRequestID = upstreamRequestID
@@ -45,6 +52,9 @@ public final class ChatStream: @unchecked Sendable {
         self.front = front
         self.started = started
         self.metrics = metrics
+        self.keepAlive = keepAlive
+        self.lastOutput = started
+        keepAlive?.register(body)
     }
 
     func arm(release: @escaping @Sendable () -> Void) {
@@ -75,31 +85,58 @@ public final class ChatStream: @unchecked Sendable {
     /// Reads until the first generated output (or the end) is ready for the client; throws what went wrong before it,
     /// to be retried. The opening events (a role-only chunk, `message_start`, pings) wait with it: a stream that
     /// fails before its first token (Anthropic's `overloaded_error` after a 200) can still be retried or fall back.
+    /// A silence longer than the keep-alive interval ends the wait early: the client gets the opening events and a
+    /// keep-alive, and from then on failures reach it as error events.
     func prime() async throws(GatewayError) {
         while self.firstToken == nil && !self.ended {
             try await self.fill()
+            if self.firstToken == nil && !self.ended && self.keepAliveDue {
+                self.keepAliveOwed = true
+                return
+            }
         }
+    }
+
+    /// Whether the client has gone without bytes for the keep-alive interval.
+    private var keepAliveDue: Bool {
+        guard let interval = self.keepAlive?.interval else { return false }
+        return ContinuousClock.now - self.lastOutput >= interval
     }
 
     /// The next bytes for the client, or nil at the end. Errors are already in the bytes, in the front's format.
     /// Everything that has already arrived goes out together, so a fast upstream costs one write, not one per event.
     public func next() async -> [UInt8]? {
-        while self.pending.isEmpty && !self.ended {
+        while self.pending.isEmpty && !self.ended && !self.keepAliveOwed {
             do {
                 try await self.fill()
             } catch {
                 self.fail(error)
             }
+            if self.pending.isEmpty && !self.ended && self.keepAliveDue { self.keepAliveOwed = true }
         }
         self.drainAvailable()
-        guard !self.pending.isEmpty else {
+        guard !self.pending.isEmpty || self.keepAliveOwed else {
             self.close()
             return nil
         }
         var bytes: [UInt8] = []
         for event in self.pending { bytes += event.encoded() }
         self.pending.removeAll(keepingCapacity: true)
+        if self.keepAliveOwed {
+            bytes += self.keepAliveBytes
+            self.keepAliveOwed = false
+        }
+        if self.keepAlive != nil { self.lastOutput = ContinuousClock.now }
         return bytes
+    }
+
+    /// What keeps a silent connection open without being an event to the client: an SSE comment, which OpenAI's
+    /// SDKs skip, or the `ping` event Anthropic's own streams send and its SDKs skip.
+    private var keepAliveBytes: [UInt8] {
+        switch self.front {
+        case .chatCompletions: return Array(": keep-alive\n\n".utf8)
+        case .messages: return Array("event: ping\ndata: {\"type\": \"ping\"}\n\n".utf8)
+        }
     }
 
     /// The whole answer, when the upstream has already sent all of it (a fast or short answer): the route can then
@@ -236,6 +273,7 @@ public final class ChatStream: @unchecked Sendable {
     public func close() {
         guard !self.closed else { return }
         self.closed = true
+        self.keepAlive?.unregister(self.body)
         self.body.cancel()
         guard let release = self.release else { return }
         release()

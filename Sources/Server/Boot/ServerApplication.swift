@@ -155,6 +155,10 @@ struct ServerApplication {
     /// batchers stop.
     func makeServiceGroup(router: Router<SkiffRequestContext>? = nil) -> ServiceGroup {
         let app = self.makeApplication(router: router)
+        // Before the server, so that graceful shutdown stops them only after in-flight requests are done.
+        let requestHelpers: [ServiceGroupConfiguration.ServiceConfiguration] =
+            [.init(service: self.disconnects, successTerminationBehavior: .ignore)]
+            + (self.gateway.keepAlive.map { [.init(service: StreamKeepAliveService(keepAlive: $0), successTerminationBehavior: .ignore)] } ?? [])
         var configuration = ServiceGroupConfiguration(
             services: [
                 .init(
@@ -166,9 +170,8 @@ struct ServerApplication {
                     ),
                     successTerminationBehavior: .ignore,
                     serviceName: "models"
-                ),
-                // Before the server, so that graceful shutdown stops it only after in-flight requests are done.
-                .init(service: self.disconnects, successTerminationBehavior: .ignore),
+                )
+            ] + requestHelpers + [
                 .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(
                     service: DrainService(readiness: self.readiness, delay: self.settings.drainDelay),

@@ -70,6 +70,8 @@ struct GatewaySettings: Sendable, Equatable {
         configuration.timeouts.firstByte = try reader.seconds("GATEWAY_FIRST_BYTE_TIMEOUT_SECONDS", default: .seconds(120), range: 0.1...3600)
         configuration.timeouts.idle = try reader.seconds("GATEWAY_IDLE_TIMEOUT_SECONDS", default: .seconds(120), range: 1...3600)
         configuration.timeouts.total = try reader.seconds("GATEWAY_TIMEOUT_SECONDS", default: .seconds(600), range: 1...86_400)
+        let keepAlive = try reader.seconds("GATEWAY_STREAM_KEEPALIVE_SECONDS", default: .seconds(15), range: 0...3600)
+        configuration.streamKeepAlive = keepAlive == .zero ? nil : keepAlive
         configuration.maxConcurrentStreams = try reader.int(
             "GATEWAY_MAX_CONCURRENT_STREAMS",
             default: configuration.maxConcurrentStreams,
