@@ -42,7 +42,7 @@ public final class ChatStream: @unchecked Sendable {
         front: Gateway.Front,
         started: ContinuousClock.Instant,
         metrics: GatewayMetrics,
-        keepAlive: StreamKeepAlive? = nil
+        keepAlive: StreamKeepAlive?
     ) {
         self.body = body
         self.upstreamRequestID = upstreamRequestID

@@ -155,10 +155,6 @@ struct ServerApplication {
     /// batchers stop.
     func makeServiceGroup(router: Router<SkiffRequestContext>? = nil) -> ServiceGroup {
         let app = self.makeApplication(router: router)
-        // Before the server, so that graceful shutdown stops them only after in-flight requests are done.
-        let requestHelpers: [ServiceGroupConfiguration.ServiceConfiguration] =
-            [.init(service: self.disconnects, successTerminationBehavior: .ignore)]
-            + (self.gateway.keepAlive.map { [.init(service: StreamKeepAliveService(keepAlive: $0), successTerminationBehavior: .ignore)] } ?? [])
         var configuration = ServiceGroupConfiguration(
             services: [
                 .init(
@@ -170,8 +166,10 @@ struct ServerApplication {
                     ),
                     successTerminationBehavior: .ignore,
                     serviceName: "models"
-                )
-            ] + requestHelpers + [
+                ),
+                // Before the server, so that graceful shutdown stops them only after in-flight requests are done.
+                .init(service: self.disconnects, successTerminationBehavior: .ignore),
+                .init(service: StreamKeepAliveService(keepAlive: self.gateway.keepAlive), successTerminationBehavior: .ignore),
                 .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(
                     service: DrainService(readiness: self.readiness, delay: self.settings.drainDelay),
