@@ -97,7 +97,14 @@ public final class Gateway: Sendable {
     public func embeddings(_ body: JSONValue, call: UpstreamCall, logger: Logger) async throws(GatewayError) -> Completion {
         let started = ContinuousClock.now
         let model = try Self.model(of: body)
-        let plan = try self.plan(for: model, started: started)
+        let routed = try self.plan(for: model, started: started)
+        // A fallback without an embeddings API is passed over, not the end of the chain.
+        let plan = routed.filter { $0.provider.kind == .gemini || $0.provider.kind.speaksOpenAI }
+        guard !plan.isEmpty else {
+            let provider = routed.first?.provider.name ?? "none"
+            let refused = GatewayError.invalid("model \(model) is served by \(provider), which has no embeddings API", code: "unsupported_model")
+            throw self.finished(routed.first, attempts: 0, model: model, started: started, error: refused)
+        }
         let result = try await self.attempt(plan, model: model, started: started, cancellation: call.cancellation, logger: logger) {
             deployment throws(GatewayError) -> (Completion, TokenUsage?) in
             if deployment.provider.kind == .gemini {
@@ -109,19 +116,13 @@ public final class Gateway: Sendable {
                 let bytes = try GeminiAdapter.embeddingsResponse(response.body, request: body, deployment: deployment)
                 return Self.answer(bytes, usage: nil, deployment: deployment, response: response)
             }
-            guard deployment.provider.kind.speaksOpenAI else {
-                throw GatewayError.invalid(
-                    "model \(model) is served by \(deployment.provider.name), which has no embeddings API",
-                    code: "unsupported_model"
-                )
-            }
             var upstream = body
             upstream["model"] = .string(deployment.model)
-            let request = call.request(
-                url: OpenAIAdapter.url(deployment.provider, path: "embeddings"),
-                headers: OpenAIAdapter.headers(deployment.provider),
-                body: upstream
-            )
+            var headers = OpenAIAdapter.headers(deployment.provider)
+            if deployment.provider.kind == .azure {
+                headers += OpenAIAdapter.azureExtraParameters(upstream, defined: OpenAIAdapter.azureEmbeddingsFields)
+            }
+            let request = call.request(url: OpenAIAdapter.url(deployment.provider, path: "embeddings"), headers: headers, body: upstream)
             let response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
             guard let parsed = try? JSONValue.parse(response.body), parsed["data"]?.arrayValue != nil else {
                 throw UpstreamErrors.badResponse("no data in the embeddings answer", deployment: deployment)
@@ -150,7 +151,7 @@ public final class Gateway: Sendable {
                 "counting tokens is Anthropic's API: model \(model) is served by \(provider), which has none",
                 code: "unsupported_model"
             )
-            throw self.finished(routed.first, model: model, started: started, error: refused)
+            throw self.finished(routed.first, attempts: 0, model: model, started: started, error: refused)
         }
         let result = try await self.attempt(plan, model: model, started: started, cancellation: call.cancellation, logger: logger) {
             deployment throws(GatewayError) -> (Completion, TokenUsage?) in
@@ -211,6 +212,7 @@ public final class Gateway: Sendable {
             self.openStreams.wrappingSubtract(1, ordering: .relaxed)
             throw self.finished(
                 plan.first,
+                attempts: 0,
                 model: model,
                 started: started,
                 error: GatewayError(
@@ -285,12 +287,24 @@ public final class Gateway: Sendable {
         do {
             return try self.router.plan(for: model)
         } catch {
-            throw self.finished(nil, model: model, started: started, error: error)
+            throw self.finished(nil, attempts: 0, model: model, started: started, error: error)
         }
     }
 
-    /// Counts a request that failed (once, however many attempts it took) under the deployment that last tried it.
-    private func finished(_ deployment: Deployment?, model: String, started: ContinuousClock.Instant, error: GatewayError) -> GatewayError {
+    /// Counts a request that failed (once, however many attempts it took) under the deployment that last tried it,
+    /// and notes that deployment and the attempts on the error.
+    private func finished(
+        _ deployment: Deployment?,
+        attempts: Int,
+        model: String,
+        started: ContinuousClock.Instant,
+        error: GatewayError
+    ) -> GatewayError {
+        var error = error
+        error.deploymentLabel = deployment?.label
+        error.upstreamModel = deployment?.model
+        error.attempts = attempts
+        if attempts > 0, error.provider == nil { error.provider = deployment?.provider.name }
         self.metrics.request(
             provider: deployment?.provider.name ?? "none",
             model: deployment?.model ?? "unknown",
@@ -345,9 +359,12 @@ public final class Gateway: Sendable {
                     }
                     return Attempted(value: try await body(deployment), deployment: deployment, attempts: attempts)
                 } catch {
-                    if error.kind == .cancelled { throw self.finished(deployment, model: model, started: started, error: error) }
+                    if error.kind == .cancelled { throw self.finished(deployment, attempts: attempts, model: model, started: started, error: error) }
                     lastError = error
-                    self.metrics.upstreamError(provider: deployment.provider.name, model: deployment.model, kind: error.kind.rawValue)
+                    // A request skiff refused itself (it cannot be translated for this provider) never reached it.
+                    if error.kind != .invalidRequest {
+                        self.metrics.upstreamError(provider: deployment.provider.name, model: deployment.model, kind: error.kind.rawValue)
+                    }
                     guard error.isRetryable, attempt < self.configuration.maxAttempts else { break }
                     let delay = error.retryAfter ?? self.backoff(attempt: attempt)
                     if let retryAfter = error.retryAfter, retryAfter > self.configuration.maxRetryAfter {
@@ -365,7 +382,7 @@ public final class Gateway: Sendable {
                     )
                     guard await Self.wait(delay, unless: cancellation) else {
                         let gone = GatewayError(.cancelled, status: 499, message: "the client went away")
-                        throw self.finished(deployment, model: model, started: started, error: gone)
+                        throw self.finished(deployment, attempts: attempts, model: model, started: started, error: gone)
                     }
                 }
             }
@@ -373,11 +390,11 @@ public final class Gateway: Sendable {
         }
         guard var error = lastError else {
             let none = GatewayError(.modelNotFound, status: 404, code: "model_not_found", message: "no deployment for model \(model)")
-            throw self.finished(nil, model: model, started: started, error: none)
+            throw self.finished(nil, attempts: attempts, model: model, started: started, error: none)
         }
         if attempts > 1 { error.message += " (after \(attempts) attempts)" }
         error.retriesSpent = attempts > 1 || declinedWait
-        throw self.finished(lastDeployment, model: model, started: started, error: error)
+        throw self.finished(lastDeployment, attempts: attempts, model: model, started: started, error: error)
     }
 
     /// Waits out a retry delay in steps of at most 100 ms, so that a client that hangs up meanwhile frees its
@@ -471,7 +488,8 @@ public final class Gateway: Sendable {
                 status: 502,
                 type: "api_error",
                 code: "upstream_unreachable",
-                message: "could not reach \(name) for model \(deployment.model): \(error.message)",
+                message: (error.code == .network ? "the connection to \(name) failed" : "could not reach \(name)")
+                    + " for model \(deployment.model): \(error.message)",
                 provider: name
             )
         }

@@ -29,6 +29,13 @@ public struct GatewayError: Error, Sendable, Equatable {
     /// client should not retry at once (the official SDKs would otherwise multiply the attempts, or sleep for as
     /// long as the upstream asked).
     public var retriesSpent = false
+    /// Where the request ended, for the access log and the client's headers, as a success reports it: the
+    /// deployment that last tried (`provider/model`), its model, the attempts made and the provider's id for the
+    /// failed exchange.
+    public var deploymentLabel: String?
+    public var upstreamModel: String?
+    public var attempts: Int?
+    public var upstreamRequestID: String?
 
     public init(
         _ kind: Kind,

@@ -19,6 +19,8 @@ final class CurlTransfer: @unchecked Sendable {
     private(set) var headComplete = false
     /// How long the body may go without bytes once the head is in (the idle timeout).
     let idleTimeout: Duration?
+    /// The request's timeouts, to say which one ended it.
+    private let timeouts: HTTPTimeouts
     /// When the body counts as stalled: the idle timeout after the head or the last body bytes. Nil before the head,
     /// while the consumer has the transfer paused (the upstream is not to blame), and without an idle timeout.
     private(set) var idleDeadline: ContinuousClock.Instant?
@@ -61,6 +63,7 @@ final class CurlTransfer: @unchecked Sendable {
         self.stream = stream
         self.headDeadline = request.timeouts.firstByte.map { ContinuousClock.now + $0 }
         self.idleTimeout = request.timeouts.idle
+        self.timeouts = request.timeouts
         self.onFinish = onFinish
         do {
             try self.configure(request, proxy: proxy, caBundlePath: caBundlePath)
@@ -318,7 +321,7 @@ final class CurlTransfer: @unchecked Sendable {
         if connectStatus != 0 && connectStatus != 200 {
             return .failure(HTTPClientError(.couldNotConnect, "the proxy refused the tunnel: CONNECT answered \(connectStatus)"))
         }
-        let message = String(cString: curl_easy_strerror(code))
+        let message = Self.describe(code, handle: self.handle, timeouts: self.timeouts)
         let errorCode: HTTPClientError.Code
         switch code {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: errorCode = .couldNotResolve
@@ -330,6 +333,29 @@ final class CurlTransfer: @unchecked Sendable {
         default: errorCode = .network
         }
         return .failure(HTTPClientError(errorCode, message))
+    }
+
+    /// What went wrong in words a caller can act on; libcurl's own (`Transferred a partial file`) for the rest.
+    static func describe(_ code: CURLcode, handle: UnsafeMutableRawPointer, timeouts: HTTPTimeouts) -> String {
+        switch code {
+        case CURLE_PARTIAL_FILE:
+            return "the connection closed before the response ended"
+        case CURLE_GOT_NOTHING:
+            return "the connection closed without a response"
+        case CURLE_COULDNT_CONNECT:
+            return "connection refused or unreachable"
+        case CURLE_RECV_ERROR:
+            return "the connection failed while receiving the response"
+        case CURLE_SEND_ERROR:
+            return "the connection failed while sending the request"
+        case CURLE_OPERATION_TIMEDOUT:
+            var connected = 0.0
+            _ = skiff_easy_getinfo_double(handle, CURLINFO_CONNECT_TIME, &connected)
+            if connected == 0 { return "no connection within the connect timeout (\(timeouts.connect.wholeMilliseconds) ms)" }
+            return "no complete response within the total timeout" + (timeouts.total.map { " (\($0.wholeMilliseconds) ms)" } ?? "")
+        default:
+            return String(cString: curl_easy_strerror(code))
+        }
     }
 
     /// Frees the easy handle and header list; the driver calls it after removing the handle from the multi.

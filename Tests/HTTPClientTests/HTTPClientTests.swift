@@ -86,7 +86,10 @@ struct HTTPClientTests {
         let url = try await self.endpoint() + "/slow?ms=3000"
         await #expect {
             _ = try await HTTPClient().execute(HTTPRequest(url: url, timeouts: HTTPTimeouts(connect: .seconds(2), total: .milliseconds(300))))
-        } throws: { ($0 as? HTTPClientError)?.code == .timedOut }
+        } throws: {
+            let error = $0 as? HTTPClientError
+            return error?.code == .timedOut && error?.message == "no complete response within the total timeout (300 ms)"
+        }
     }
 
     @Test func refusedConnectionIsReported() async throws {
@@ -95,7 +98,7 @@ struct HTTPClientTests {
             _ = try await HTTPClient().execute(HTTPRequest(url: "http://127.0.0.1:\(port)/"))
         } throws: { error in
             guard let error = error as? HTTPClientError else { return false }
-            return error.code == .couldNotConnect && error.isTransient
+            return error.code == .couldNotConnect && error.isTransient && error.message == "connection refused or unreachable"
         }
     }
 
@@ -242,7 +245,10 @@ struct HTTPClientStreamingTests {
         var received = 0
         await #expect {
             for try await chunk in response.body { received += chunk.count }
-        } throws: { ($0 as? HTTPClientError)?.code == .network }
+        } throws: {
+            let error = $0 as? HTTPClientError
+            return error?.code == .network && error?.message == "the connection closed before the response ended"
+        }
         #expect(received >= 300)
     }
 

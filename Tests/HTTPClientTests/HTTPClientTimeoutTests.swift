@@ -120,6 +120,7 @@ struct HTTPClientTimeoutTests {
         let started = ContinuousClock.now
         let error = await #expect(throws: HTTPClientError.self) { _ = try await HTTPClient(proxy: ProxySettings()).execute(request) }
         #expect(error?.code == .timedOut, "\(error?.description ?? "")")
+        #expect(error?.message == "no connection within the connect timeout (300 ms)")
         #expect(error?.isTransient == true)
         #expect(ContinuousClock.now - started < .seconds(5))
     }

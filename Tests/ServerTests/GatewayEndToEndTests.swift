@@ -208,6 +208,15 @@ struct GatewayEndToEndTests {
             }
             #expect(try await HTTPProbe.get(server.baseURL + "/v1/models/claude-mock-1").0 == 200)
             #expect(try await HTTPProbe.get(server.baseURL + "/v1/models/nope").0 == 404)
+            // The providers' own dates and names come through, in either shape.
+            let created = (listing["data"] as? [[String: Any]] ?? []).first { $0["id"] as? String == "openai/mock-chat" }?["created"] as? Int
+            #expect(created == 1_700_000_000)
+            let (_, claude) = try await HTTPProbe.get(server.baseURL + "/v1/models/claude-mock-1", headers: ["anthropic-version": "2023-06-01"])
+            #expect(claude.contains(#""display_name":"Claude Mock""#) && claude.contains(#""created_at":"2025-01-01T00:00:00Z""#), "\(claude)")
+            let (_, gemini) = try await HTTPProbe.get(server.baseURL + "/v1/models/gemini-mock-1", headers: ["anthropic-version": "2023-06-01"])
+            #expect(gemini.contains(#""display_name":"Gemini Mock""#), "\(gemini)")
+            // Azure lists no deployments: one that chat would reach is found by its route.
+            #expect(try await HTTPProbe.get(server.baseURL + "/v1/models/azure%2Fsome-deployment").0 == 200)
             // What the SDKs send for an id with a slash.
             let (retrievedStatus, retrieved) = try await HTTPProbe.get(server.baseURL + "/v1/models/azure%2Fmock-chat")
             #expect(retrievedStatus == 200 && retrieved.contains(#""owned_by":"azure""#), "\(retrieved)")
@@ -257,7 +266,14 @@ struct GatewayEndToEndTests {
             // attempt is an upstream error. A model nobody serves is counted too, under no provider; one that no
             // provider has answered yet counts as "unknown" under its provider (made-up names take no label).
             let failing = #"{"model": "gpt-error500-metrics", "messages": [{"role": "user", "content": "hi"}]}"#
-            #expect(try await HTTPProbe.post(server.baseURL + "/v1/chat/completions", json: failing).0 == 500)
+            let failure = try await HTTPProbe.exchange(server.baseURL + "/v1/chat/completions", json: failing)
+            #expect(failure.status == 500)
+            // Who failed goes back to the client as a success's would: what the provider's support asks for.
+            let head = failure.head.lowercased()
+            #expect(head.contains("x-skiff-deployment: openai/gpt-error500-metrics") && head.contains("x-upstream-request-id: req_"), "\(head)")
+            // A request skiff refuses itself (no counterpart at Anthropic) never reached the provider: no upstream error.
+            let refused = #"{"model": "claude-refused-metrics", "logprobs": true, "messages": [{"role": "user", "content": "hi"}]}"#
+            #expect(try await HTTPProbe.post(server.baseURL + "/v1/chat/completions", json: refused).0 == 400)
             let unknown = #"{"model": "nobody-serves-this", "messages": [{"role": "user", "content": "hi"}]}"#
             #expect(try await HTTPProbe.post(server.baseURL + "/v1/chat/completions", json: unknown).0 == 404)
             let (_, after) = try await HTTPProbe.get(server.baseURL + "/metrics")
@@ -270,6 +286,8 @@ struct GatewayEndToEndTests {
                 #expect(after.contains(line), "\(line) not in \(after)")
             }
             #expect(!after.contains("gpt-error500-metrics"))
+            #expect(!after.contains(#"gateway_upstream_errors_total{provider="anthropic""#), "\(after)")
+            #expect(after.contains(#"gateway_requests_total{provider="anthropic",model="unknown",outcome="invalid_request"} 1"#), "\(after)")
             // Each request's one access-log line carries its accounting.
             let lines = server.log.split(separator: "\n").filter { $0.contains(#""message":"request""#) }
             let streamed = lines.first { $0.contains(#""model":"claude-metrics""#) }
@@ -280,7 +298,10 @@ struct GatewayEndToEndTests {
                 #expect(streamed?.contains(field) == true, "\(field) not in \(streamed ?? "no line")")
             }
             let failed = lines.first { $0.contains(#""model":"gpt-error500-metrics""#) }
-            for field in [#""level":"error""#, #""status":"500""#, #""provider":"openai""#, #""error":"upstream_status""#, "after 2 attempts"] {
+            for field in [
+                #""level":"error""#, #""status":"500""#, #""provider":"openai""#, #""error":"upstream_status""#, "after 2 attempts",
+                #""attempts":"2""#, #""upstream_model":"gpt-error500-metrics""#, #""upstream_request_id":"req_"#,
+            ] {
                 #expect(failed?.contains(field) == true, "\(field) not in \(failed ?? "no line")")
             }
             #expect(lines.count { $0.contains("claude-metrics") } == 1 && !server.log.contains("gateway request"))
@@ -303,6 +324,59 @@ struct GatewayFailureTests {
         let server = try SkiffServer(environment: environment, port: port)
         try await server.waitUntilReady()
         return (peer, server)
+    }
+
+    /// Fields a provider names differently, or refuses unless told, reach it as it takes them: Azure AI Inference
+    /// gets `max_tokens` and `extra-parameters: pass-through` for fields its API does not define (only then);
+    /// OpenAI's reasoning models get `max_completion_tokens` for a client's `max_tokens`.
+    @Test func providerSpecificFieldsReachTheirProvider() async throws {
+        let (peer, server) = try await Self.start()
+        defer { withExtendedLifetime(peer) {} }
+        let cases = [
+            ("azure/mock-chat", #""max_completion_tokens": 5, "user": "u1", "n": 1, "parallel_tool_calls": false"#),
+            ("azure/mock-chat", #""max_tokens": 6"#),
+            ("o3-mini", #""max_tokens": 7"#),
+            ("gpt-4o-mini", #""max_tokens": 8"#),
+        ]
+        for (model, fields) in cases {
+            let json = #"{"model": "\#(model)", \#(fields), "messages": [{"role": "user", "content": "echo: hi"}]}"#
+            let (status, body) = try await HTTPProbe.post(server.baseURL + "/v1/chat/completions", json: json)
+            #expect(status == 200, "\(model) \(fields): \(body)")
+        }
+        let seen = try await MockProviders.requests(peer).filter { ($0["path"] as? String)?.hasSuffix("/chat/completions") == true }
+        try #require(seen.count == 4, "\(seen)")
+        func body(_ index: Int) -> [String: Any] { seen[index]["body"] as? [String: Any] ?? [:] }
+        func header(_ index: Int, _ name: String) -> String? {
+            (seen[index]["headers"] as? [String: String])?.first { $0.key.lowercased() == name }?.value
+        }
+        #expect(body(0)["max_tokens"] as? Int == 5 && body(0)["max_completion_tokens"] == nil && body(0)["user"] as? String == "u1")
+        #expect(header(0, "extra-parameters") == "pass-through")
+        #expect(body(1)["max_tokens"] as? Int == 6 && header(1, "extra-parameters") == nil)
+        #expect(body(2)["max_completion_tokens"] as? Int == 7 && body(2)["max_tokens"] == nil)
+        #expect(body(3)["max_tokens"] as? Int == 8 && body(3)["max_completion_tokens"] == nil)
+        #expect(try await server.stop() == 0)
+    }
+
+    /// An embeddings request whose route falls back to a provider without an embeddings API passes it over for the
+    /// next one that has one, instead of ending there with that provider's refusal.
+    @Test func embeddingsFallbacksSkipProvidersWithoutEmbeddings() async throws {
+        let routes = FileManager.default.temporaryDirectory.appendingPathComponent("routes-\(UUID().uuidString).yaml")
+        try """
+        providers: {openai-stale: {kind: openai, api_key_env: OPENAI_API_KEY_STALE}}
+        models:
+          embed:
+            deployments: [{provider: openai-stale, model: text-embedding-3-small}]
+            fallbacks: [claude-3-5-haiku, gemini/gemini-embedding-001]
+        """.write(to: routes, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: routes) }
+        let (peer, server) = try await Self.start(["MODEL_ROUTES_FILE": routes.path, "OPENAI_API_KEY_STALE": "revoked"])
+        defer { withExtendedLifetime(peer) {} }
+        let (status, body) = try await HTTPProbe.post(server.baseURL + "/v1/embeddings", json: #"{"model": "embed", "input": "hi"}"#)
+        #expect(status == 200, "\(body)")
+        let paths = try await MockProviders.requests(peer).compactMap { $0["path"] as? String }
+        #expect(paths.contains("/openai/v1/embeddings") && paths.contains { $0.hasPrefix("/gemini/") }, "\(paths)")
+        #expect(!paths.contains { $0.hasPrefix("/anthropic/") })
+        #expect(try await server.stop() == 0)
     }
 
     /// A routes file's own provider accounts are reported with the environment's (names only).

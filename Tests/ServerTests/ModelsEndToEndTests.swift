@@ -48,6 +48,19 @@ struct ModelsEndToEndTests {
         #expect(try await upstream().contains("/openai/v1/embeddings"))
         let (_, listing) = try await HTTPProbe.get(server.baseURL + "/v1/models")
         #expect(listing.contains(#""id":"all-MiniLM-L6-v2""#) && listing.contains(#""id":"openai/mock-chat""#), "\(listing)")
+        // Chat with the local embedding model's name says what it is, as OpenAI does for its embedding models.
+        let (chatStatus, chatBody) = try await HTTPProbe.post(
+            server.baseURL + "/v1/chat/completions",
+            json: #"{"model": "all-MiniLM-L6-v2", "messages": [{"role": "user", "content": "hi"}]}"#
+        )
+        #expect(chatStatus == 404 && chatBody.contains("is a local embedding model, served by /v1/embeddings"), "\(chatBody)")
+        // Each access-log line says which model served it, and that the local ones are local.
+        let lines = server.log.split(separator: "\n").filter { $0.contains(#""message":"request""#) && $0.contains(#""status":"200""#) }
+        for route in ["/embed", "/v1/embeddings"] {
+            let local = lines.filter { $0.contains(#""route":"\#(route)""#) && $0.contains(#""model":"all-MiniLM-L6-v2""#) }
+            #expect(!local.isEmpty && local.allSatisfy { $0.contains(#""provider":"local""#) }, "\(route): \(lines)")
+        }
+        #expect(lines.contains { $0.contains(#""model":"text-embedding-3-small""#) && $0.contains(#""provider":"openai""#) }, "\(lines)")
         #expect(try await server.stop() == 0)
         withExtendedLifetime(peer) {}
     }

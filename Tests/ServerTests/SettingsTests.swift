@@ -163,6 +163,7 @@ struct SettingsTests {
 
     @Test(arguments: [
         (["AZURE_INFERENCE_CREDENTIAL": "az"], "AZURE_INFERENCE_ENDPOINT"),
+        (["AZURE_INFERENCE_ENDPOINT": "https://r.services.ai.azure.com/models"], "AZURE_INFERENCE_CREDENTIAL"),
         (["OPENAI_API_KEY": "k", "OPENAI_BASE_URL": "ftp://x"], "OPENAI_BASE_URL"),
         (["XAI_API_KEY": "k", "XAI_BASE_URL": "not a url"], "XAI_BASE_URL"),
         (["GATEWAY_MAX_ATTEMPTS": "0"], "GATEWAY_MAX_ATTEMPTS"),

@@ -30,6 +30,24 @@ public enum HTTPProbe {
         body: [UInt8]?,
         timeout: TimeInterval
     ) throws -> (Int, String) {
+        let answer = try self.exchangeBlocking(method, url, headers: headers, body: body, timeout: timeout)
+        return (answer.status, answer.body)
+    }
+
+    /// A POST whose answer's head matters too: the status, the head's header lines (`Name: value`), the body.
+    public static func exchange(_ url: String, json: String, timeout: TimeInterval = 30) async throws -> (status: Int, head: String, body: String) {
+        try await blockingIO {
+            try self.exchangeBlocking("POST", url, headers: ["Content-Type": "application/json"], body: Array(json.utf8), timeout: timeout)
+        }
+    }
+
+    static func exchangeBlocking(
+        _ method: String,
+        _ url: String,
+        headers: [String: String],
+        body: [UInt8]?,
+        timeout: TimeInterval
+    ) throws -> (status: Int, head: String, body: String) {
         do {
             guard let parsed = URL(string: url), let host = parsed.host, let port = parsed.port else { throw PeerError("bad url \(url)") }
             let connection: RawConnection
@@ -56,8 +74,10 @@ public enum HTTPProbe {
                 let how = closed ? "closed by the server" : "nothing more within \(Int(timeout)) s"
                 throw PeerError("no HTTP response from \(url): \(text.utf8.count) bytes, then \(how), after \(ContinuousClock.now - sent)")
             }
-            let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
-            return (status, body)
+            let split = text.range(of: "\r\n\r\n")
+            let head = split.map { String(text[..<$0.lowerBound]) } ?? text
+            let body = split.map { String(text[$0.upperBound...]) } ?? ""
+            return (status, head, body)
         }
     }
 }

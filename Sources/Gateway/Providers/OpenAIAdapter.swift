@@ -23,7 +23,50 @@ struct OpenAIAdapter: ProviderAdapter {
             upstream["stream"] = nil
             upstream["stream_options"] = nil
         }
-        return call.request(url: Self.url(deployment.provider, path: "chat/completions"), headers: Self.headers(deployment.provider), body: upstream)
+        var headers = Self.headers(deployment.provider)
+        switch deployment.provider.kind {
+        case .azure:
+            // Azure AI Inference names the output limit `max_tokens` only.
+            if upstream["max_tokens"] == nil, let limit = upstream["max_completion_tokens"] {
+                upstream["max_tokens"] = limit
+                upstream["max_completion_tokens"] = nil
+            }
+            headers += Self.azureExtraParameters(upstream, defined: Self.azureChatFields)
+        case .openAI where Self.isReasoningModel(deployment.model):
+            // OpenAI's reasoning models refuse `max_tokens`, which clients written for earlier models still send.
+            if upstream["max_completion_tokens"] == nil, let limit = upstream["max_tokens"] {
+                upstream["max_completion_tokens"] = limit
+                upstream["max_tokens"] = nil
+            }
+        default:
+            break
+        }
+        return call.request(url: Self.url(deployment.provider, path: "chat/completions"), headers: headers, body: upstream)
+    }
+
+    /// o1, o3, o4-mini, gpt-5…: the models that take `max_completion_tokens` and refuse `max_tokens`.
+    static func isReasoningModel(_ model: String) -> Bool {
+        let name = model.lowercased()
+        if name.hasPrefix("gpt-5") { return true }
+        guard name.first == "o", let second = name.dropFirst().first else { return false }
+        return second.isNumber
+    }
+
+    /// The chat fields Azure AI Inference's API defines; it refuses others unless told to pass them on.
+    static let azureChatFields: Set<String> = [
+        "messages", "model", "stream", "frequency_penalty", "presence_penalty", "temperature", "top_p", "max_tokens",
+        "response_format", "stop", "tools", "tool_choice", "seed", "modalities",
+    ]
+
+    /// The embeddings fields Azure AI Inference's API defines.
+    static let azureEmbeddingsFields: Set<String> = ["input", "model", "dimensions", "encoding_format", "input_type"]
+
+    /// `extra-parameters: pass-through` when the body has fields Azure AI Inference does not define (`user`, `n`,
+    /// `reasoning_effort`, `parallel_tool_calls`…): the client asked for them, so they go on to the model, which may
+    /// still refuse one it does not know (Azure's default is to refuse them all).
+    static func azureExtraParameters(_ body: JSONValue, defined: Set<String>) -> [(name: String, value: String)] {
+        guard let members = body.objectValue, members.keys.contains(where: { !defined.contains($0) }) else { return [] }
+        return [(name: "extra-parameters", value: "pass-through")]
     }
 
     func completion(from body: [UInt8], deployment: Deployment) throws(GatewayError) -> ChatCompletion {

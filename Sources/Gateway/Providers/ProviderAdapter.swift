@@ -62,6 +62,13 @@ public protocol StreamTranslator: Sendable {
     mutating func finish() throws(GatewayError) -> [SSEEvent]
     /// Usage reported so far.
     var usage: TokenUsage? { get }
+    /// The events a client must see before any other (Anthropic's `message_start`) when none has been made yet: they
+    /// go ahead of a keep-alive sent before the upstream's first event.
+    mutating func opening() -> [SSEEvent]
+}
+
+extension StreamTranslator {
+    mutating func opening() -> [SSEEvent] { [] }
 }
 
 /// Reads a provider's non-2xx answer into a `GatewayError` that names the provider and never its key.
@@ -84,17 +91,20 @@ enum UpstreamErrors {
         let upstreamType = errorObject?["type"]?.stringValue
         // OpenAI's own types pass through; other providers' (Anthropic's "overloaded_error"…) map by status.
         let type = deployment.provider.kind.speaksOpenAI && upstreamType != nil ? upstreamType : nil
-        return GatewayError(
+        let requestID = Self.requestID(headers)
+        var error = GatewayError(
             kind,
             status: status,
             type: type,
             code: code,
             message: "\(name) returned \(status) for model \(deployment.model)"
-                + (Self.requestID(headers).map { " (request id \($0))" } ?? "")
+                + (requestID.map { " (request id \($0))" } ?? "")
                 + ": \(Scrubber.scrub(message, keys: [deployment.provider.apiKey]))",
             provider: name,
             retryAfter: retryAfter
         )
+        error.upstreamRequestID = requestID
+        return error
     }
 
     /// The provider's id for the exchange: `x-request-id` (OpenAI, DeepSeek, xAI, Azure), `request-id` (Anthropic),

@@ -10,10 +10,15 @@ public final class ModelCatalog: Sendable {
     public struct Entry: Sendable, Equatable {
         public var id: String
         public var ownedBy: String
+        /// When the provider released it (Unix seconds) and its display name, as the provider lists them.
+        public var created: Int?
+        public var displayName: String?
 
-        public init(id: String, ownedBy: String) {
+        public init(id: String, ownedBy: String, created: Int? = nil, displayName: String? = nil) {
             self.id = id
             self.ownedBy = ownedBy
+            self.created = created
+            self.displayName = displayName
         }
     }
 
@@ -131,11 +136,20 @@ public final class ModelCatalog: Sendable {
                 if id.hasPrefix("models/") { id.removeFirst("models/".count) }
                 guard !id.isEmpty else { return nil }
                 let routable = provider.name == provider.kind.rawValue && provider.kind.owns(model: id)
-                return Entry(id: routable ? id : "\(provider.name)/\(id)", ownedBy: provider.name)
+                // OpenAI's `created` (seconds), Anthropic's `created_at` (RFC 3339); Anthropic's and Gemini's names.
+                let created = item["created"]?.intValue ?? item["created_at"]?.stringValue.flatMap(Self.unixSeconds)
+                let displayName = item["display_name"]?.stringValue ?? item["displayName"]?.stringValue
+                return Entry(id: routable ? id : "\(provider.name)/\(id)", ownedBy: provider.name, created: created, displayName: displayName)
             }
         } catch {
             logger.warning("could not list models", metadata: ["provider": "\(provider.name)", "error": "\(error)"])
             return nil
         }
+    }
+
+    /// An RFC 3339 timestamp (`2025-02-19T00:00:00Z`, fractional seconds allowed) as Unix seconds.
+    static func unixSeconds(_ text: String) -> Int? {
+        let date = (try? Date(text, strategy: .iso8601)) ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        return date.map { Int($0.timeIntervalSince1970) }
     }
 }

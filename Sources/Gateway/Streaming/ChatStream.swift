@@ -119,6 +119,8 @@ public final class ChatStream: @unchecked Sendable {
             self.close()
             return nil
         }
+        // A keep-alive before the upstream's first event still follows the front's opening (`message_start`).
+        if self.keepAliveOwed { self.pending.insert(contentsOf: self.translator.opening(), at: 0) }
         var bytes: [UInt8] = []
         for event in self.pending { bytes += event.encoded() }
         self.pending.removeAll(keepingCapacity: true)

@@ -29,12 +29,16 @@ struct OpenAIToAnthropicStream: StreamTranslator {
         return out
     }
 
+    mutating func opening() -> [SSEEvent] {
+        self.start(id: Self.messageID())
+    }
+
     mutating func finish() throws(GatewayError) -> [SSEEvent] {
         var out: [SSEEvent] = []
         for chunk in try self.upstream.finish() where chunk.data != "[DONE]" {
             out += self.convert(chunk)
         }
-        out += self.start(id: "msg_skiff")
+        out += self.start(id: Self.messageID())
         out += self.closeBlock()
         let usage = self.upstream.usage
         out.append(
@@ -104,6 +108,11 @@ struct OpenAIToAnthropicStream: StreamTranslator {
             "usage": ["input_tokens": 0, "output_tokens": 0],
         ]
         return [Self.event("message_start", ["message": message])]
+    }
+
+    /// An id for a message whose upstream gave none (yet): unique, in Anthropic's `msg_` form.
+    private static func messageID() -> String {
+        "msg_skiff_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
     }
 
     private mutating func closeBlock() -> [SSEEvent] {

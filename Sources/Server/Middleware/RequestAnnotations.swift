@@ -40,12 +40,12 @@ extension RequestContext {
     /// Records the local model that served the request, for the access log (a no-op outside skiff's own context).
     func annotate(model: String) {
         (self as? SkiffRequestContext)?.annotations.update {
+            $0.provider = "local"
             guard let current = $0.model else {
                 $0.model = model
                 return
             }
             if !current.split(separator: ",").contains(Substring(model)) { $0.model = current + "," + model }
-            $0.provider = "local"
         }
     }
 }

@@ -91,6 +91,16 @@ struct GatewayRoutes: Sendable {
         let anthropic: Bool
         if case .messages = front { anthropic = true } else { anthropic = false }
         let body = try await self.body(of: request, anthropic: anthropic)
+        if let model = body["model"]?.stringValue, self.localModels().contains(model) {
+            // As OpenAI answers an embeddings model on its chat route: it exists, but not for this.
+            let error = GatewayError(
+                .modelNotFound,
+                status: 404,
+                code: "model_not_found",
+                message: "`\(model)` is a local embedding model, served by /v1/embeddings, not a chat model. \(self.gateway.router.available())"
+            )
+            throw Self.failed(error, context: context, model: model, stream: body["stream"]?.boolValue == true, anthropic: anthropic)
+        }
         // A client that hangs up cancels the upstream call (no task of its own needed to watch for it).
         let (call, watch) = self.upstreamCall(context)
         defer { self.disconnects.unwatch(watch) }
@@ -161,7 +171,13 @@ struct GatewayRoutes: Sendable {
         default: return error
         }
         Self.annotate(context, model: model, status: gatewayError.status, stream: stream, outcome: nil, error: gatewayError)
-        return GatewayHTTPError(gatewayError, anthropic: anthropic)
+        var failure = GatewayHTTPError(gatewayError, anthropic: anthropic)
+        // Who failed, as on a success, once a deployment was tried: what its provider's support asks for.
+        if (gatewayError.attempts ?? 0) > 0 {
+            if let label = gatewayError.deploymentLabel { failure.headers[Self.deploymentHeader] = label }
+            if let id = gatewayError.upstreamRequestID { failure.headers[Self.upstreamRequestIDHeader] = id }
+        }
+        return failure
     }
 
     static let deploymentHeader = HTTPField.Name("X-Skiff-Deployment")!
@@ -187,10 +203,13 @@ struct GatewayRoutes: Sendable {
                 values.provider = deployment.provider.name
                 values.fields["upstream_model"] = "\(deployment.model)"
             }
-            if let id = outcome?.upstreamRequestID { values.fields["upstream_request_id"] = "\(id)" }
+            if let id = outcome?.upstreamRequestID ?? error?.upstreamRequestID { values.fields["upstream_request_id"] = "\(id)" }
             if let provider = error?.provider { values.provider = provider }
             values.fields["stream"] = "\(stream)"
-            if let attempts = outcome?.attempts { values.fields["attempts"] = "\(attempts)" }
+            if let attempts = outcome?.attempts ?? error?.attempts { values.fields["attempts"] = "\(attempts)" }
+            if outcome == nil, let upstreamModel = error?.upstreamModel, (error?.attempts ?? 0) > 0 {
+                values.fields["upstream_model"] = "\(upstreamModel)"
+            }
             if let ttft = outcome?.timeToFirstToken { values.fields["ttft_ms"] = "\(Self.milliseconds(ttft))" }
             if let usage = outcome?.usage {
                 values.fields["prompt_tokens"] = "\(usage.promptTokens)"
@@ -241,7 +260,12 @@ struct GatewayRoutes: Sendable {
 
     func model(_ id: String, request: Request, context: SkiffRequestContext) async throws -> Response {
         let anthropic = Self.wantsAnthropicShape(request)
-        guard let found = await self.listing(request, context: context).models.first(where: { $0.id == id }) else {
+        // Azure AI Inference lists no deployments, so one chat would serve (`azure/my-deployment`) is found by its
+        // route; the other providers' lists say what exists.
+        let routed = (try? self.gateway.router.plan(for: id))?.first.flatMap {
+            $0.provider.kind == .azure ? ModelListing.Model(id: id, ownedBy: $0.provider.name) : nil
+        }
+        guard let found = await self.listing(request, context: context).models.first(where: { $0.id == id }) ?? routed else {
             throw GatewayHTTPError(
                 GatewayError(
                     .modelNotFound,

@@ -1,3 +1,4 @@
+import Foundation
 import Gateway
 
 /// `/v1/models` in the shape the caller's SDK reads: OpenAI's list, or, for a caller that sends
@@ -12,12 +13,17 @@ struct ModelListing {
     }
 
     static func openAIObject(_ model: Model) -> JSONValue {
-        ["id": .string(model.id), "object": "model", "created": 0, "owned_by": .string(model.ownedBy)]
+        ["id": .string(model.id), "object": "model", "created": .int(model.created ?? 0), "owned_by": .string(model.ownedBy)]
     }
 
-    /// Anthropic's `ModelInfo`. skiff knows no release dates or display names: the epoch and the id stand in.
+    /// Anthropic's `ModelInfo`, with the provider's release date and display name; where it gave none (aliases, local
+    /// models, OpenAI's names), the epoch and the id stand in.
     static func anthropicObject(_ model: Model) -> JSONValue {
-        ["type": "model", "id": .string(model.id), "display_name": .string(model.id), "created_at": "1970-01-01T00:00:00Z"]
+        let created = Date(timeIntervalSince1970: TimeInterval(model.created ?? 0))
+        return [
+            "type": "model", "id": .string(model.id), "display_name": .string(model.displayName ?? model.id),
+            "created_at": .string(created.formatted(.iso8601)),
+        ]
     }
 
     /// One page as Anthropic's `GET /v1/models` gives it: `limit` (1...1000, default 20) after `after_id` or

@@ -96,6 +96,7 @@ struct OpenAIEmbeddingRoutes: Sendable {
                 message: "`dimensions` must be between 1 and \(model.dimensions) for \(model.name)"
             )
         }
+        context.annotate(model: model.name)
         let result = try await EmbeddingRoutes.embed(texts, with: model, truncate: true, dialect: .openAI, timeout: self.embeddings.timeout)
         var output = JSONOutput(capacity: result.vectors.count * model.dimensions * 12 + 256)
         output.raw("{\"object\":\"list\",\"data\":[")

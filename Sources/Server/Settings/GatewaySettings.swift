@@ -25,7 +25,13 @@ struct GatewaySettings: Sendable, Equatable {
         let reader = EnvironmentReader(environment: environment)
         var settings = GatewaySettings()
         for (kind, keyVariables, baseVariable) in Self.providerVariables {
-            guard let key = keyVariables.lazy.compactMap({ reader.string($0) }).first(where: { !$0.isEmpty }) else { continue }
+            guard let key = keyVariables.lazy.compactMap({ reader.string($0) }).first(where: { !$0.isEmpty }) else {
+                // Azure has no default endpoint: one set without its key is a half-made configuration, not a choice.
+                if kind == .azure, let endpoint = reader.string(baseVariable), !endpoint.isEmpty {
+                    throw SettingsError(variable: keyVariables[0], message: "required with \(baseVariable) (the resource's key)")
+                }
+                continue
+            }
             let base = reader.string(baseVariable) ?? kind.defaultBaseURL
             guard let base, !base.isEmpty else {
                 throw SettingsError(
