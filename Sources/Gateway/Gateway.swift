@@ -532,9 +532,13 @@ public final class Gateway: Sendable {
     /// The request's `model`, which every route needs.
     static func model(of body: JSONValue) throws(GatewayError) -> String {
         guard body.objectValue != nil else { throw GatewayError.invalid("the body must be a JSON object") }
-        guard let model = body["model"]?.stringValue, !model.isEmpty else {
+        guard let value = body["model"], value != .null else {
             throw GatewayError.invalid("model: a model name is required", code: "missing_model")
         }
+        guard let model = value.stringValue else {
+            throw GatewayError.invalid("model: expected a string, not \(value.typeName)", code: "invalid_model")
+        }
+        guard !model.isEmpty else { throw GatewayError.invalid("model: a model name is required", code: "missing_model") }
         return model
     }
 }

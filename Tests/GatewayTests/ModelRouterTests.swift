@@ -7,6 +7,19 @@ import Testing
     static let anthropic = ProviderConfiguration(kind: .anthropic, baseURL: "http://anthropic", apiKey: Secret("k2"))
     static let gemini = ProviderConfiguration(kind: .gemini, baseURL: "http://gemini", apiKey: Secret("k3"))
 
+    /// The model is a non-empty string; a wrong type is named as such, not reported missing.
+    @Test(arguments: [
+        (#"{"messages": []}"#, "missing_model", "model: a model name is required"),
+        (#"{"model": null}"#, "missing_model", "model: a model name is required"),
+        (#"{"model": ""}"#, "missing_model", "model: a model name is required"),
+        (#"{"model": 123}"#, "invalid_model", "model: expected a string, not a number"),
+        (#"{"model": ["gpt-4o"]}"#, "invalid_model", "model: expected a string, not an array"),
+    ])
+    func theModelIsANonEmptyString(_ body: String, _ code: String, _ message: String) throws {
+        let error = #expect(throws: GatewayError.self) { _ = try Gateway.model(of: try JSONValue.parse(Array(body.utf8))) }
+        #expect(error?.status == 400 && error?.code == code && error?.message == message, "\(String(describing: error))")
+    }
+
     @Test(arguments: [
         ("gpt-4o-mini", "openai", "gpt-4o-mini"),
         ("o3-mini", "openai", "o3-mini"),
