@@ -124,6 +124,21 @@ import Testing
         #expect(Set(chunks.compactMap { $0["id"]?.stringValue }) == ["msg_1"])
     }
 
+    /// A `/v1/messages` client of a Gemini model learns the prompt's size from `message_start`, as from Anthropic's
+    /// own stream: Gemini reports it with its first chunk.
+    @Test func messageStartCarriesThePromptCountWhenKnown() throws {
+        let deployment = Deployment(provider: ProviderConfiguration(kind: .gemini, baseURL: "http://g", apiKey: Secret("k")), model: "gemini-x")
+        var stream = OpenAIToAnthropicStream(
+            upstream: GeminiToOpenAIStream(deployment: deployment, includeUsage: true),
+            model: "gemini-x",
+            provider: "gemini"
+        )
+        let first = #"{"candidates":[{"content":{"parts":[{"text":"Hel"}],"role":"model"}}],"usageMetadata":{"promptTokenCount":42}}"#
+        let events = try stream.translate(SSEEvent(data: first))
+        let start = try #require(events.first { $0.event == "message_start" }.map { try JSONValue.parse($0.data) })
+        #expect(start["message"]?["usage"] == ["input_tokens": 42, "output_tokens": 0], "\(start)")
+    }
+
     @Test func aStreamThatStopsEarlyIsAnError() throws {
         let deployment = Deployment(provider: ProviderConfiguration(kind: .gemini, baseURL: "http://g", apiKey: Secret("k")), model: "gemini-x")
         var stream = GeminiToOpenAIStream(deployment: deployment, includeUsage: false)

@@ -105,7 +105,10 @@ struct OpenAIToAnthropicStream: StreamTranslator {
         let message: JSONValue = [
             "id": .string(id.hasPrefix("msg_") ? id : "msg_" + id), "type": "message", "role": "assistant",
             "model": .string(self.model), "content": [], "stop_reason": nil, "stop_sequence": nil,
-            "usage": ["input_tokens": 0, "output_tokens": 0],
+            // The prompt's count when the upstream has told it by now (Gemini does with its first chunk), as
+            // Anthropic's own `message_start` does; output comes with `message_delta`.
+            "usage": TokenUsage(promptTokens: self.upstream.usage?.promptTokens ?? 0, cachedTokens: self.upstream.usage?.cachedTokens)
+                .anthropicObject,
         ]
         return [Self.event("message_start", ["message": message])]
     }
