@@ -58,7 +58,7 @@ public final class Gateway: Sendable {
         let started = ContinuousClock.now
         let model = try Self.model(of: body)
         let plan = try self.plan(for: model, started: started)
-        var translated: JSONValue?  // the Messages body as OpenAI's, made once if a non-Anthropic deployment needs it
+        var translated: MessagesTranslation?  // the Messages body in OpenAI's terms, made once if a non-Anthropic deployment needs it
         let result = try await self.attempt(plan, model: model, started: started, cancellation: call.cancellation, logger: logger) {
             deployment throws(GatewayError) -> (Completion, TokenUsage?) in
             let response: HTTPResponse
@@ -71,9 +71,8 @@ public final class Gateway: Sendable {
                 let usage = AnthropicAdapter.usage(message["usage"])
                 return Self.answer(response.body, usage: usage, deployment: deployment, response: response)
             case .messages:
-                if translated == nil { translated = try MessagesTranslator.openAIBody(fromMessages: body) }
-                let fitted = MessagesTranslator.fitted(translated!, to: deployment.provider.kind)
-                request = try self.adapter(deployment).chatRequest(fitted, deployment: deployment, stream: false, call: call)
+                let translation = try Self.translation(of: body, made: &translated)
+                request = try self.adapter(deployment).messagesRequest(translation, deployment: deployment, stream: false, call: call)
                 response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
                 let completion = try self.adapter(deployment).completion(from: response.body, deployment: deployment)
                 let message = MessagesTranslator.message(fromCompletion: completion.body, usage: completion.usage)
@@ -232,7 +231,7 @@ public final class Gateway: Sendable {
         }
         self.metrics.streamOpened()
         let includeUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
-        var translated: JSONValue?
+        var translated: MessagesTranslation?
         do {
             let result = try await self.attempt(plan, model: model, started: started, cancellation: call.cancellation, logger: logger) {
                 deployment throws(GatewayError) -> (ChatStream, TokenUsage?) in
@@ -243,10 +242,9 @@ public final class Gateway: Sendable {
                     request = self.nativeMessagesRequest(body, deployment: deployment, call: call, clientHeaders: headers, stream: true)
                     translator = AnthropicPassthroughStream(deployment: deployment)
                 case .messages:
-                    if translated == nil { translated = try MessagesTranslator.openAIBody(fromMessages: body) }
+                    let translation = try Self.translation(of: body, made: &translated)
                     let adapter = self.adapter(deployment)
-                    let fitted = MessagesTranslator.fitted(translated!, to: deployment.provider.kind)
-                    request = try adapter.chatRequest(fitted, deployment: deployment, stream: true, call: call)
+                    request = try adapter.messagesRequest(translation, deployment: deployment, stream: true, call: call)
                     translator = OpenAIToAnthropicStream(
                         upstream: adapter.streamTranslator(deployment: deployment, includeUsage: true),
                         model: deployment.model,
@@ -516,6 +514,14 @@ public final class Gateway: Sendable {
         if upstream["max_tokens"] == nil { upstream["max_tokens"] = .int(self.configuration.anthropicDefaultMaxTokens) }
         upstream["stream"] = stream ? true : nil
         return AnthropicAdapter.request(upstream, deployment: deployment, call: call, clientHeaders: clientHeaders)
+    }
+
+    /// A Messages body in OpenAI's terms, made at most once per request however many deployments need it.
+    static func translation(of body: JSONValue, made: inout MessagesTranslation?) throws(GatewayError) -> MessagesTranslation {
+        if let made { return made }
+        let translation = try MessagesTranslator.translation(of: body)
+        made = translation
+        return translation
     }
 
     /// The upstream call for one client request, with this gateway's timeouts and limits.

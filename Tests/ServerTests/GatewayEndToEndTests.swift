@@ -393,6 +393,43 @@ struct GatewayFailureTests {
         #expect(try await server.stop() == 0)
     }
 
+    /// A translated request skiff cannot honour is refused before any upstream call, in the client's API's error
+    /// shape; what it can translate reaches the provider in the provider's own terms.
+    @Test func translatedRequestsAreCheckedBeforeTheyLeave() async throws {
+        let (peer, server) = try await Self.start()
+        defer { withExtendedLifetime(peer) {} }
+        for model in ["claude-3-5-haiku", "gemini-2.0-flash"] {
+            let (status, text) = try await HTTPProbe.post(
+                server.baseURL + "/v1/chat/completions",
+                json: #"{"model": "\#(model)", "frobnicate": 1, "messages": [{"role": "user", "content": "hi"}]}"#
+            )
+            #expect(status == 400 && text.contains("frobnicate: unknown parameter") && text.contains(#""type":"invalid_request_error""#), "\(text)")
+        }
+        let (refused, refusal) = try await HTTPProbe.post(
+            server.baseURL + "/v1/messages",
+            json: #"{"model": "gemini-2.0-flash", "max_tokens": 50, "container": "c1", "messages": [{"role": "user", "content": "hi"}]}"#
+        )
+        #expect(refused == 400 && refusal.contains(#""type":"error""#) && refusal.contains("container: not supported"), "\(refusal)")
+        #expect(try await MockProviders.requests(peer).isEmpty)
+
+        let schema = #"{"type":"object","properties":{"colour":{"type":"string"}},"required":["colour"]}"#
+        let (status, text) = try await HTTPProbe.post(
+            server.baseURL + "/v1/messages",
+            json: #"""
+                {"model": "gemini-2.0-flash", "max_tokens": 50, "messages": [{"role": "user", "content": "Name a colour"}],
+                 "output_config": {"format": {"type": "json_schema", "schema": \#(schema)}}}
+                """#
+        )
+        #expect(status == 200, "\(text)")
+        let seen = try await MockProviders.requests(peer)
+        #expect(seen.count == 1 && (seen.first?["path"] as? String)?.hasSuffix("gemini-2.0-flash:generateContent") == true, "\(seen)")
+        let config = (seen.first?["body"] as? [String: Any])?["generationConfig"] as? [String: Any]
+        #expect(config?["responseMimeType"] as? String == "application/json")
+        let expected = try JSONSerialization.jsonObject(with: Data(schema.utf8)) as? NSDictionary
+        #expect(config?["responseJsonSchema"] as? NSDictionary == expected, "\(config ?? [:])")
+        #expect(try await server.stop() == 0)
+    }
+
     /// Sends a request on a raw socket, reads for `readFor`, then hangs up.
     static func hangUp(_ server: SkiffServer, path: String = "/v1/chat/completions", body: String, readFor: Duration) async throws {
         try await blockingIO {

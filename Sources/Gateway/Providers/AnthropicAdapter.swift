@@ -104,18 +104,35 @@ struct AnthropicAdapter: ProviderAdapter {
 
     // MARK: OpenAI request → Messages request
 
+    /// Every OpenAI request field and what becomes of it on the way to Anthropic; any other is a 400.
+    static let fields = RequestFields(
+        style: .openAI,
+        models: "Anthropic",
+        policies: [
+            "model": .translated, "messages": .translated, "max_completion_tokens": .translated, "max_tokens": .translated,
+            "temperature": .translated, "top_p": .translated, "top_k": .translated, "stop": .translated, "stream": .translated,
+            "stream_options": .translated, "user": .translated, "response_format": .translated, "reasoning_effort": .translated,
+            "tools": .translated, "tool_choice": .translated, "parallel_tool_calls": .translated, "n": .translated,
+            // No counterpart, and none needed: OpenAI calls seed best effort too.
+            "seed": .ignored, "store": .ignored, "metadata": .ignored, "service_tier": .ignored, "safety_identifier": .ignored,
+            "prompt_cache_key": .ignored, "prompt_cache_retention": .ignored,
+            "logprobs": .unsupported(), "top_logprobs": .unsupported(), "logit_bias": .unsupported(), "presence_penalty": .unsupported(),
+            "frequency_penalty": .unsupported(), "audio": .unsupported(), "prediction": .unsupported(),
+            "modalities": .unsupported(neutral: [["text"]]), "verbosity": .unsupported(neutral: ["medium"]),
+            "web_search_options": .unsupported(),
+            "functions": .unsupported(because: RequestFields.legacyFunctions),
+            "function_call": .unsupported(because: RequestFields.legacyFunctions),
+        ]
+    )
+
     static func messagesBody(fromOpenAI body: JSONValue, defaultMaxTokens: Int) throws(GatewayError) -> JSONValue {
-        guard let messages = body["messages"]?.arrayValue, !messages.isEmpty else {
-            throw GatewayError.invalid("messages: a non-empty array is required", code: "invalid_messages")
-        }
-        if let count = body["n"]?.intValue, count > 1 {
+        let fields = Self.fields
+        try fields.check(body)
+        let messages = try fields.messages(body)
+        try fields.checkStreaming(body)
+        if let count = try fields.int(body["n"], "n", minimum: 1), count > 1 {
             throw GatewayError.invalid("n: Anthropic models return one choice; n > 1 is not supported", code: "unsupported_parameter")
         }
-        try UnsupportedParameters.check(
-            body,
-            ["logprobs", "top_logprobs", "logit_bias", "presence_penalty", "frequency_penalty", "audio", "prediction"],
-            models: "Anthropic"
-        )
         var system: [JSONValue] = []
         var turns: [(role: String, blocks: [JSONValue])] = []
         func append(_ role: String, _ blocks: [JSONValue]) {
@@ -127,8 +144,7 @@ struct AnthropicAdapter: ProviderAdapter {
                 turns.append((role, blocks))
             }
         }
-        for (index, message) in messages.enumerated() {
-            let role = message["role"]?.stringValue ?? ""
+        for (index, (role, message)) in messages.enumerated() {
             switch role {
             case "system", "developer":
                 system += try Self.textBlocks(message["content"], at: index)
@@ -136,18 +152,16 @@ struct AnthropicAdapter: ProviderAdapter {
                 append("user", try Self.contentBlocks(message["content"], at: index))
             case "assistant":
                 var blocks = try Self.contentBlocks(message["content"] ?? .null, at: index)
-                for call in message["tool_calls"]?.arrayValue ?? [] {
-                    let arguments = call["function"]?["arguments"]?.stringValue ?? "{}"
-                    let input = (try? JSONValue.parse(arguments.isEmpty ? "{}" : arguments)) ?? [:]
-                    blocks.append([
-                        "type": "tool_use", "id": call["id"] ?? "", "name": call["function"]?["name"] ?? "",
-                        "input": input.objectValue != nil ? input : [:],
-                    ])
+                let calls = try fields.array(message["tool_calls"], "messages[\(index)].tool_calls") ?? []
+                for (position, call) in calls.enumerated() {
+                    let (id, name, input) = try fields.toolCall(call, "messages[\(index)].tool_calls[\(position)]")
+                    blocks.append(["type": "tool_use", "id": .string(id ?? ""), "name": .string(name), "input": input])
                 }
                 append("assistant", blocks)
             case "tool", "function":
+                let id = try fields.string(message["tool_call_id"], "messages[\(index)].tool_call_id") ?? ""
                 let content = Self.plainText(message["content"])
-                append("user", [["type": "tool_result", "tool_use_id": message["tool_call_id"] ?? "", "content": .string(content)]])
+                append("user", [["type": "tool_result", "tool_use_id": .string(id), "content": .string(content)]])
             default:
                 throw GatewayError.invalid("messages[\(index)].role: \"\(role)\" is not one of system, developer, user, assistant, tool")
             }
@@ -156,58 +170,53 @@ struct AnthropicAdapter: ProviderAdapter {
             "messages": .array(turns.map { ["role": .string($0.role), "content": .array($0.blocks)] })
         ]
         if !system.isEmpty { out["system"] = .array(system) }
-        let maxTokens = body["max_completion_tokens"]?.intValue ?? body["max_tokens"]?.intValue ?? defaultMaxTokens
-        out["max_tokens"] = .int(maxTokens)
-        for (from, to) in [("temperature", "temperature"), ("top_p", "top_p")] {
-            if let value = body[from], value != .null { out[to] = value }
-        }
-        switch body["stop"] {
-        case .string(let stop): out["stop_sequences"] = [.string(stop)]
-        case .array(let stops): out["stop_sequences"] = .array(stops)
-        default: break
-        }
-        if let user = body["user"]?.stringValue { out["metadata"] = ["user_id": .string(user)] }
+        out["max_tokens"] = .int(try fields.maxTokens(body) ?? defaultMaxTokens)
+        out["temperature"] = try fields.number(body["temperature"], "temperature")
+        out["top_p"] = try fields.number(body["top_p"], "top_p")
+        out["top_k"] = try fields.int(body["top_k"], "top_k", minimum: 1).map(JSONValue.int)
+        out["stop_sequences"] = try fields.stopSequences(body).map(JSONValue.array)
+        if let user = try fields.string(body["user"], "user") { out["metadata"] = ["user_id": .string(user)] }
         var outputConfig: [String: JSONValue] = [:]
-        switch body["response_format"]?["type"]?.stringValue {
-        case "json_schema":
-            guard let schema = body["response_format"]?["json_schema"]?["schema"], schema.objectValue != nil else {
+        switch try fields.responseFormat(body) {
+        case .jsonSchema(let schema)?:
+            guard let schema else {
                 throw GatewayError.invalid("response_format.json_schema.schema: an object is required", code: "invalid_response_format")
             }
             outputConfig["format"] = ["type": "json_schema", "schema": schema]
-        case "json_object":
+        case .jsonObject?:
             throw GatewayError.invalid(
                 "response_format: json_object is not supported for Anthropic models; use json_schema with a schema",
                 code: "unsupported_parameter"
             )
-        default: break  // "text" or none
+        case .text?, nil: break
         }
-        if let effort = body["reasoning_effort"]?.stringValue {
+        if let effort = try fields.reasoningEffort(body) {
             // Anthropic's effort levels; OpenAI's lowest two have no lower counterpart than "low".
             outputConfig["effort"] = .string(["none": "low", "minimal": "low"][effort] ?? effort)
         }
         if !outputConfig.isEmpty { out["output_config"] = .object(outputConfig) }
-        if let tools = body["tools"]?.arrayValue, !tools.isEmpty {
+        let functions = try fields.functions(body)
+        if !functions.isEmpty {
             out["tools"] = .array(
-                tools.compactMap { tool -> JSONValue? in
-                    guard let function = tool["function"] else { return nil }
+                functions.map { function in
                     var converted: [String: JSONValue] = [
-                        "name": function["name"] ?? "",
-                        "input_schema": function["parameters"] ?? ["type": "object", "properties": [:]],
+                        "name": .string(function.name), "input_schema": function.parameters ?? ["type": "object", "properties": [:]],
                     ]
-                    if let description = function["description"] { converted["description"] = description }
+                    if let description = function.description { converted["description"] = .string(description) }
                     return .object(converted)
                 }
             )
         }
         var toolChoice: JSONValue?
-        switch body["tool_choice"] {
-        case .string("auto"): toolChoice = ["type": "auto"]
-        case .string("required"): toolChoice = ["type": "any"]
-        case .string("none"): toolChoice = ["type": "none"]
-        case .object(let choice): toolChoice = ["type": "tool", "name": choice["function"]?["name"] ?? ""]
-        default: break
+        switch try fields.toolChoice(body) {
+        case .auto?: toolChoice = ["type": "auto"]
+        case .required?: toolChoice = ["type": "any"]
+        case .noTool?: toolChoice = ["type": "none"]
+        case .function(let name)?: toolChoice = ["type": "tool", "name": .string(name)]
+        case nil: break
         }
-        if body["parallel_tool_calls"]?.boolValue == false, out["tools"] != nil, toolChoice?["type"]?.stringValue != "none" {
+        let parallel = try fields.bool(body["parallel_tool_calls"], "parallel_tool_calls")
+        if parallel == false, out["tools"] != nil, toolChoice?["type"]?.stringValue != "none" {
             var choice = toolChoice?.objectValue ?? ["type": "auto"]
             choice["disable_parallel_tool_use"] = true
             toolChoice = .object(choice)
@@ -223,10 +232,11 @@ struct AnthropicAdapter: ProviderAdapter {
         case .string(let text)?: return text.isEmpty ? [] : [["type": "text", "text": .string(text)]]
         case .array(let parts)?:
             var blocks: [JSONValue] = []
-            for part in parts {
+            for (position, part) in parts.enumerated() {
                 switch part["type"]?.stringValue {
                 case "text":
-                    blocks.append(["type": "text", "text": part["text"] ?? ""])
+                    let text = try Self.fields.string(part["text"], "messages[\(index)].content[\(position)].text") ?? ""
+                    blocks.append(["type": "text", "text": .string(text)])
                 case "image_url":
                     let url = part["image_url"]?["url"]?.stringValue ?? part["image_url"]?.stringValue ?? ""
                     blocks.append(["type": "image", "source": Self.imageSource(url)])

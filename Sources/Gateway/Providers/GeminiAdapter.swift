@@ -10,6 +10,25 @@ struct GeminiAdapter: ProviderAdapter {
             throw GatewayError.invalid("n: Gemini streams one candidate; n > 1 is supported without stream", code: "unsupported_parameter")
         }
         let upstream = try Self.generateBody(fromOpenAI: body, model: deployment.model)
+        return Self.request(upstream, deployment: deployment, stream: stream, call: call)
+    }
+
+    func messagesRequest(
+        _ translation: MessagesTranslation,
+        deployment: Deployment,
+        stream: Bool,
+        call: UpstreamCall
+    ) throws(GatewayError) -> HTTPRequest {
+        let upstream = try Self.generateBody(
+            fromOpenAI: translation.body,
+            model: deployment.model,
+            thinking: translation.thinking,
+            failedCalls: translation.failedCalls
+        )
+        return Self.request(upstream, deployment: deployment, stream: stream, call: call)
+    }
+
+    static func request(_ upstream: JSONValue, deployment: Deployment, stream: Bool, call: UpstreamCall) -> HTTPRequest {
         let model =
             deployment.model.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._"))) ?? deployment.model
         let operation = stream ? "streamGenerateContent?alt=sse" : "generateContent"
@@ -205,11 +224,39 @@ struct GeminiAdapter: ProviderAdapter {
 
     // MARK: OpenAI request → generateContent request
 
-    static func generateBody(fromOpenAI body: JSONValue, model: String) throws(GatewayError) -> JSONValue {
-        guard let messages = body["messages"]?.arrayValue, !messages.isEmpty else {
-            throw GatewayError.invalid("messages: a non-empty array is required", code: "invalid_messages")
-        }
-        try UnsupportedParameters.check(body, ["logprobs", "top_logprobs", "logit_bias", "audio", "prediction"], models: "Gemini")
+    /// Every OpenAI request field and what becomes of it on the way to Gemini; any other is a 400.
+    static let fields = RequestFields(
+        style: .openAI,
+        models: "Gemini",
+        policies: [
+            "model": .translated, "messages": .translated, "max_completion_tokens": .translated, "max_tokens": .translated,
+            "temperature": .translated, "top_p": .translated, "top_k": .translated, "seed": .translated, "n": .translated,
+            "presence_penalty": .translated, "frequency_penalty": .translated, "stop": .translated, "stream": .translated,
+            "stream_options": .translated, "response_format": .translated, "reasoning_effort": .translated, "tools": .translated,
+            "tool_choice": .translated,
+            "user": .ignored, "store": .ignored, "metadata": .ignored, "service_tier": .ignored, "safety_identifier": .ignored,
+            "prompt_cache_key": .ignored, "prompt_cache_retention": .ignored,
+            "logprobs": .unsupported(), "top_logprobs": .unsupported(), "logit_bias": .unsupported(), "audio": .unsupported(),
+            "prediction": .unsupported(), "modalities": .unsupported(neutral: [["text"]]), "verbosity": .unsupported(neutral: ["medium"]),
+            "web_search_options": .unsupported(),
+            // Gemini may always call several functions at once.
+            "parallel_tool_calls": .unsupported(neutral: [true], because: "Gemini models cannot be kept to one tool call at a time"),
+            "functions": .unsupported(because: RequestFields.legacyFunctions),
+            "function_call": .unsupported(because: RequestFields.legacyFunctions),
+        ]
+    )
+
+    /// `thinking` and `failedCalls` carry what a translated `/v1/messages` request says that OpenAI's terms cannot.
+    static func generateBody(
+        fromOpenAI body: JSONValue,
+        model: String,
+        thinking: MessagesTranslation.Thinking? = nil,
+        failedCalls: Set<String> = []
+    ) throws(GatewayError) -> JSONValue {
+        let fields = Self.fields
+        try fields.check(body)
+        let messages = try fields.messages(body)
+        try fields.checkStreaming(body)
         var system: [JSONValue] = []
         var contents: [(role: String, parts: [JSONValue])] = []
         /// tool_call_id → function name: Gemini answers a call by the function's name.
@@ -222,8 +269,7 @@ struct GeminiAdapter: ProviderAdapter {
                 contents.append((role, parts))
             }
         }
-        for (index, message) in messages.enumerated() {
-            let role = message["role"]?.stringValue ?? ""
+        for (index, (role, message)) in messages.enumerated() {
             switch role {
             case "system", "developer":
                 system += try Self.parts(message["content"], at: index)
@@ -231,12 +277,11 @@ struct GeminiAdapter: ProviderAdapter {
                 append("user", try Self.parts(message["content"], at: index))
             case "assistant":
                 var parts = try Self.parts(message["content"] ?? .null, at: index)
-                for call in message["tool_calls"]?.arrayValue ?? [] {
-                    let name = call["function"]?["name"]?.stringValue ?? ""
-                    if let id = call["id"]?.stringValue { callNames[id] = name }
-                    let arguments = call["function"]?["arguments"]?.stringValue ?? "{}"
-                    let args = (try? JSONValue.parse(arguments.isEmpty ? "{}" : arguments)) ?? [:]
-                    var part: [String: JSONValue] = ["functionCall": ["name": .string(name), "args": args.objectValue != nil ? args : [:]]]
+                let calls = try fields.array(message["tool_calls"], "messages[\(index)].tool_calls") ?? []
+                for (position, call) in calls.enumerated() {
+                    let (id, name, args) = try fields.toolCall(call, "messages[\(index)].tool_calls[\(position)]")
+                    if let id { callNames[id] = name }
+                    var part: [String: JSONValue] = ["functionCall": ["name": .string(name), "args": args]]
                     if let signature = call["extra_content"]?["google"]?["thought_signature"]?.stringValue {
                         part["thoughtSignature"] = .string(signature)
                     }
@@ -244,11 +289,13 @@ struct GeminiAdapter: ProviderAdapter {
                 }
                 append("model", parts)
             case "tool", "function":
-                let id = message["tool_call_id"]?.stringValue ?? ""
+                let id = try fields.string(message["tool_call_id"], "messages[\(index)].tool_call_id") ?? ""
                 let name = callNames[id] ?? message["name"]?.stringValue ?? id
                 let text = AnthropicAdapter.plainText(message["content"])
-                let parsed = try? JSONValue.parse(text)
-                let response: JSONValue = parsed?.objectValue != nil ? parsed! : ["result": .string(text)]
+                let parsed = (try? JSONValue.parse(text)).flatMap { $0.objectValue != nil ? $0 : nil }
+                // Gemini reads a failed call's outcome under "error"; a result that is an object is the response itself.
+                let response: JSONValue =
+                    failedCalls.contains(id) ? ["error": parsed ?? .string(text)] : parsed ?? ["result": .string(text)]
                 append("user", [["functionResponse": ["name": .string(name), "response": response]]])
             default:
                 throw GatewayError.invalid("messages[\(index)].role: \"\(role)\" is not one of system, developer, user, assistant, tool")
@@ -259,50 +306,54 @@ struct GeminiAdapter: ProviderAdapter {
         ]
         if !system.isEmpty { out["systemInstruction"] = ["parts": .array(system)] }
         var config: [String: JSONValue] = [:]
-        let mapping = [
-            ("temperature", "temperature"), ("top_p", "topP"), ("seed", "seed"), ("n", "candidateCount"),
-            ("presence_penalty", "presencePenalty"), ("frequency_penalty", "frequencyPenalty"),
-        ]
-        for (from, to) in mapping {
-            if let value = body[from], value != .null { config[to] = value }
-        }
-        if let maxTokens = body["max_completion_tokens"]?.intValue ?? body["max_tokens"]?.intValue {
-            config["maxOutputTokens"] = .int(maxTokens)
-        }
-        switch body["stop"] {
-        case .string(let stop): config["stopSequences"] = [.string(stop)]
-        case .array(let stops): config["stopSequences"] = .array(stops)
-        default: break
-        }
-        switch body["response_format"]?["type"]?.stringValue {
-        case "json_object":
+        config["temperature"] = try fields.number(body["temperature"], "temperature")
+        config["topP"] = try fields.number(body["top_p"], "top_p")
+        config["topK"] = try fields.int(body["top_k"], "top_k", minimum: 1).map(JSONValue.int)
+        config["seed"] = try fields.int(body["seed"], "seed").map(JSONValue.int)
+        config["candidateCount"] = try fields.int(body["n"], "n", minimum: 1).map(JSONValue.int)
+        config["presencePenalty"] = try fields.number(body["presence_penalty"], "presence_penalty")
+        config["frequencyPenalty"] = try fields.number(body["frequency_penalty"], "frequency_penalty")
+        config["maxOutputTokens"] = try fields.maxTokens(body).map(JSONValue.int)
+        config["stopSequences"] = try fields.stopSequences(body).map(JSONValue.array)
+        switch try fields.responseFormat(body) {
+        case .jsonObject?:
             config["responseMimeType"] = "application/json"
-        case "json_schema":
+        case .jsonSchema(let schema)?:
             config["responseMimeType"] = "application/json"
-            if let schema = body["response_format"]?["json_schema"]?["schema"] { config["responseJsonSchema"] = schema }
-        default: break
+            config["responseJsonSchema"] = schema
+        case .text?, nil: break
         }
-        if let effort = body["reasoning_effort"]?.stringValue {
+        if let effort = try fields.reasoningEffort(body) {
             config["thinkingConfig"] = Self.thinkingConfig(effort: effort, model: model)
         }
+        switch thinking {
+        case .enabled(let budget)?:
+            // A budget in tokens says more than an effort level: it wins.
+            config["thinkingConfig"] = ["thinkingBudget": .int(budget)]
+        case .disabled?:
+            // Off only where the effort mapping turns thinking off (a budget of 0); later models cannot.
+            let off = Self.thinkingConfig(effort: "none", model: model)
+            if config["thinkingConfig"] == nil, off["thinkingBudget"] != nil { config["thinkingConfig"] = off }
+        case nil: break
+        }
         if !config.isEmpty { out["generationConfig"] = .object(config) }
-        if let tools = body["tools"]?.arrayValue, !tools.isEmpty {
-            let declarations: [JSONValue] = tools.compactMap { tool in
-                guard let function = tool["function"] else { return nil }
-                var declaration: [String: JSONValue] = ["name": function["name"] ?? ""]
-                if let description = function["description"] { declaration["description"] = description }
-                if let parameters = function["parameters"] { declaration["parametersJsonSchema"] = parameters }
+        let functions = try fields.functions(body)
+        if !functions.isEmpty {
+            let declarations: [JSONValue] = functions.map { function in
+                var declaration: [String: JSONValue] = ["name": .string(function.name)]
+                if let description = function.description { declaration["description"] = .string(description) }
+                if let parameters = function.parameters { declaration["parametersJsonSchema"] = parameters }
                 return .object(declaration)
             }
             out["tools"] = [["functionDeclarations": .array(declarations)]]
         }
-        switch body["tool_choice"] {
-        case .string("none"): out["toolConfig"] = ["functionCallingConfig": ["mode": "NONE"]]
-        case .string("required"): out["toolConfig"] = ["functionCallingConfig": ["mode": "ANY"]]
-        case .string("auto"): out["toolConfig"] = ["functionCallingConfig": ["mode": "AUTO"]]
-        case .object(let choice):
-            out["toolConfig"] = ["functionCallingConfig": ["mode": "ANY", "allowedFunctionNames": [choice["function"]?["name"] ?? ""]]]
-        default: break
+        switch try fields.toolChoice(body) {
+        case .noTool?: out["toolConfig"] = ["functionCallingConfig": ["mode": "NONE"]]
+        case .required?: out["toolConfig"] = ["functionCallingConfig": ["mode": "ANY"]]
+        case .auto?: out["toolConfig"] = ["functionCallingConfig": ["mode": "AUTO"]]
+        case .function(let name)?:
+            out["toolConfig"] = ["functionCallingConfig": ["mode": "ANY", "allowedFunctionNames": [.string(name)]]]
+        case nil: break
         }
         return .object(out)
     }
@@ -317,15 +368,32 @@ struct GeminiAdapter: ProviderAdapter {
         return ["thinkingLevel": .string(["none": "minimal", "xhigh": "high"][effort] ?? effort)]
     }
 
+    /// OpenAI's `file` part (a `/v1/messages` client's PDF `document` arrives as one) as `inlineData`; a file
+    /// uploaded to OpenAI (`file_id`) cannot be.
+    static func filePart(_ file: JSONValue?, at path: String) throws(GatewayError) -> JSONValue {
+        let data = try Self.fields.string(file?["file_data"], "\(path).file.file_data")
+        guard let data, data.hasPrefix("data:"), let comma = data.firstIndex(of: ","), data[..<comma].hasSuffix(";base64") else {
+            throw GatewayError.invalid(
+                "\(path).file: only file_data as a base64 data URL is supported for Gemini models (not a file_id)",
+                code: "unsupported_content"
+            )
+        }
+        let mimeType = data.dropFirst(5).prefix { $0 != ";" }
+        return ["inlineData": ["mimeType": .string(String(mimeType)), "data": .string(String(data[data.index(after: comma)...]))]]
+    }
+
     static func parts(_ content: JSONValue?, at index: Int) throws(GatewayError) -> [JSONValue] {
         switch content {
         case nil, .null?: return []
         case .string(let text)?: return text.isEmpty ? [] : [["text": .string(text)]]
         case .array(let items)?:
             var parts: [JSONValue] = []
-            for item in items {
+            for (position, item) in items.enumerated() {
                 switch item["type"]?.stringValue {
-                case "text": parts.append(["text": item["text"] ?? ""])
+                case "text":
+                    parts.append(["text": .string(try Self.fields.string(item["text"], "messages[\(index)].content[\(position)].text") ?? "")])
+                case "file":
+                    parts.append(try Self.filePart(item["file"], at: "messages[\(index)].content[\(position)]"))
                 case "image_url":
                     let url = item["image_url"]?["url"]?.stringValue ?? ""
                     let source = AnthropicAdapter.imageSource(url)

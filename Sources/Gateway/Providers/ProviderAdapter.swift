@@ -5,10 +5,30 @@ import HTTPClient
 /// to read its answers, stream events and errors back into them.
 protocol ProviderAdapter: Sendable {
     func chatRequest(_ body: JSONValue, deployment: Deployment, stream: Bool, call: UpstreamCall) throws(GatewayError) -> HTTPRequest
+    /// A `/v1/messages` request translated to OpenAI's terms, for a provider that is not Anthropic.
+    func messagesRequest(
+        _ translation: MessagesTranslation,
+        deployment: Deployment,
+        stream: Bool,
+        call: UpstreamCall
+    ) throws(GatewayError) -> HTTPRequest
     /// The upstream's 2xx body as an OpenAI `chat.completion`, with the usage it reported.
     func completion(from body: [UInt8], deployment: Deployment) throws(GatewayError) -> ChatCompletion
     /// Turns the upstream's stream events into OpenAI `chat.completion.chunk` events.
     func streamTranslator(deployment: Deployment, includeUsage: Bool) -> any StreamTranslator
+}
+
+extension ProviderAdapter {
+    /// OpenAI's format: the translation as OpenAI's API takes it, then as any chat request.
+    func messagesRequest(
+        _ translation: MessagesTranslation,
+        deployment: Deployment,
+        stream: Bool,
+        call: UpstreamCall
+    ) throws(GatewayError) -> HTTPRequest {
+        let body = MessagesTranslator.fitted(try translation.openAIRequest(), to: deployment.provider.kind)
+        return try self.chatRequest(body, deployment: deployment, stream: stream, call: call)
+    }
 }
 
 /// Per-request details every upstream call carries.

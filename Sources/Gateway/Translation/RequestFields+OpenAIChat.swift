@@ -1,0 +1,148 @@
+/// Reads of OpenAI chat request fields that every adapter translating them shares, each checked for its type.
+extension RequestFields {
+    /// Why `functions` and `function_call` are refused.
+    static let legacyFunctions = "the legacy function calling API is not supported; use tools and tool_choice"
+
+    /// `max_completion_tokens`, or the older `max_tokens`.
+    func maxTokens(_ body: JSONValue) throws(GatewayError) -> Int? {
+        let current = try self.int(body["max_completion_tokens"], "max_completion_tokens", minimum: 1)
+        let legacy = try self.int(body["max_tokens"], "max_tokens", minimum: 1)
+        return current ?? legacy
+    }
+
+    /// `stream` and `stream_options` are read by the gateway before the adapter sees them; here only checked.
+    func checkStreaming(_ body: JSONValue) throws(GatewayError) {
+        _ = try self.bool(body["stream"], "stream")
+        let options = try self.object(body["stream_options"], "stream_options")
+        _ = try self.bool(options?["include_usage"], "stream_options.include_usage")
+    }
+
+    /// `stop`: one string or an array of them; nil when absent or empty.
+    func stopSequences(_ body: JSONValue) throws(GatewayError) -> [JSONValue]? {
+        switch body["stop"] {
+        case nil, .null?: return nil
+        case .string(let stop)?: return [.string(stop)]
+        case .array(let stops)?:
+            for (index, stop) in stops.enumerated() where stop.stringValue == nil { throw self.mismatch("stop[\(index)]", .string) }
+            return stops.isEmpty ? nil : stops
+        default:
+            throw GatewayError.invalid("stop: expected a string or an array of strings", code: "invalid_type")
+        }
+    }
+
+    /// One function tool of `tools`.
+    struct Function: Sendable {
+        var name: String
+        var description: String?
+        var parameters: JSONValue?
+    }
+
+    /// `tools`, which must all be function tools.
+    func functions(_ body: JSONValue) throws(GatewayError) -> [Function] {
+        var functions: [Function] = []
+        for (index, tool) in (try self.array(body["tools"], "tools") ?? []).enumerated() {
+            let path = "tools[\(index)]"
+            guard let tool = tool.objectValue else { throw self.mismatch(path, .object) }
+            let type = try self.string(tool["type"], "\(path).type") ?? "function"
+            guard type == "function" else {
+                throw GatewayError.invalid(
+                    "\(path).type: \"\(type)\" tools are not supported for \(self.models) models",
+                    code: "unsupported_parameter"
+                )
+            }
+            guard let function = try self.object(tool["function"], "\(path).function") else { throw self.mismatch("\(path).function", .object) }
+            guard let name = function["name"]?.stringValue else { throw self.mismatch("\(path).function.name", .string) }
+            functions.append(
+                Function(
+                    name: name,
+                    description: try self.string(function["description"], "\(path).function.description"),
+                    parameters: try self.object(function["parameters"], "\(path).function.parameters").map(JSONValue.object)
+                )
+            )
+        }
+        return functions
+    }
+
+    enum ToolChoice: Sendable, Equatable {
+        /// `"none"` (a case named `none` would read as a missing choice).
+        case noTool
+        case auto, required
+        case function(String)
+    }
+
+    func toolChoice(_ body: JSONValue) throws(GatewayError) -> ToolChoice? {
+        switch body["tool_choice"] {
+        case nil, .null?: return nil
+        case .string("auto")?: return .auto
+        case .string("none")?: return .noTool
+        case .string("required")?: return .required
+        case .object(let choice)?:
+            let type = try self.string(choice["type"], "tool_choice.type") ?? "function"
+            guard type == "function" else {
+                throw GatewayError.invalid("tool_choice.type: \"\(type)\" is not supported for \(self.models) models", code: "unsupported_parameter")
+            }
+            guard let name = choice["function"]?["name"]?.stringValue else { throw self.mismatch("tool_choice.function.name", .string) }
+            return .function(name)
+        default:
+            throw GatewayError.invalid(
+                #"tool_choice: expected "none", "auto", "required" or {"type": "function", "function": {"name": …}}"#,
+                code: "invalid_value"
+            )
+        }
+    }
+
+    enum ResponseFormat: Sendable, Equatable {
+        case text, jsonObject
+        /// The schema, when one was given.
+        case jsonSchema(JSONValue?)
+    }
+
+    func responseFormat(_ body: JSONValue) throws(GatewayError) -> ResponseFormat? {
+        guard let format = try self.object(body["response_format"], "response_format") else { return nil }
+        let type = try self.choice(format["type"], "response_format.type", ["text", "json_object", "json_schema"])
+        switch try self.required(type, "response_format.type") {
+        case "json_object": return .jsonObject
+        case "json_schema":
+            let spec = try self.object(format["json_schema"], "response_format.json_schema")
+            return .jsonSchema(try self.object(spec?["schema"], "response_format.json_schema.schema").map(JSONValue.object))
+        default: return .text
+        }
+    }
+
+    static let reasoningEfforts = ["none", "minimal", "low", "medium", "high", "xhigh"]
+
+    func reasoningEffort(_ body: JSONValue) throws(GatewayError) -> String? {
+        try self.choice(body["reasoning_effort"], "reasoning_effort", Self.reasoningEfforts)
+    }
+
+    /// An assistant message's earlier tool call: its id, its function's name and its arguments as a JSON object
+    /// (empty arguments, as a streamed call without any, read as `{}`).
+    func toolCall(_ call: JSONValue, _ path: String) throws(GatewayError) -> (id: String?, name: String, arguments: JSONValue) {
+        guard call.objectValue != nil else { throw self.mismatch(path, .object) }
+        let id = try self.string(call["id"], "\(path).id")
+        guard let function = call["function"]?.objectValue else { throw self.mismatch("\(path).function", .object) }
+        guard let name = function["name"]?.stringValue else { throw self.mismatch("\(path).function.name", .string) }
+        let text = try self.string(function["arguments"], "\(path).function.arguments") ?? ""
+        if text.isEmpty { return (id, name, [:]) }
+        guard let arguments = try? JSONValue.parse(text) else {
+            throw GatewayError.invalid("\(path).function.arguments: not valid JSON", code: "invalid_value")
+        }
+        guard arguments.objectValue != nil else {
+            throw GatewayError.invalid("\(path).function.arguments: expected a JSON object", code: "invalid_value")
+        }
+        return (id, name, arguments)
+    }
+
+    /// `messages`: a non-empty array of objects, each with its role.
+    func messages(_ body: JSONValue) throws(GatewayError) -> [(role: String, message: JSONValue)] {
+        guard let messages = try self.array(body["messages"], "messages"), !messages.isEmpty else {
+            throw GatewayError.invalid("messages: a non-empty array is required", code: "invalid_messages")
+        }
+        var read: [(role: String, message: JSONValue)] = []
+        for (index, message) in messages.enumerated() {
+            guard message.objectValue != nil else { throw self.mismatch("messages[\(index)]", .object) }
+            read.append((try self.string(message["role"], "messages[\(index)].role") ?? "", message))
+        }
+        return read
+    }
+}
