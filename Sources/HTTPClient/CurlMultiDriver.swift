@@ -104,8 +104,6 @@ final class CurlMultiDriver: Sendable {
             loop.finishCompleted()
             loop.deliver()
             woken = loop.wait(timeout: loop.millisecondsUntilNextDeadline(limit: 1000))
-            loop.finishCompleted()
-            loop.deliver()
         }
     }
 }

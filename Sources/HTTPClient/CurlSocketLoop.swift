@@ -176,6 +176,9 @@ final class CurlSocketLoop {
 
     /// Sleeps until a watched socket is ready, the wake-up is signalled or `timeout` milliseconds pass, and hands
     /// each ready socket to libcurl. Returns whether the wake-up was signalled (and drains it).
+    ///
+    /// Each socket's news goes to its consumer as soon as libcurl has read it, not after every ready socket: when a
+    /// burst of answers lands together, the first callers work on theirs while this thread reads the rest.
     func wait(timeout: Int32) -> Bool {
         let count = skiff_epoll_wait(self.epoll, &self.readyDescriptors, &self.readyBits, Int32(Self.readyCapacity), timeout)
         var woken = false
@@ -187,6 +190,8 @@ final class CurlSocketLoop {
                 woken = true
             } else {
                 curl_multi_socket_action(self.multi, descriptor, self.readyBits[index], &running)
+                self.finishCompleted()
+                self.deliver()
             }
         }
         return woken
