@@ -96,13 +96,8 @@ public final class Gateway: Sendable {
     public func embeddings(_ body: JSONValue, call: UpstreamCall, logger: Logger) async throws(GatewayError) -> Completion {
         let started = ContinuousClock.now
         let model = try Self.model(of: body)
-        let routed = try self.plan(for: model, started: started)
-        // A fallback without an embeddings API is passed over, not the end of the chain.
-        let plan = routed.filter { $0.provider.kind == .gemini || $0.provider.kind.speaksOpenAI }
-        guard !plan.isEmpty else {
-            let provider = routed.first?.provider.name ?? "none"
-            let refused = GatewayError.invalid("model \(model) is served by \(provider), which has no embeddings API", code: "unsupported_model")
-            throw self.finished(routed.first, attempts: 0, model: model, started: started, error: refused)
+        let plan = try self.plan(for: model, started: started, offering: { $0 == .gemini || $0.speaksOpenAI }) { provider in
+            "model \(model) is served by \(provider), which has no embeddings API"
         }
         let result = try await self.attempt(plan, model: model, started: started, cancellation: call.cancellation, logger: logger) {
             deployment throws(GatewayError) -> (Completion, TokenUsage?) in
@@ -142,15 +137,8 @@ public final class Gateway: Sendable {
     ) async throws(GatewayError) -> Completion {
         let started = ContinuousClock.now
         let model = try Self.model(of: body)
-        let routed = try self.plan(for: model, started: started)
-        let plan = routed.filter { $0.provider.kind == .anthropic }
-        guard !plan.isEmpty else {
-            let provider = routed.first?.provider.name ?? "none"
-            let refused = GatewayError.invalid(
-                "counting tokens is Anthropic's API: model \(model) is served by \(provider), which has none",
-                code: "unsupported_model"
-            )
-            throw self.finished(routed.first, attempts: 0, model: model, started: started, error: refused)
+        let plan = try self.plan(for: model, started: started, offering: { $0 == .anthropic }) { provider in
+            "counting tokens is Anthropic's API: model \(model) is served by \(provider), which has none"
         }
         let result = try await self.attempt(plan, model: model, started: started, cancellation: call.cancellation, logger: logger) {
             deployment throws(GatewayError) -> (Completion, TokenUsage?) in
@@ -287,6 +275,21 @@ public final class Gateway: Sendable {
         } catch {
             throw self.finished(nil, attempts: 0, model: model, started: started, error: error)
         }
+    }
+
+    /// The deployments for `model` whose provider offers the API asked for: the others are passed over, fallbacks
+    /// included; none left is a 400 `unsupported_model` (`refusal` given the provider that would have served it).
+    private func plan(
+        for model: String,
+        started: ContinuousClock.Instant,
+        offering offers: (ProviderKind) -> Bool,
+        refusal: (String) -> String
+    ) throws(GatewayError) -> [Deployment] {
+        let routed = try self.plan(for: model, started: started)
+        let plan = routed.filter { offers($0.provider.kind) }
+        guard plan.isEmpty else { return plan }
+        let refused = GatewayError.invalid(refusal(routed.first?.provider.name ?? "none"), code: "unsupported_model")
+        throw self.finished(routed.first, attempts: 0, model: model, started: started, error: refused)
     }
 
     /// Counts a request that failed (once, however many attempts it took) under the deployment that last tried it,

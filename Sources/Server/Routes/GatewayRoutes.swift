@@ -91,16 +91,6 @@ struct GatewayRoutes: Sendable {
         let anthropic: Bool
         if case .messages = front { anthropic = true } else { anthropic = false }
         let body = try await self.body(of: request, anthropic: anthropic)
-        if let model = body["model"]?.stringValue, self.localModels().contains(model) {
-            // As OpenAI answers an embeddings model on its chat route: it exists, but not for this.
-            let error = GatewayError(
-                .modelNotFound,
-                status: 404,
-                code: "model_not_found",
-                message: "`\(model)` is a local embedding model, served by /v1/embeddings, not a chat model. \(self.gateway.router.available())"
-            )
-            throw Self.failed(error, context: context, model: model, stream: body["stream"]?.boolValue == true, anthropic: anthropic)
-        }
         // A client that hangs up cancels the upstream call (no task of its own needed to watch for it).
         let (call, watch) = self.upstreamCall(context)
         defer { self.disconnects.unwatch(watch) }
@@ -112,7 +102,7 @@ struct GatewayRoutes: Sendable {
             do {
                 return Self.answered(try await gateway.complete(body, front: front, call: call, logger: logger), context: context, model: model)
             } catch {
-                throw Self.failed(error, context: context, model: model, stream: false, anthropic: anthropic)
+                throw Self.failed(self.explained(error, model: model), context: context, model: model, stream: false, anthropic: anthropic)
             }
         }
 
@@ -120,7 +110,7 @@ struct GatewayRoutes: Sendable {
         do {
             stream = try await gateway.stream(body, front: front, call: call, logger: logger)
         } catch {
-            throw Self.failed(error, context: context, model: model, stream: true, anthropic: anthropic)
+            throw Self.failed(self.explained(error, model: model), context: context, model: model, stream: true, anthropic: anthropic)
         }
         let channel = context.channel
         let disconnects = self.disconnects
@@ -155,6 +145,14 @@ struct GatewayRoutes: Sendable {
                 try await writer.finish(nil)
             }
         )
+    }
+
+    /// A chat request for the local embedding model is told what that model is, as OpenAI answers an embeddings
+    /// model on its chat route. Looked up only once the gateway has found no such model, not on every request.
+    private func explained(_ error: any Error, model: String) -> any Error {
+        guard var notFound = error as? GatewayError, notFound.kind == .modelNotFound, self.localModels().contains(model) else { return error }
+        notFound.message = "`\(model)` is a local embedding model, served by /v1/embeddings, not a chat model. \(self.gateway.router.available())"
+        return notFound
     }
 
     /// The status a relayed stream ended with: 200, the upstream failure's, or 499 when the client left first.
