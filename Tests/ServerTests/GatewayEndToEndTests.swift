@@ -430,6 +430,47 @@ struct GatewayFailureTests {
         #expect(try await server.stop() == 0)
     }
 
+    /// Content parts below the top level reach Anthropic in its own blocks: a PDF `file` part as a titled `document`,
+    /// `cache_control` where it was set. An image inside a `/v1/messages` tool result has no place in an OpenAI tool
+    /// message: a 400 in Anthropic's shape, and the provider is not called.
+    @Test func contentPartsReachTheProviderInItsOwnBlocks() async throws {
+        let (peer, server) = try await Self.start()
+        defer { withExtendedLifetime(peer) {} }
+        let (status, text) = try await HTTPProbe.post(
+            server.baseURL + "/v1/chat/completions",
+            json: #"""
+                {"model": "claude-3-5-haiku", "tools": [{"type": "function", "function": {"name": "f"}, "cache_control": {"type": "ephemeral"}}],
+                 "messages": [{"role": "user", "content": [
+                    {"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBERi0xLjQK", "filename": "report.pdf"}},
+                    {"type": "text", "text": "echo: summarise", "cache_control": {"type": "ephemeral"}}]}]}
+                """#
+        )
+        #expect(status == 200 && text.contains("echo: summarise"), "\(text)")
+        let seen = try await MockProviders.requests(peer)
+        try #require(seen.count == 1 && seen.first?["path"] as? String == "/anthropic/v1/messages", "\(seen)")
+        let body = try #require(seen.first?["body"] as? [String: Any])
+        let blocks = ((body["messages"] as? [[String: Any]])?.first?["content"] as? [[String: Any]]) ?? []
+        #expect(blocks.first?["type"] as? String == "document" && blocks.first?["title"] as? String == "report.pdf", "\(blocks)")
+        #expect((blocks.first?["source"] as? [String: String]) == ["type": "base64", "media_type": "application/pdf", "data": "JVBERi0xLjQK"])
+        #expect((blocks.last?["cache_control"] as? [String: String]) == ["type": "ephemeral"])
+        #expect(((body["tools"] as? [[String: Any]])?.first?["cache_control"] as? [String: String]) == ["type": "ephemeral"])
+
+        let (refused, refusal) = try await HTTPProbe.post(
+            server.baseURL + "/v1/messages",
+            json: #"""
+                {"model": "gpt-4o-mini", "max_tokens": 50, "messages": [
+                    {"role": "user", "content": "Look"},
+                    {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "shot", "input": {}}]},
+                    {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": [
+                        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBO"}}]}]}]}
+                """#
+        )
+        #expect(refused == 400 && refusal.contains(#""type":"invalid_request_error""#), "\(refusal)")
+        #expect(refusal.contains("messages.2.content.0.content.0: image blocks inside a tool_result are not supported"), "\(refusal)")
+        #expect(try await MockProviders.requests(peer).count == 1)
+        #expect(try await server.stop() == 0)
+    }
+
     /// Sends a request on a raw socket, reads for `readFor`, then hangs up.
     static func hangUp(_ server: SkiffServer, path: String = "/v1/chat/completions", body: String, readFor: Duration) async throws {
         try await blockingIO {

@@ -160,8 +160,13 @@ struct AnthropicAdapter: ProviderAdapter {
                 append("assistant", blocks)
             case "tool", "function":
                 let id = try fields.string(message["tool_call_id"], "messages[\(index)].tool_call_id") ?? ""
-                let content = Self.plainText(message["content"])
-                append("user", [["type": "tool_result", "tool_use_id": .string(id), "content": .string(content)]])
+                // Parts stay blocks: Anthropic's tool results take images and documents too, and keep `cache_control`.
+                let content: JSONValue =
+                    switch message["content"] {
+                    case .array?: .array(try Self.contentBlocks(message["content"], at: index))
+                    default: .string(try fields.string(message["content"], "messages[\(index)].content") ?? "")
+                    }
+                append("user", [["type": "tool_result", "tool_use_id": .string(id), "content": content]])
             default:
                 throw GatewayError.invalid("messages[\(index)].role: \"\(role)\" is not one of system, developer, user, assistant, tool")
             }
@@ -203,6 +208,7 @@ struct AnthropicAdapter: ProviderAdapter {
                         "name": .string(function.name), "input_schema": function.parameters ?? ["type": "object", "properties": [:]],
                     ]
                     if let description = function.description { converted["description"] = .string(description) }
+                    converted["cache_control"] = function.cacheControl
                     return .object(converted)
                 }
             )
@@ -225,7 +231,8 @@ struct AnthropicAdapter: ProviderAdapter {
         return .object(out)
     }
 
-    /// OpenAI content (a string or parts) as Anthropic content blocks.
+    /// OpenAI content (a string or parts) as Anthropic content blocks. A part's `cache_control` (prompt caching
+    /// breakpoints, as LiteLLM clients set them) goes along with its block.
     static func contentBlocks(_ content: JSONValue?, at index: Int) throws(GatewayError) -> [JSONValue] {
         switch content {
         case nil, .null?: return []
@@ -233,18 +240,24 @@ struct AnthropicAdapter: ProviderAdapter {
         case .array(let parts)?:
             var blocks: [JSONValue] = []
             for (position, part) in parts.enumerated() {
+                let path = "messages[\(index)].content[\(position)]"
+                guard part.objectValue != nil else { throw Self.fields.mismatch(path, .object) }
+                var block: JSONValue
                 switch part["type"]?.stringValue {
                 case "text":
-                    let text = try Self.fields.string(part["text"], "messages[\(index)].content[\(position)].text") ?? ""
-                    blocks.append(["type": "text", "text": .string(text)])
+                    block = ["type": "text", "text": .string(try Self.fields.string(part["text"], "\(path).text") ?? "")]
                 case "image_url":
                     let url = part["image_url"]?["url"]?.stringValue ?? part["image_url"]?.stringValue ?? ""
-                    blocks.append(["type": "image", "source": Self.imageSource(url)])
+                    block = ["type": "image", "source": Self.imageSource(url)]
+                case "file":
+                    block = try Self.documentBlock(part["file"], at: path)
                 default:
                     throw GatewayError.invalid(
-                        "messages[\(index)].content: part type \"\(part["type"]?.stringValue ?? "?")\" is not supported for Anthropic models"
+                        "\(path).type: part type \"\(part["type"]?.stringValue ?? "?")\" is not supported for Anthropic models"
                     )
                 }
+                block["cache_control"] = try Self.fields.object(part["cache_control"], "\(path).cache_control").map(JSONValue.object)
+                blocks.append(block)
             }
             return blocks
         default:
@@ -252,27 +265,47 @@ struct AnthropicAdapter: ProviderAdapter {
         }
     }
 
+    /// OpenAI's `file` part as a `document` block: a PDF as base64, plain text as text. A file uploaded to OpenAI
+    /// (`file_id`) is not Anthropic's to read.
+    static func documentBlock(_ file: JSONValue?, at path: String) throws(GatewayError) -> JSONValue {
+        guard let file = try Self.fields.object(file, "\(path).file") else { throw Self.fields.mismatch("\(path).file", .object) }
+        let data = try Self.fields.string(file["file_data"], "\(path).file.file_data")
+        guard let data else {
+            throw GatewayError.invalid(
+                "\(path).file: only file_data is supported for Anthropic models (a file_id is OpenAI's own)",
+                code: "unsupported_content"
+            )
+        }
+        guard let url = DataURL(data) else {
+            throw GatewayError.invalid("\(path).file.file_data: expected a base64 data URL (data:application/pdf;base64,…)", code: "invalid_value")
+        }
+        var block: [String: JSONValue] = ["type": "document"]
+        switch url.mediaType {
+        case "application/pdf":
+            block["source"] = ["type": "base64", "media_type": "application/pdf", "data": .string(url.base64)]
+        case "text/plain":
+            guard let text = url.text else {
+                throw GatewayError.invalid("\(path).file.file_data: not base64-encoded UTF-8 text", code: "invalid_value")
+            }
+            block["source"] = ["type": "text", "media_type": "text/plain", "data": .string(text)]
+        default:
+            throw GatewayError.invalid(
+                "\(path).file: \(url.mediaType) files are not supported for Anthropic models (PDF and plain text are)",
+                code: "unsupported_content"
+            )
+        }
+        block["title"] = try Self.fields.string(file["filename"], "\(path).file.filename").map(JSONValue.string)
+        return .object(block)
+    }
+
     static func textBlocks(_ content: JSONValue?, at index: Int) throws(GatewayError) -> [JSONValue] {
         try Self.contentBlocks(content, at: index).filter { $0["type"]?.stringValue == "text" }
     }
 
     static func imageSource(_ url: String) -> JSONValue {
-        // data:image/png;base64,AAAA
-        if url.hasPrefix("data:"), let comma = url.firstIndex(of: ",") {
-            let header = url[url.index(url.startIndex, offsetBy: 5)..<comma]
-            let mediaType = header.split(separator: ";").first.map(String.init) ?? "image/png"
-            return ["type": "base64", "media_type": .string(mediaType), "data": .string(String(url[url.index(after: comma)...]))]
+        if let data = DataURL(url) {
+            return ["type": "base64", "media_type": .string(data.mediaType), "data": .string(data.base64)]
         }
         return ["type": "url", "url": .string(url)]
-    }
-
-    /// Text of OpenAI content, for tool results.
-    static func plainText(_ content: JSONValue?) -> String {
-        switch content {
-        case .string(let text)?: return text
-        case .array(let parts)?: return parts.compactMap { $0["text"]?.stringValue }.joined(separator: "\n")
-        case nil, .null?: return ""
-        case let other?: return other.serializedString
-        }
     }
 }

@@ -291,7 +291,7 @@ struct GeminiAdapter: ProviderAdapter {
             case "tool", "function":
                 let id = try fields.string(message["tool_call_id"], "messages[\(index)].tool_call_id") ?? ""
                 let name = callNames[id] ?? message["name"]?.stringValue ?? id
-                let text = AnthropicAdapter.plainText(message["content"])
+                let text = try fields.toolResultText(message["content"], at: index)
                 let parsed = (try? JSONValue.parse(text)).flatMap { $0.objectValue != nil ? $0 : nil }
                 // Gemini reads a failed call's outcome under "error"; a result that is an object is the response itself.
                 let response: JSONValue =
@@ -372,14 +372,13 @@ struct GeminiAdapter: ProviderAdapter {
     /// uploaded to OpenAI (`file_id`) cannot be.
     static func filePart(_ file: JSONValue?, at path: String) throws(GatewayError) -> JSONValue {
         let data = try Self.fields.string(file?["file_data"], "\(path).file.file_data")
-        guard let data, data.hasPrefix("data:"), let comma = data.firstIndex(of: ","), data[..<comma].hasSuffix(";base64") else {
+        guard let url = data.flatMap(DataURL.init) else {
             throw GatewayError.invalid(
                 "\(path).file: only file_data as a base64 data URL is supported for Gemini models (not a file_id)",
                 code: "unsupported_content"
             )
         }
-        let mimeType = data.dropFirst(5).prefix { $0 != ";" }
-        return ["inlineData": ["mimeType": .string(String(mimeType)), "data": .string(String(data[data.index(after: comma)...]))]]
+        return ["inlineData": ["mimeType": .string(url.mediaType), "data": .string(url.base64)]]
     }
 
     static func parts(_ content: JSONValue?, at index: Int) throws(GatewayError) -> [JSONValue] {
@@ -396,9 +395,8 @@ struct GeminiAdapter: ProviderAdapter {
                     parts.append(try Self.filePart(item["file"], at: "messages[\(index)].content[\(position)]"))
                 case "image_url":
                     let url = item["image_url"]?["url"]?.stringValue ?? ""
-                    let source = AnthropicAdapter.imageSource(url)
-                    if source["type"]?.stringValue == "base64" {
-                        parts.append(["inlineData": ["mimeType": source["media_type"] ?? "image/png", "data": source["data"] ?? ""]])
+                    if let data = DataURL(url) {
+                        parts.append(["inlineData": ["mimeType": .string(data.mediaType), "data": .string(data.base64)]])
                     } else {
                         parts.append(["fileData": ["fileUri": .string(url)]])
                     }

@@ -128,12 +128,7 @@ enum MessagesTranslator {
                 case "tool_result":
                     let id = try fields.string(block["tool_use_id"], "\(path).tool_use_id") ?? ""
                     if try fields.bool(block["is_error"], "\(path).is_error") == true { failedCalls.insert(id) }
-                    let content: String
-                    switch block["content"] {
-                    case .string(let text)?: content = text
-                    case .array(let items)?: content = items.compactMap { $0["text"]?.stringValue }.joined(separator: "\n")
-                    default: content = ""
-                    }
+                    let content = try Self.toolResultText(block["content"], at: "\(path).content")
                     results.append(["role": "tool", "tool_call_id": .string(id), "content": .string(content)])
                 case "thinking", "redacted_thinking":
                     break  // a model's earlier reasoning is Anthropic's own; other providers neither take nor need it
@@ -232,6 +227,25 @@ enum MessagesTranslator {
             tools.append(["type": "function", "function": .object(function)])
         }
         return tools
+    }
+
+    /// A `tool_result`'s content as the text an OpenAI tool message holds. Its images and documents have no place
+    /// there, so they are a 400 rather than lost.
+    static func toolResultText(_ content: JSONValue?, at path: String) throws(GatewayError) -> String {
+        guard case .array(let blocks)? = content else { return try fields.string(content, path) ?? "" }
+        var texts: [String] = []
+        for (position, block) in blocks.enumerated() {
+            guard block.objectValue != nil else { throw fields.mismatch("\(path).\(position)", .object) }
+            let type = try fields.string(block["type"], "\(path).\(position).type")
+            guard type == "text" else {
+                throw GatewayError.invalid(
+                    "\(path).\(position): \(type ?? "?") blocks inside a tool_result are not supported for non-Anthropic models (their tool results are text)",
+                    code: "unsupported_content"
+                )
+            }
+            texts.append(try fields.required(fields.string(block["text"], "\(path).\(position).text"), "\(path).\(position).text"))
+        }
+        return texts.joined(separator: "\n")
     }
 
     /// An `image` block's source as the URL OpenAI's `image_url` part takes (base64 as a data URL).

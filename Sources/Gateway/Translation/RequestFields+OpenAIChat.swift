@@ -35,6 +35,8 @@ extension RequestFields {
         var name: String
         var description: String?
         var parameters: JSONValue?
+        /// A prompt-caching breakpoint after the tool definitions (LiteLLM's convention); only Anthropic has them.
+        var cacheControl: JSONValue?
     }
 
     /// `tools`, which must all be function tools.
@@ -56,7 +58,8 @@ extension RequestFields {
                 Function(
                     name: name,
                     description: try self.string(function["description"], "\(path).function.description"),
-                    parameters: try self.object(function["parameters"], "\(path).function.parameters").map(JSONValue.object)
+                    parameters: try self.object(function["parameters"], "\(path).function.parameters").map(JSONValue.object),
+                    cacheControl: try self.object(tool["cache_control"], "\(path).cache_control").map(JSONValue.object)
                 )
             )
         }
@@ -131,6 +134,26 @@ extension RequestFields {
             throw GatewayError.invalid("\(path).function.arguments: expected a JSON object", code: "invalid_value")
         }
         return (id, name, arguments)
+    }
+
+    /// A tool message's content as text: a string, or text parts joined by newlines. Other parts are a 400: a
+    /// provider whose tool results are text only would otherwise lose them without a word.
+    func toolResultText(_ content: JSONValue?, at index: Int) throws(GatewayError) -> String {
+        guard case .array(let parts)? = content else { return try self.string(content, "messages[\(index)].content") ?? "" }
+        var texts: [String] = []
+        for (position, part) in parts.enumerated() {
+            let path = "messages[\(index)].content[\(position)]"
+            guard part.objectValue != nil else { throw self.mismatch(path, .object) }
+            let type = try self.string(part["type"], "\(path).type")
+            guard type == "text" else {
+                throw GatewayError.invalid(
+                    "\(path).type: a tool message's \"\(type ?? "?")\" part is not supported for \(self.models) models (their tool results are text)",
+                    code: "unsupported_content"
+                )
+            }
+            texts.append(try self.string(part["text"], "\(path).text") ?? "")
+        }
+        return texts.joined(separator: "\n")
     }
 
     /// `messages`: a non-empty array of objects, each with its role.

@@ -1,0 +1,182 @@
+import Foundation
+import HTTPClient
+import Testing
+
+@testable import Gateway
+
+/// Content parts below the top level: files, prompt-caching breakpoints and tool results reach each provider in its
+/// own form, or are a 400 naming the part; none is dropped on the way.
+@Suite struct TranslationContentTests {
+    static let pdf = "data:application/pdf;base64,JVBERi0xLjQK"
+    static let text = "data:text/plain;charset=utf-8;base64," + Data("Minutes of the meeting".utf8).base64EncodedString()
+
+    static func chat(_ messages: [JSONValue], tools: JSONValue? = nil) -> JSONValue {
+        var body: JSONValue = ["model": "m", "messages": .array(messages)]
+        body["tools"] = tools
+        return body
+    }
+
+    static func anthropic(_ body: JSONValue) throws(GatewayError) -> JSONValue {
+        try AnthropicAdapter.messagesBody(fromOpenAI: body, defaultMaxTokens: 100)
+    }
+
+    static func gemini(_ body: JSONValue) throws(GatewayError) -> JSONValue {
+        try GeminiAdapter.generateBody(fromOpenAI: body, model: "gemini-2.5-flash")
+    }
+
+    @Test(
+        arguments: [
+            ("data:image/png;base64,iVBO", "image/png", "iVBO"),
+            ("data:text/plain;charset=utf-8;base64,aGk=", "text/plain", "aGk="),
+            ("data:;base64,aGk=", "text/plain", "aGk="),
+            ("data:Application/PDF;base64,JVBE", "application/pdf", "JVBE"),
+        ]
+    )
+    func dataURLsAreReadWithTheirType(_ url: String, _ type: String, _ payload: String) throws {
+        let data = try #require(DataURL(url))
+        #expect(data.mediaType == type && data.base64 == payload)
+    }
+
+    @Test(arguments: ["https://example.com/a.png", "data:text/plain,hello", "data:image/png;base64", "JVBERi0="])
+    func onlyBase64DataURLsAreDataURLs(_ url: String) {
+        #expect(DataURL(url) == nil)
+    }
+
+    /// The `openai` SDK's file part (a PDF or a text file as `file_data`) is an Anthropic `document`, its filename
+    /// the title; Gemini takes both inline.
+    @Test func filePartsReachAnthropicAsDocuments() throws {
+        let body = Self.chat([
+            [
+                "role": "user",
+                "content": [
+                    ["type": "file", "file": ["file_data": .string(Self.pdf), "filename": "report.pdf"]],
+                    ["type": "file", "file": ["file_data": .string(Self.text)]],
+                    ["type": "text", "text": "Summarise both"],
+                ],
+            ]
+        ])
+        let blocks = try Self.anthropic(body)["messages"]?.arrayValue?.first?["content"]
+        #expect(
+            blocks == [
+                [
+                    "type": "document", "title": "report.pdf",
+                    "source": ["type": "base64", "media_type": "application/pdf", "data": "JVBERi0xLjQK"],
+                ],
+                ["type": "document", "source": ["type": "text", "media_type": "text/plain", "data": "Minutes of the meeting"]],
+                ["type": "text", "text": "Summarise both"],
+            ]
+        )
+        let parts = try Self.gemini(body)["contents"]?.arrayValue?.first?["parts"]
+        #expect(parts?.arrayValue?.first == ["inlineData": ["mimeType": "application/pdf", "data": "JVBERi0xLjQK"]])
+        #expect(parts?.arrayValue?[1]["inlineData"]?["mimeType"] == "text/plain")
+    }
+
+    @Test(
+        arguments: [
+            (["file_id": "file-abc"], "messages[0].content[0].file: only file_data is supported for Anthropic models"),
+            (["file_data": "JVBERi0="], "messages[0].content[0].file.file_data: expected a base64 data URL"),
+            (["file_data": "data:image/png;base64,iVBO"], "messages[0].content[0].file: image/png files are not supported"),
+            (["file_data": "data:text/plain;base64,%%%"], "messages[0].content[0].file.file_data: not base64-encoded UTF-8 text"),
+            (["file_data": 5], "messages[0].content[0].file.file_data: expected a string"),
+        ] as [([String: JSONValue], String)]
+    )
+    func filesAnthropicCannotReadAreRefused(_ file: [String: JSONValue], _ named: String) {
+        let body = Self.chat([["role": "user", "content": [["type": "file", "file": .object(file)]]]])
+        let error = #expect(throws: GatewayError.self) { try Self.anthropic(body) }
+        #expect(error?.status == 400 && error?.message.hasPrefix(named) == true, "\(error?.message ?? "no error")")
+    }
+
+    /// `cache_control` on parts and tools (how LiteLLM clients mark Anthropic's prompt-caching breakpoints through
+    /// the OpenAI API) reaches Anthropic where it was set; Gemini caches by itself and gets none.
+    @Test func cacheBreakpointsReachAnthropicOnly() throws {
+        let ephemeral: JSONValue = ["type": "ephemeral"]
+        let body = Self.chat(
+            [
+                ["role": "system", "content": [["type": "text", "text": "A long system prompt", "cache_control": ephemeral]]],
+                [
+                    "role": "user",
+                    "content": [
+                        ["type": "text", "text": "Context"],
+                        ["type": "text", "text": "Question", "cache_control": ["type": "ephemeral", "ttl": "1h"]],
+                    ],
+                ],
+            ],
+            tools: [["type": "function", "function": ["name": "f", "parameters": ["type": "object"]], "cache_control": ephemeral]]
+        )
+        let anthropic = try Self.anthropic(body)
+        #expect(anthropic["system"] == [["type": "text", "text": "A long system prompt", "cache_control": ephemeral]])
+        #expect(
+            anthropic["messages"]?.arrayValue?.first?["content"] == [
+                ["type": "text", "text": "Context"], ["type": "text", "text": "Question", "cache_control": ["type": "ephemeral", "ttl": "1h"]],
+            ]
+        )
+        #expect(anthropic["tools"]?.arrayValue?.first?["cache_control"] == ephemeral)
+        #expect(!(try Self.gemini(body)).serializedString.contains("cache_control"))
+        let wrong = Self.chat([["role": "user", "content": [["type": "text", "text": "x", "cache_control": "ephemeral"]]]])
+        #expect(throws: GatewayError.invalid("messages[0].content[0].cache_control: expected an object", code: "invalid_type")) {
+            try Self.anthropic(wrong)
+        }
+    }
+
+    static let toolTurns: [JSONValue] = [
+        ["role": "user", "content": "Look at the page"],
+        [
+            "role": "assistant", "content": nil,
+            "tool_calls": [["id": "call_1", "type": "function", "function": ["name": "screenshot", "arguments": "{}"]]],
+        ],
+    ]
+
+    /// A tool message's parts stay blocks for Anthropic, whose tool results take images; Gemini's and OpenAI's tool
+    /// results are text, so an image there is a 400 rather than lost.
+    @Test func toolResultPartsReachAnthropicAsBlocks() throws {
+        let screenshot: JSONValue = ["type": "image_url", "image_url": ["url": "data:image/png;base64,iVBO"]]
+        let body = Self.chat(
+            Self.toolTurns + [["role": "tool", "tool_call_id": "call_1", "content": [["type": "text", "text": "The page:"], screenshot]]]
+        )
+        let result = try Self.anthropic(body)["messages"]?.arrayValue?.last?["content"]?.arrayValue?.first
+        #expect(
+            result == [
+                "type": "tool_result", "tool_use_id": "call_1",
+                "content": [
+                    ["type": "text", "text": "The page:"],
+                    ["type": "image", "source": ["type": "base64", "media_type": "image/png", "data": "iVBO"]],
+                ],
+            ]
+        )
+        let error = #expect(throws: GatewayError.self) { try Self.gemini(body) }
+        #expect(error?.message.hasPrefix(#"messages[2].content[1].type: a tool message's "image_url" part is not supported for Gemini"#) == true)
+
+        let textOnly = Self.chat(
+            Self.toolTurns + [
+                ["role": "tool", "tool_call_id": "call_1", "content": [["type": "text", "text": "a"], ["type": "text", "text": "b"]]]
+            ]
+        )
+        let response = try Self.gemini(textOnly)["contents"]?.arrayValue?.last?["parts"]?.arrayValue?.first?["functionResponse"]
+        #expect(response == ["name": "screenshot", "response": ["result": "a\nb"]])
+        let plain = Self.chat(Self.toolTurns + [["role": "tool", "tool_call_id": "call_1", "content": "done"]])
+        #expect(try Self.anthropic(plain)["messages"]?.arrayValue?.last?["content"]?.arrayValue?.first?["content"] == "done")
+    }
+
+    /// On `/v1/messages`, a `tool_result`'s text blocks become the tool message's text; an image or document inside
+    /// one is a 400 naming it, in Anthropic's words, before anything is sent.
+    @Test func messagesToolResultsMustBeTextForOtherProviders() throws {
+        func body(_ content: JSONValue) -> JSONValue {
+            [
+                "model": "m", "max_tokens": 100,
+                "messages": [
+                    ["role": "user", "content": "Look"],
+                    ["role": "assistant", "content": [["type": "tool_use", "id": "toolu_1", "name": "shot", "input": [:]]]],
+                    ["role": "user", "content": [["type": "tool_result", "tool_use_id": "toolu_1", "content": content]]],
+                ],
+            ]
+        }
+        let text = try MessagesTranslator.translation(of: body([["type": "text", "text": "a"], ["type": "text", "text": "b"]]))
+        #expect(text.body["messages"]?.arrayValue?.last == ["role": "tool", "tool_call_id": "toolu_1", "content": "a\nb"])
+        let image: JSONValue = ["type": "image", "source": ["type": "base64", "media_type": "image/png", "data": "iVBO"]]
+        let error = #expect(throws: GatewayError.self) { try MessagesTranslator.translation(of: body([["type": "text", "text": "a"], image])) }
+        #expect(error?.status == 400)
+        #expect(error?.message.hasPrefix("messages.2.content.0.content.1: image blocks inside a tool_result are not supported") == true)
+        let wrong = #expect(throws: GatewayError.self) { try MessagesTranslator.translation(of: body(5)) }
+        #expect(wrong?.message == "messages.2.content.0.content: Input should be a valid string")
+    }
+}
