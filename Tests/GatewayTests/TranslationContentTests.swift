@@ -118,6 +118,24 @@ import Testing
         }
     }
 
+    /// Strict function calling and Anthropic's strict tool use are the same promise, so the flag crosses both ways;
+    /// Gemini has no such switch and gets the schema alone.
+    @Test func strictToolsStayStrict() throws {
+        let function: JSONValue = ["name": "f", "parameters": ["type": "object", "additionalProperties": false], "strict": true]
+        let body = Self.chat([["role": "user", "content": "hi"]], tools: [["type": "function", "function": function]])
+        #expect(try Self.anthropic(body)["tools"]?.arrayValue?.first?["strict"] == true)
+        #expect(try Self.gemini(body)["tools"]?.serializedString.contains("strict") == false)
+        let wrong = Self.chat([["role": "user", "content": "hi"]], tools: [["type": "function", "function": ["name": "f", "strict": "yes"]]])
+        #expect(throws: GatewayError.invalid("tools[0].function.strict: expected a boolean", code: "invalid_type")) { try Self.anthropic(wrong) }
+
+        let message: JSONValue = [
+            "model": "m", "max_tokens": 100, "messages": [["role": "user", "content": "hi"]],
+            "tools": [["name": "f", "input_schema": ["type": "object"], "strict": true]],
+        ]
+        let translated = try MessagesTranslator.translation(of: message)
+        #expect(translated.body["tools"]?.arrayValue?.first?["function"]?["strict"] == true)
+    }
+
     static let toolTurns: [JSONValue] = [
         ["role": "user", "content": "Look at the page"],
         [

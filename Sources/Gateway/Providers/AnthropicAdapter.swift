@@ -209,6 +209,7 @@ struct AnthropicAdapter: ProviderAdapter {
                     ]
                     if let description = function.description { converted["description"] = .string(description) }
                     converted["cache_control"] = function.cacheControl
+                    converted["strict"] = function.strict.map(JSONValue.bool)
                     return .object(converted)
                 }
             )

@@ -224,6 +224,8 @@ enum MessagesTranslator {
             let schema = try fields.required(fields.object(tool["input_schema"], "\(path).input_schema"), "\(path).input_schema")
             var function: [String: JSONValue] = ["name": .string(name), "parameters": .object(schema)]
             if let description = try fields.string(tool["description"], "\(path).description") { function["description"] = .string(description) }
+            // Strict tool use is OpenAI's strict function calling; Gemini's adapter has no counterpart and drops it.
+            function["strict"] = try fields.bool(tool["strict"], "\(path).strict").map(JSONValue.bool)
             tools.append(["type": "function", "function": .object(function)])
         }
         return tools

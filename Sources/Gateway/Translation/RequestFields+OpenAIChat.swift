@@ -37,6 +37,9 @@ extension RequestFields {
         var parameters: JSONValue?
         /// A prompt-caching breakpoint after the tool definitions (LiteLLM's convention); only Anthropic has them.
         var cacheControl: JSONValue?
+        /// Whether the call's arguments must follow `parameters` exactly: Anthropic's strict tool use; Gemini has
+        /// no such switch.
+        var strict: Bool?
     }
 
     /// `tools`, which must all be function tools.
@@ -59,7 +62,8 @@ extension RequestFields {
                     name: name,
                     description: try self.string(function["description"], "\(path).function.description"),
                     parameters: try self.object(function["parameters"], "\(path).function.parameters").map(JSONValue.object),
-                    cacheControl: try self.object(tool["cache_control"], "\(path).cache_control").map(JSONValue.object)
+                    cacheControl: try self.object(tool["cache_control"], "\(path).cache_control").map(JSONValue.object),
+                    strict: try self.bool(function["strict"], "\(path).function.strict")
                 )
             )
         }
