@@ -16,6 +16,10 @@ public struct TokenUsage: Sendable, Equatable {
 
     public var totalTokens: Int { self.promptTokens + self.completionTokens }
 
+    /// The counts a provider can mean. Anything else (negative, or beyond any context window) reads as not reported:
+    /// an upstream's garbage must not overflow a sum or make a counter go down, either of which stops the process.
+    static let plausibleCounts = 0...(1 << 40)
+
     /// OpenAI's `usage` object, with `prompt_tokens_details` and `completion_tokens_details` when known.
     public var openAIObject: JSONValue {
         var object: [String: JSONValue] = [
@@ -31,7 +35,7 @@ public struct TokenUsage: Sendable, Equatable {
     /// Anthropic's `usage` object: its `input_tokens` leaves out cache reads, which go apart.
     public var anthropicObject: JSONValue {
         var object: [String: JSONValue] = [
-            "input_tokens": .int(self.promptTokens - (self.cachedTokens ?? 0)),
+            "input_tokens": .int(max(0, self.promptTokens - (self.cachedTokens ?? 0))),
             "output_tokens": .int(self.completionTokens),
         ]
         if let cached = self.cachedTokens { object["cache_read_input_tokens"] = .int(cached) }
@@ -40,19 +44,21 @@ public struct TokenUsage: Sendable, Equatable {
 
     /// Reads OpenAI's `usage` object (also what Azure, DeepSeek and xAI send).
     init?(openAI usage: JSONValue?) {
-        guard let usage, let prompt = usage["prompt_tokens"]?.intValue else { return nil }
+        guard let usage, let prompt = usage["prompt_tokens"]?.tokenCount else { return nil }
         self.init(
             promptTokens: prompt,
-            completionTokens: usage["completion_tokens"]?.intValue ?? 0,
-            cachedTokens: usage["prompt_tokens_details"]?["cached_tokens"]?.intValue,
-            reasoningTokens: usage["completion_tokens_details"]?["reasoning_tokens"]?.intValue
+            completionTokens: usage["completion_tokens"]?.tokenCount ?? 0,
+            cachedTokens: usage["prompt_tokens_details"]?["cached_tokens"]?.tokenCount,
+            reasoningTokens: usage["completion_tokens_details"]?["reasoning_tokens"]?.tokenCount
         )
     }
 
     /// The same from the object's bytes, as every answer passed through is counted: plain integer counts are read
     /// where they lie, without a parse; anything else (`null`, `9.0`) is parsed. Throws when the bytes are not JSON.
     init?(openAIBytes usage: ArraySlice<UInt8>) throws(JSONError) {
-        func integer(_ text: ArraySlice<UInt8>) -> Int? { Int(String(decoding: text, as: UTF8.self)) }
+        func integer(_ text: ArraySlice<UInt8>) -> Int? {
+            Int(String(decoding: text, as: UTF8.self)).flatMap { Self.plausibleCounts.contains($0) ? $0 : nil }
+        }
         /// A breakdown's count: `.some(nil)` when not given, `.some(n)` for an integer, nil when it needs a parse.
         func detail(_ object: ArraySlice<UInt8>?, _ key: String) -> Int?? {
             guard let object, object.first != UInt8(ascii: "n") else { return .some(nil) }
@@ -84,10 +90,10 @@ struct AnthropicUsage: Sendable {
     /// Takes the counts present (and not null) in one `usage` object.
     mutating func update(_ usage: JSONValue?) {
         guard let usage else { return }
-        if let input = usage["input_tokens"]?.intValue { self.input = input }
-        if let creation = usage["cache_creation_input_tokens"]?.intValue { self.cacheCreation = creation }
-        if let read = usage["cache_read_input_tokens"]?.intValue { self.cacheRead = read }
-        if let output = usage["output_tokens"]?.intValue {
+        if let input = usage["input_tokens"]?.tokenCount { self.input = input }
+        if let creation = usage["cache_creation_input_tokens"]?.tokenCount { self.cacheCreation = creation }
+        if let read = usage["cache_read_input_tokens"]?.tokenCount { self.cacheRead = read }
+        if let output = usage["output_tokens"]?.tokenCount {
             self.output = output
             if self.input == nil { self.input = 0 }
         }
@@ -101,5 +107,12 @@ struct AnthropicUsage: Sendable {
             completionTokens: self.output,
             cachedTokens: self.cacheRead
         )
+    }
+}
+
+extension JSONValue {
+    /// A token count read from a provider's usage: a whole number within `TokenUsage.plausibleCounts`, else nil.
+    var tokenCount: Int? {
+        self.intValue.flatMap { TokenUsage.plausibleCounts.contains($0) ? $0 : nil }
     }
 }

@@ -178,12 +178,12 @@ struct GeminiAdapter: ProviderAdapter {
     static let filterReasons: Set<String> = ["SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"]
 
     static func usage(_ metadata: JSONValue?) -> TokenUsage? {
-        guard let metadata, let prompt = metadata["promptTokenCount"]?.intValue else { return nil }
-        let thoughts = metadata["thoughtsTokenCount"]?.intValue
+        guard let metadata, let prompt = metadata["promptTokenCount"]?.tokenCount else { return nil }
+        let thoughts = metadata["thoughtsTokenCount"]?.tokenCount
         return TokenUsage(
             promptTokens: prompt,
-            completionTokens: (metadata["candidatesTokenCount"]?.intValue ?? 0) + (thoughts ?? 0),
-            cachedTokens: metadata["cachedContentTokenCount"]?.intValue,
+            completionTokens: (metadata["candidatesTokenCount"]?.tokenCount ?? 0) + (thoughts ?? 0),
+            cachedTokens: metadata["cachedContentTokenCount"]?.tokenCount,
             reasoningTokens: thoughts
         )
     }
