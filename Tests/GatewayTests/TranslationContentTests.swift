@@ -136,6 +136,30 @@ import Testing
         #expect(translated.body["tools"]?.arrayValue?.first?["function"]?["strict"] == true)
     }
 
+    /// An assistant refusal replayed with the history (as the `openai` SDK returns it) is that turn's text.
+    @Test func replayedRefusalsAreTheAssistantsText() throws {
+        let body = Self.chat([
+            ["role": "user", "content": "Do something bad"],
+            ["role": "assistant", "content": [["type": "refusal", "refusal": "I can't help with that."]]],
+            ["role": "user", "content": "Then something good"],
+        ])
+        #expect(try Self.anthropic(body)["messages"]?.arrayValue?[1]["content"] == [["type": "text", "text": "I can't help with that."]])
+        #expect(try Self.gemini(body)["contents"]?.arrayValue?[1]["parts"] == [["text": "I can't help with that."]])
+    }
+
+    @Test func anthropicSystemPromptsAreTextOnly() {
+        let body = Self.chat([
+            ["role": "system", "content": [["type": "text", "text": "Be brief"], ["type": "image_url", "image_url": ["url": "https://x/a.png"]]]],
+            ["role": "user", "content": "hi"],
+        ])
+        #expect(
+            throws: GatewayError.invalid(
+                "messages[0].content[1].type: a system message takes text parts only for Anthropic models",
+                code: "unsupported_content"
+            )
+        ) { try Self.anthropic(body) }
+    }
+
     static let toolTurns: [JSONValue] = [
         ["role": "user", "content": "Look at the page"],
         [

@@ -252,6 +252,9 @@ struct AnthropicAdapter: ProviderAdapter {
                     block = ["type": "image", "source": Self.imageSource(url)]
                 case "file":
                     block = try Self.documentBlock(part["file"], at: path)
+                case "refusal":
+                    // An earlier answer's refusal, replayed with the history: it was the model's text.
+                    block = ["type": "text", "text": .string(try Self.fields.string(part["refusal"], "\(path).refusal") ?? "")]
                 default:
                     throw GatewayError.invalid(
                         "\(path).type: part type \"\(part["type"]?.stringValue ?? "?")\" is not supported for Anthropic models"
@@ -299,8 +302,16 @@ struct AnthropicAdapter: ProviderAdapter {
         return .object(block)
     }
 
+    /// A system message's blocks: Anthropic's `system` takes text only, so another part is a 400, not lost.
     static func textBlocks(_ content: JSONValue?, at index: Int) throws(GatewayError) -> [JSONValue] {
-        try Self.contentBlocks(content, at: index).filter { $0["type"]?.stringValue == "text" }
+        let blocks = try Self.contentBlocks(content, at: index)
+        if let position = blocks.firstIndex(where: { $0["type"]?.stringValue != "text" }) {
+            throw GatewayError.invalid(
+                "messages[\(index)].content[\(position)].type: a system message takes text parts only for Anthropic models",
+                code: "unsupported_content"
+            )
+        }
+        return blocks
     }
 
     static func imageSource(_ url: String) -> JSONValue {

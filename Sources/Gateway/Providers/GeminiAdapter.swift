@@ -393,6 +393,9 @@ struct GeminiAdapter: ProviderAdapter {
                     parts.append(["text": .string(try Self.fields.string(item["text"], "messages[\(index)].content[\(position)].text") ?? "")])
                 case "file":
                     parts.append(try Self.filePart(item["file"], at: "messages[\(index)].content[\(position)]"))
+                case "refusal":
+                    // An earlier answer's refusal, replayed with the history: it was the model's text.
+                    parts.append(["text": .string(try Self.fields.string(item["refusal"], "messages[\(index)].content[\(position)].refusal") ?? "")])
                 case "image_url":
                     let url = item["image_url"]?["url"]?.stringValue ?? ""
                     if let data = DataURL(url) {
