@@ -28,18 +28,6 @@ struct BotocoreSignerComparisonTests {
         let authorization: String
     }
 
-    /// A small deterministic generator, so a failure reproduces.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            self.state &+= 0x9E37_79B9_7F4A_7C15
-            var z = self.state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let alphabet: [String] = Array("abcXYZ019-_.~ $@+=!*'(),;:&é東🚀%/").map(String.init)
 
     static func word(_ rng: inout SplitMix, max: Int = 8) -> String {

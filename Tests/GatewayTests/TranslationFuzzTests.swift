@@ -1,4 +1,5 @@
 import HTTPClient
+import TestSupport
 import Testing
 
 @testable import Gateway
@@ -8,18 +9,6 @@ import Testing
 /// number or an index, or an error without a message. Seeded, so a failure comes back the same; bounded by count.
 @Suite struct TranslationFuzzTests {
     static let rounds = 1500
-
-    /// SplitMix64: small, seedable, and the same on every machine.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            self.state &+= 0x9E37_79B9_7F4A_7C15
-            var z = self.state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// The names the translators look up, so that added members land where they are read.
     static let names = [
@@ -39,7 +28,7 @@ import Testing
         "MAX_TOKENS", "SAFETY", "end_turn", "max_tokens",
     ]
 
-    static func randomValue(_ generator: inout Generator, depth: Int = 0) -> JSONValue {
+    static func randomValue(_ generator: inout SplitMix, depth: Int = 0) -> JSONValue {
         switch Int.random(in: 0..<(depth > 1 ? 6 : 8), using: &generator) {
         case 0: return .null
         case 1: return .bool(Bool.random(using: &generator))
@@ -87,7 +76,7 @@ import Testing
     }
 
     /// One to three changes: a node replaced, a member removed or added, an element dropped or doubled.
-    static func mutated(_ seed: JSONValue, _ generator: inout Generator) -> JSONValue {
+    static func mutated(_ seed: JSONValue, _ generator: inout SplitMix) -> JSONValue {
         var value = seed
         for _ in 0..<Int.random(in: 1...3, using: &generator) {
             let path = Self.paths(value).randomElement(using: &generator)!
@@ -125,7 +114,7 @@ import Testing
         refusals: Bool = true,
         _ body: (JSONValue) throws(GatewayError) -> Void
     ) {
-        var generator = Generator(state: seed)
+        var generator = SplitMix(state: seed)
         var refused = 0
         for round in 0..<Self.rounds {
             let input = Self.mutated(seeds[round % seeds.count], &generator)
@@ -279,7 +268,7 @@ import Testing
     }
 
     /// Bytes bent at random: a byte replaced by one that matters to a JSON scanner, one inserted, a cut, a span doubled.
-    static func mutated(bytes seed: [UInt8], _ generator: inout Generator) -> [UInt8] {
+    static func mutated(bytes seed: [UInt8], _ generator: inout SplitMix) -> [UInt8] {
         let special = Array(#"{}[]",:\ 0-9.eEn\#n"#.utf8) + [0, 0xff, 0xc3]
         var bytes = seed
         for _ in 0..<Int.random(in: 1...3, using: &generator) where !bytes.isEmpty {
@@ -306,7 +295,7 @@ import Testing
         let stream = Array(
             #"data: {"choices":[{"delta":{"content":"hi","tool_calls":[]}}]}\#r\#n\#r\#nevent: x\#ndata: [DONE]\#n\#n: ping\#n\#n"#.utf8
         )
-        var generator = Generator(state: 13)
+        var generator = SplitMix(state: 13)
         var refused = 0
         for _ in 0..<(Self.rounds * 4) {
             let bytes = Self.mutated(bytes: answer, &generator)
