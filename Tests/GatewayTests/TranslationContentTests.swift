@@ -217,7 +217,7 @@ import Testing
         let image: JSONValue = ["type": "image", "source": ["type": "base64", "media_type": "image/png", "data": "iVBO"]]
         let error = #expect(throws: GatewayError.self) { try MessagesTranslator.translation(of: body([["type": "text", "text": "a"], image])) }
         #expect(error?.status == 400)
-        #expect(error?.message.hasPrefix("messages.2.content.0.content.1: image blocks inside a tool_result are not supported") == true)
+        #expect(error?.message.hasPrefix("messages.2.content.0.content.1.type: image blocks inside a tool_result are not supported") == true)
         let wrong = #expect(throws: GatewayError.self) { try MessagesTranslator.translation(of: body(5)) }
         #expect(wrong?.message == "messages.2.content.0.content: Input should be a valid string")
     }

@@ -466,7 +466,7 @@ struct GatewayFailureTests {
                 """#
         )
         #expect(refused == 400 && refusal.contains(#""type":"invalid_request_error""#), "\(refusal)")
-        #expect(refusal.contains("messages.2.content.0.content.0: image blocks inside a tool_result are not supported"), "\(refusal)")
+        #expect(refusal.contains("messages.2.content.0.content.0.type: image blocks inside a tool_result are not supported"), "\(refusal)")
         #expect(try await MockProviders.requests(peer).count == 1)
         #expect(try await server.stop() == 0)
     }

@@ -291,7 +291,9 @@ struct GeminiAdapter: ProviderAdapter {
             case "tool", "function":
                 let id = try fields.string(message["tool_call_id"], "messages[\(index)].tool_call_id") ?? ""
                 let name = callNames[id] ?? message["name"]?.stringValue ?? id
-                let text = try fields.toolResultText(message["content"], at: index)
+                let text = try fields.textContent(message["content"], "messages[\(index)].content") { type in
+                    "a tool message's \"\(type)\" part is not supported for Gemini models (their function responses are text)"
+                }
                 let parsed = (try? JSONValue.parse(text)).flatMap { $0.objectValue != nil ? $0 : nil }
                 // Gemini reads a failed call's outcome under "error"; a result that is an object is the response itself.
                 let response: JSONValue =

@@ -128,7 +128,10 @@ enum MessagesTranslator {
                 case "tool_result":
                     let id = try fields.string(block["tool_use_id"], "\(path).tool_use_id") ?? ""
                     if try fields.bool(block["is_error"], "\(path).is_error") == true { failedCalls.insert(id) }
-                    let content = try Self.toolResultText(block["content"], at: "\(path).content")
+                    // OpenAI's tool messages are text: an image or a document inside the result has no place there.
+                    let content = try fields.textContent(block["content"], "\(path).content") { type in
+                        "\(type) blocks inside a tool_result are not supported for non-Anthropic models (their tool results are text)"
+                    }
                     results.append(["role": "tool", "tool_call_id": .string(id), "content": .string(content)])
                 case "thinking", "redacted_thinking":
                     break  // a model's earlier reasoning is Anthropic's own; other providers neither take nor need it
@@ -229,25 +232,6 @@ enum MessagesTranslator {
             tools.append(["type": "function", "function": .object(function)])
         }
         return tools
-    }
-
-    /// A `tool_result`'s content as the text an OpenAI tool message holds. Its images and documents have no place
-    /// there, so they are a 400 rather than lost.
-    static func toolResultText(_ content: JSONValue?, at path: String) throws(GatewayError) -> String {
-        guard case .array(let blocks)? = content else { return try fields.string(content, path) ?? "" }
-        var texts: [String] = []
-        for (position, block) in blocks.enumerated() {
-            guard block.objectValue != nil else { throw fields.mismatch("\(path).\(position)", .object) }
-            let type = try fields.string(block["type"], "\(path).\(position).type")
-            guard type == "text" else {
-                throw GatewayError.invalid(
-                    "\(path).\(position): \(type ?? "?") blocks inside a tool_result are not supported for non-Anthropic models (their tool results are text)",
-                    code: "unsupported_content"
-                )
-            }
-            texts.append(try fields.required(fields.string(block["text"], "\(path).\(position).text"), "\(path).\(position).text"))
-        }
-        return texts.joined(separator: "\n")
     }
 
     /// An `image` block's source as the URL OpenAI's `image_url` part takes (base64 as a data URL).

@@ -140,26 +140,6 @@ extension RequestFields {
         return (id, name, arguments)
     }
 
-    /// A tool message's content as text: a string, or text parts joined by newlines. Other parts are a 400: a
-    /// provider whose tool results are text only would otherwise lose them without a word.
-    func toolResultText(_ content: JSONValue?, at index: Int) throws(GatewayError) -> String {
-        guard case .array(let parts)? = content else { return try self.string(content, "messages[\(index)].content") ?? "" }
-        var texts: [String] = []
-        for (position, part) in parts.enumerated() {
-            let path = "messages[\(index)].content[\(position)]"
-            guard part.objectValue != nil else { throw self.mismatch(path, .object) }
-            let type = try self.string(part["type"], "\(path).type")
-            guard type == "text" else {
-                throw GatewayError.invalid(
-                    "\(path).type: a tool message's \"\(type ?? "?")\" part is not supported for \(self.models) models (their tool results are text)",
-                    code: "unsupported_content"
-                )
-            }
-            texts.append(try self.string(part["text"], "\(path).text") ?? "")
-        }
-        return texts.joined(separator: "\n")
-    }
-
     /// `messages`: a non-empty array of objects, each with its role.
     func messages(_ body: JSONValue) throws(GatewayError) -> [(role: String, message: JSONValue)] {
         guard let messages = try self.array(body["messages"], "messages"), !messages.isEmpty else {

@@ -121,6 +121,21 @@ struct RequestFields: Sendable {
         return value
     }
 
+    /// Content that can only be text (a tool result, for providers whose tool results are text): a string, or text
+    /// parts joined by newlines. Any other part is a 400 naming it, `refusal` saying why, rather than lost.
+    func textContent(_ content: JSONValue?, _ path: String, refusal: (_ type: String) -> String) throws(GatewayError) -> String {
+        guard case .array(let parts)? = content else { return try self.string(content, path) ?? "" }
+        var texts: [String] = []
+        for (position, part) in parts.enumerated() {
+            let item = self.style == .openAI ? "\(path)[\(position)]" : "\(path).\(position)"
+            guard part.objectValue != nil else { throw self.mismatch(item, .object) }
+            let type = try self.string(part["type"], "\(item).type")
+            guard type == "text" else { throw GatewayError.invalid("\(item).type: \(refusal(type ?? "?"))", code: "unsupported_content") }
+            texts.append(try self.required(self.string(part["text"], "\(item).text"), "\(item).text"))
+        }
+        return texts.joined(separator: "\n")
+    }
+
     enum Expected {
         case integer, number, boolean, string, object, array
     }
