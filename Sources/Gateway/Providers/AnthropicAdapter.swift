@@ -235,70 +235,39 @@ struct AnthropicAdapter: ProviderAdapter {
     /// OpenAI content (a string or parts) as Anthropic content blocks. A part's `cache_control` (prompt caching
     /// breakpoints, as LiteLLM clients set them) goes along with its block.
     static func contentBlocks(_ content: JSONValue?, at index: Int) throws(GatewayError) -> [JSONValue] {
-        switch content {
-        case nil, .null?: return []
-        case .string(let text)?: return text.isEmpty ? [] : [["type": "text", "text": .string(text)]]
-        case .array(let parts)?:
-            var blocks: [JSONValue] = []
-            for (position, part) in parts.enumerated() {
-                let path = "messages[\(index)].content[\(position)]"
-                guard part.objectValue != nil else { throw Self.fields.mismatch(path, .object) }
-                var block: JSONValue
-                switch part["type"]?.stringValue {
-                case "text":
-                    block = ["type": "text", "text": .string(try Self.fields.string(part["text"], "\(path).text") ?? "")]
-                case "image_url":
-                    let url = part["image_url"]?["url"]?.stringValue ?? part["image_url"]?.stringValue ?? ""
-                    block = ["type": "image", "source": Self.imageSource(url)]
-                case "file":
-                    block = try Self.documentBlock(part["file"], at: path)
-                case "refusal":
-                    // An earlier answer's refusal, replayed with the history: it was the model's text.
-                    block = ["type": "text", "text": .string(try Self.fields.string(part["refusal"], "\(path).refusal") ?? "")]
-                default:
-                    throw GatewayError.invalid(
-                        "\(path).type: part type \"\(part["type"]?.stringValue ?? "?")\" is not supported for Anthropic models"
-                    )
-                }
-                block["cache_control"] = try Self.fields.object(part["cache_control"], "\(path).cache_control").map(JSONValue.object)
-                blocks.append(block)
+        var blocks: [JSONValue] = []
+        for (position, (part, cacheControl)) in try Self.fields.contentParts(content, at: index).enumerated() {
+            let path = "messages[\(index)].content[\(position)]"
+            var block: JSONValue
+            switch part {
+            case .text(let text): block = ["type": "text", "text": .string(text)]
+            case .image(let url): block = ["type": "image", "source": Self.imageSource(url)]
+            case .file(let data, let filename): block = try Self.documentBlock(data, filename: filename, at: path)
             }
-            return blocks
-        default:
-            throw GatewayError.invalid("messages[\(index)].content: expected a string or an array of parts")
+            block["cache_control"] = try Self.fields.object(cacheControl, "\(path).cache_control").map(JSONValue.object)
+            blocks.append(block)
         }
+        return blocks
     }
 
-    /// OpenAI's `file` part as a `document` block: a PDF as base64, plain text as text. A file uploaded to OpenAI
-    /// (`file_id`) is not Anthropic's to read.
-    static func documentBlock(_ file: JSONValue?, at path: String) throws(GatewayError) -> JSONValue {
-        guard let file = try Self.fields.object(file, "\(path).file") else { throw Self.fields.mismatch("\(path).file", .object) }
-        let data = try Self.fields.string(file["file_data"], "\(path).file.file_data")
-        guard let data else {
-            throw GatewayError.invalid(
-                "\(path).file: only file_data is supported for Anthropic models (a file_id is OpenAI's own)",
-                code: "unsupported_content"
-            )
-        }
-        guard let url = DataURL(data) else {
-            throw GatewayError.invalid("\(path).file.file_data: expected a base64 data URL (data:application/pdf;base64,…)", code: "invalid_value")
-        }
+    /// A `file` part as a `document` block: a PDF as base64, plain text as text, its filename the title.
+    static func documentBlock(_ data: DataURL, filename: String?, at path: String) throws(GatewayError) -> JSONValue {
         var block: [String: JSONValue] = ["type": "document"]
-        switch url.mediaType {
+        switch data.mediaType {
         case "application/pdf":
-            block["source"] = ["type": "base64", "media_type": "application/pdf", "data": .string(url.base64)]
+            block["source"] = ["type": "base64", "media_type": "application/pdf", "data": .string(data.base64)]
         case "text/plain":
-            guard let text = url.text else {
+            guard let text = data.text else {
                 throw GatewayError.invalid("\(path).file.file_data: not base64-encoded UTF-8 text", code: "invalid_value")
             }
             block["source"] = ["type": "text", "media_type": "text/plain", "data": .string(text)]
         default:
             throw GatewayError.invalid(
-                "\(path).file: \(url.mediaType) files are not supported for Anthropic models (PDF and plain text are)",
+                "\(path).file: \(data.mediaType) files are not supported for Anthropic models (PDF and plain text are)",
                 code: "unsupported_content"
             )
         }
-        block["title"] = try Self.fields.string(file["filename"], "\(path).file.filename").map(JSONValue.string)
+        block["title"] = filename.map(JSONValue.string)
         return .object(block)
     }
 

@@ -370,50 +370,17 @@ struct GeminiAdapter: ProviderAdapter {
         return ["thinkingLevel": .string(["none": "minimal", "xhigh": "high"][effort] ?? effort)]
     }
 
-    /// OpenAI's `file` part (a `/v1/messages` client's PDF `document` arrives as one) as `inlineData`; a file
-    /// uploaded to OpenAI (`file_id`) cannot be.
-    static func filePart(_ file: JSONValue?, at path: String) throws(GatewayError) -> JSONValue {
-        let data = try Self.fields.string(file?["file_data"], "\(path).file.file_data")
-        guard let url = data.flatMap(DataURL.init) else {
-            throw GatewayError.invalid(
-                "\(path).file: only file_data as a base64 data URL is supported for Gemini models (not a file_id)",
-                code: "unsupported_content"
-            )
-        }
-        return ["inlineData": ["mimeType": .string(url.mediaType), "data": .string(url.base64)]]
-    }
-
+    /// OpenAI content as Gemini parts: inline data for base64 images and files (a `/v1/messages` client's PDF
+    /// `document` arrives as a file), `fileData` for an image's web address.
     static func parts(_ content: JSONValue?, at index: Int) throws(GatewayError) -> [JSONValue] {
-        switch content {
-        case nil, .null?: return []
-        case .string(let text)?: return text.isEmpty ? [] : [["text": .string(text)]]
-        case .array(let items)?:
-            var parts: [JSONValue] = []
-            for (position, item) in items.enumerated() {
-                switch item["type"]?.stringValue {
-                case "text":
-                    parts.append(["text": .string(try Self.fields.string(item["text"], "messages[\(index)].content[\(position)].text") ?? "")])
-                case "file":
-                    parts.append(try Self.filePart(item["file"], at: "messages[\(index)].content[\(position)]"))
-                case "refusal":
-                    // An earlier answer's refusal, replayed with the history: it was the model's text.
-                    parts.append(["text": .string(try Self.fields.string(item["refusal"], "messages[\(index)].content[\(position)].refusal") ?? "")])
-                case "image_url":
-                    let url = item["image_url"]?["url"]?.stringValue ?? ""
-                    if let data = DataURL(url) {
-                        parts.append(["inlineData": ["mimeType": .string(data.mediaType), "data": .string(data.base64)]])
-                    } else {
-                        parts.append(["fileData": ["fileUri": .string(url)]])
-                    }
-                default:
-                    throw GatewayError.invalid(
-                        "messages[\(index)].content: part type \"\(item["type"]?.stringValue ?? "?")\" is not supported for Gemini models"
-                    )
-                }
+        try Self.fields.contentParts(content, at: index).map { part, _ in
+            switch part {
+            case .text(let text): return ["text": .string(text)]
+            case .file(let data, _): return ["inlineData": ["mimeType": .string(data.mediaType), "data": .string(data.base64)]]
+            case .image(let url):
+                guard let data = DataURL(url) else { return ["fileData": ["fileUri": .string(url)]] }
+                return ["inlineData": ["mimeType": .string(data.mediaType), "data": .string(data.base64)]]
             }
-            return parts
-        default:
-            throw GatewayError.invalid("messages[\(index)].content: expected a string or an array of parts")
         }
     }
 }

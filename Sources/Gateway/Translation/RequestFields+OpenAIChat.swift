@@ -140,6 +140,60 @@ extension RequestFields {
         return (id, name, arguments)
     }
 
+    /// One part of a message's content, read and checked once; each adapter writes it in its provider's form.
+    enum ContentPart: Sendable, Equatable {
+        /// A `text` part, or an earlier answer's `refusal` replayed with the history (it was the model's text).
+        case text(String)
+        /// `image_url`: a base64 data URL or a web address.
+        case image(url: String)
+        /// A `file` part's inline data. A `file_id` is refused here: the file is OpenAI's own.
+        case file(DataURL, filename: String?)
+    }
+
+    /// Content as its parts with each part's `cache_control`, unchecked (only Anthropic reads it); `at` is the
+    /// message's index, for the paths errors name.
+    func contentParts(_ content: JSONValue?, at index: Int) throws(GatewayError) -> [(part: ContentPart, cacheControl: JSONValue?)] {
+        switch content {
+        case nil, .null?: return []
+        case .string(let text)?: return text.isEmpty ? [] : [(.text(text), nil)]
+        case .array(let items)?:
+            var parts: [(part: ContentPart, cacheControl: JSONValue?)] = []
+            for (position, item) in items.enumerated() {
+                let path = "messages[\(index)].content[\(position)]"
+                guard item.objectValue != nil else { throw self.mismatch(path, .object) }
+                let part: ContentPart
+                switch item["type"]?.stringValue {
+                case "text": part = .text(try self.string(item["text"], "\(path).text") ?? "")
+                case "refusal": part = .text(try self.string(item["refusal"], "\(path).refusal") ?? "")
+                case "image_url": part = .image(url: item["image_url"]?["url"]?.stringValue ?? item["image_url"]?.stringValue ?? "")
+                case "file":
+                    guard let file = try self.object(item["file"], "\(path).file") else { throw self.mismatch("\(path).file", .object) }
+                    guard let data = try self.string(file["file_data"], "\(path).file.file_data") else {
+                        throw GatewayError.invalid(
+                            "\(path).file: only file_data is supported for \(self.models) models (a file_id is OpenAI's own)",
+                            code: "unsupported_content"
+                        )
+                    }
+                    guard let url = DataURL(data) else {
+                        throw GatewayError.invalid(
+                            "\(path).file.file_data: expected a base64 data URL (data:application/pdf;base64,…)",
+                            code: "invalid_value"
+                        )
+                    }
+                    part = .file(url, filename: try self.string(file["filename"], "\(path).file.filename"))
+                default:
+                    throw GatewayError.invalid(
+                        "\(path).type: part type \"\(item["type"]?.stringValue ?? "?")\" is not supported for \(self.models) models"
+                    )
+                }
+                parts.append((part, item["cache_control"]))
+            }
+            return parts
+        default:
+            throw GatewayError.invalid("messages[\(index)].content: expected a string or an array of parts")
+        }
+    }
+
     /// `messages`: a non-empty array of objects, each with its role.
     func messages(_ body: JSONValue) throws(GatewayError) -> [(role: String, message: JSONValue)] {
         guard let messages = try self.array(body["messages"], "messages"), !messages.isEmpty else {
