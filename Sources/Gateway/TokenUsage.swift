@@ -4,13 +4,22 @@ public struct TokenUsage: Sendable, Equatable {
     public var completionTokens: Int
     /// Prompt tokens read from the provider's cache (already counted in `promptTokens`); nil when not reported.
     public var cachedTokens: Int?
+    /// Prompt tokens written to the provider's cache (already counted in `promptTokens`); nil when not reported.
+    public var cacheWriteTokens: Int?
     /// Completion tokens spent thinking (already counted in `completionTokens`); nil when not reported.
     public var reasoningTokens: Int?
 
-    public init(promptTokens: Int = 0, completionTokens: Int = 0, cachedTokens: Int? = nil, reasoningTokens: Int? = nil) {
+    public init(
+        promptTokens: Int = 0,
+        completionTokens: Int = 0,
+        cachedTokens: Int? = nil,
+        cacheWriteTokens: Int? = nil,
+        reasoningTokens: Int? = nil
+    ) {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.cachedTokens = cachedTokens
+        self.cacheWriteTokens = cacheWriteTokens
         self.reasoningTokens = reasoningTokens
     }
 
@@ -27,18 +36,20 @@ public struct TokenUsage: Sendable, Equatable {
             "completion_tokens": .int(self.completionTokens),
             "total_tokens": .int(self.totalTokens),
         ]
-        if let cached = self.cachedTokens { object["prompt_tokens_details"] = ["cached_tokens": .int(cached)] }
+        var promptDetails: [String: JSONValue] = [:]
+        promptDetails["cached_tokens"] = self.cachedTokens.map(JSONValue.int)
+        promptDetails["cache_write_tokens"] = self.cacheWriteTokens.map(JSONValue.int)
+        if !promptDetails.isEmpty { object["prompt_tokens_details"] = .object(promptDetails) }
         if let reasoning = self.reasoningTokens { object["completion_tokens_details"] = ["reasoning_tokens": .int(reasoning)] }
         return .object(object)
     }
 
-    /// Anthropic's `usage` object: its `input_tokens` leaves out cache reads, which go apart.
+    /// Anthropic's `usage` object: its `input_tokens` leaves out cache reads and writes, which go apart.
     public var anthropicObject: JSONValue {
-        var object: [String: JSONValue] = [
-            "input_tokens": .int(max(0, self.promptTokens - (self.cachedTokens ?? 0))),
-            "output_tokens": .int(self.completionTokens),
-        ]
-        if let cached = self.cachedTokens { object["cache_read_input_tokens"] = .int(cached) }
+        let uncached = self.promptTokens - (self.cachedTokens ?? 0) - (self.cacheWriteTokens ?? 0)
+        var object: [String: JSONValue] = ["input_tokens": .int(max(0, uncached)), "output_tokens": .int(self.completionTokens)]
+        object["cache_creation_input_tokens"] = self.cacheWriteTokens.map(JSONValue.int)
+        object["cache_read_input_tokens"] = self.cachedTokens.map(JSONValue.int)
         return .object(object)
     }
 
@@ -49,6 +60,7 @@ public struct TokenUsage: Sendable, Equatable {
             promptTokens: prompt,
             completionTokens: usage["completion_tokens"]?.tokenCount ?? 0,
             cachedTokens: usage["prompt_tokens_details"]?["cached_tokens"]?.tokenCount,
+            cacheWriteTokens: usage["prompt_tokens_details"]?["cache_write_tokens"]?.tokenCount,
             reasoningTokens: usage["completion_tokens_details"]?["reasoning_tokens"]?.tokenCount
         )
     }
@@ -59,20 +71,30 @@ public struct TokenUsage: Sendable, Equatable {
         func integer(_ text: ArraySlice<UInt8>) -> Int? {
             Int(String(decoding: text, as: UTF8.self)).flatMap { Self.plausibleCounts.contains($0) ? $0 : nil }
         }
-        /// A breakdown's count: `.some(nil)` when not given, `.some(n)` for an integer, nil when it needs a parse.
-        func detail(_ object: ArraySlice<UInt8>?, _ key: String) -> Int?? {
-            guard let object, object.first != UInt8(ascii: "n") else { return .some(nil) }
-            guard let members = JSONStructure.members([key], of: object) else { return nil }
-            guard let value = members[key] else { return .some(nil) }
-            return integer(value).map { .some($0) }
+        /// A breakdown's counts among `keys`, without those not given; nil when one needs a parse.
+        func details(_ object: ArraySlice<UInt8>?, _ keys: Set<String>) -> [String: Int]? {
+            guard let object, object.first != UInt8(ascii: "n") else { return [:] }
+            guard let members = JSONStructure.members(keys, of: object) else { return nil }
+            var counts: [String: Int] = [:]
+            for (key, value) in members {
+                guard let count = integer(value) else { return nil }
+                counts[key] = count
+            }
+            return counts
         }
         let keys: Set<String> = ["prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"]
         if let counts = JSONStructure.members(keys, of: usage), let prompt = counts["prompt_tokens"].flatMap(integer),
             let completion = counts["completion_tokens"] == nil ? 0 : counts["completion_tokens"].flatMap(integer),
-            let cached = detail(counts["prompt_tokens_details"], "cached_tokens"),
-            let reasoning = detail(counts["completion_tokens_details"], "reasoning_tokens")
+            let prompts = details(counts["prompt_tokens_details"], ["cached_tokens", "cache_write_tokens"]),
+            let completions = details(counts["completion_tokens_details"], ["reasoning_tokens"])
         {
-            self.init(promptTokens: prompt, completionTokens: completion, cachedTokens: cached, reasoningTokens: reasoning)
+            self.init(
+                promptTokens: prompt,
+                completionTokens: completion,
+                cachedTokens: prompts["cached_tokens"],
+                cacheWriteTokens: prompts["cache_write_tokens"],
+                reasoningTokens: completions["reasoning_tokens"]
+            )
             return
         }
         self.init(openAI: try JSONValue.parse(usage))
@@ -83,7 +105,7 @@ public struct TokenUsage: Sendable, Equatable {
 /// so far and, in newer streams, the prompt's counts again; each count keeps its latest value.
 struct AnthropicUsage: Sendable {
     private var input: Int?
-    private var cacheCreation = 0
+    private var cacheCreation: Int?
     private var cacheRead: Int?
     private var output = 0
 
@@ -103,9 +125,10 @@ struct AnthropicUsage: Sendable {
     var tokenUsage: TokenUsage? {
         guard let input = self.input else { return nil }
         return TokenUsage(
-            promptTokens: input + self.cacheCreation + (self.cacheRead ?? 0),
+            promptTokens: input + (self.cacheCreation ?? 0) + (self.cacheRead ?? 0),
             completionTokens: self.output,
-            cachedTokens: self.cacheRead
+            cachedTokens: self.cacheRead,
+            cacheWriteTokens: self.cacheCreation
         )
     }
 }

@@ -221,4 +221,125 @@ import Testing
         let wrong = #expect(throws: GatewayError.self) { try MessagesTranslator.translation(of: body(5)) }
         #expect(wrong?.message == "messages.2.content.0.content: Input should be a valid string")
     }
+
+    /// OpenAI's `prompt_cache_breakpoint` is Anthropic's `cache_control`: 1 hour, the shortest lifetime of Anthropic's
+    /// that covers OpenAI's 30 minutes, on the latest four in message order (OpenAI writes no more, Anthropic takes
+    /// no more). A part's own `cache_control` wins; Gemini, which caches by itself, gets no mark.
+    @Test func openAIBreakpointsAreAnthropicMarks() throws {
+        let breakpoint: JSONValue = ["mode": "explicit"]
+        func text(_ text: String, _ extra: [String: JSONValue] = ["prompt_cache_breakpoint": ["mode": "explicit"]]) -> JSONValue {
+            .object(["type": "text", "text": .string(text)].merging(extra) { $1 })
+        }
+        var body = Self.chat([
+            ["role": "system", "content": [text("rules")]],
+            ["role": "user", "content": [text("one"), text("two", ["prompt_cache_breakpoint": ["mode": "explicit", "ttl": "12h"]])]],
+            ["role": "assistant", "content": [text("three")]],
+            [
+                "role": "user",
+                "content": [text("four", ["prompt_cache_breakpoint": breakpoint, "cache_control": ["type": "ephemeral"]]), text("five", [:])],
+            ],
+        ])
+        body["prompt_cache_options"] = ["mode": "explicit", "ttl": "30m"]
+        let anthropic = try Self.anthropic(body)
+        let mark = PromptCacheBreakpoints.mark
+        #expect(mark == ["type": "ephemeral", "ttl": "1h"])
+        #expect(anthropic["system"] == [["type": "text", "text": "rules"]])
+        #expect(
+            anthropic["messages"] == [
+                [
+                    "role": "user",
+                    "content": [["type": "text", "text": "one", "cache_control": mark], ["type": "text", "text": "two", "cache_control": mark]],
+                ],
+                ["role": "assistant", "content": [["type": "text", "text": "three", "cache_control": mark]]],
+                [
+                    "role": "user",
+                    "content": [["type": "text", "text": "four", "cache_control": ["type": "ephemeral"]], ["type": "text", "text": "five"]],
+                ],
+            ]
+        )
+        #expect(anthropic["prompt_cache_options"] == nil)
+        let gemini = try Self.gemini(body).serializedString
+        #expect(!gemini.contains("cache") && !gemini.contains("breakpoint"), "\(gemini)")
+
+        let fewer = Self.chat([
+            [
+                "role": "user",
+                "content": [text("a"), ["type": "image_url", "image_url": ["url": "https://x/a.png"], "prompt_cache_breakpoint": breakpoint]],
+            ]
+        ])
+        #expect(
+            try Self.anthropic(fewer)["messages"]?.arrayValue?.first?["content"] == [
+                ["type": "text", "text": "a", "cache_control": mark],
+                ["type": "image", "source": ["type": "url", "url": "https://x/a.png"], "cache_control": mark],
+            ]
+        )
+    }
+
+    @Test(
+        arguments: [
+            (.string("explicit"), "messages[0].content[0].prompt_cache_breakpoint: expected an object"),
+            (["mode": "implicit"], #"messages[0].content[0].prompt_cache_breakpoint.mode: expected "explicit""#),
+            ([:], #"messages[0].content[0].prompt_cache_breakpoint.mode: expected "explicit""#),
+            (["mode": "explicit", "ttl": "1h"], #"messages[0].content[0].prompt_cache_breakpoint.ttl: expected "30m" or "12h""#),
+            (["mode": "explicit", "ttl": 30], "messages[0].content[0].prompt_cache_breakpoint.ttl: expected a string"),
+        ] as [(JSONValue, String)]
+    )
+    func malformedBreakpointsAreRefusedForBoth(_ breakpoint: JSONValue, _ message: String) {
+        let body = Self.chat([["role": "user", "content": [["type": "text", "text": "x", "prompt_cache_breakpoint": breakpoint]]]])
+        let errors = [#expect(throws: GatewayError.self) { try Self.anthropic(body) }, #expect(throws: GatewayError.self) { try Self.gemini(body) }]
+        for error in errors { #expect(error?.status == 400 && error?.message == message, "\(String(describing: error))") }
+    }
+
+    /// OpenAI's moderated completions add results an Anthropic or Gemini answer cannot carry, and may block: a 400
+    /// unless null. OpenAI-style stream options are checked, and obfuscation padding has nothing to pad.
+    @Test func moderationIsOpenAIsOwn() throws {
+        var body = Self.chat([["role": "user", "content": "hi"]])
+        body["moderation"] = ["model": "omni-moderation-latest", "policy": ["input": ["mode": "block"]]]
+        let errors = [#expect(throws: GatewayError.self) { try Self.anthropic(body) }, #expect(throws: GatewayError.self) { try Self.gemini(body) }]
+        for error in errors { #expect(error?.code == "unsupported_parameter" && error?.message.hasPrefix("moderation: not supported for") == true) }
+        body["moderation"] = .null
+        body["stream"] = true
+        body["stream_options"] = ["include_usage": true, "include_obfuscation": false]
+        _ = try Self.anthropic(body)
+        _ = try Self.gemini(body)
+        body["stream_options"] = ["include_obfuscation": "no"]
+        #expect(throws: GatewayError.invalid("stream_options.include_obfuscation: expected a boolean", code: "invalid_type")) {
+            try Self.anthropic(body)
+        }
+    }
+
+    /// Cache writes cross with their counts: Anthropic's `cache_creation_input_tokens` is OpenAI's
+    /// `prompt_tokens_details.cache_write_tokens`, both ways, and a passed-through answer's are read in place.
+    @Test func cacheWritesAreCountedBothWays() throws {
+        let anthropic = try #require(
+            AnthropicAdapter.usage(["input_tokens": 5, "cache_creation_input_tokens": 300, "cache_read_input_tokens": 0, "output_tokens": 2])
+        )
+        #expect(anthropic == TokenUsage(promptTokens: 305, completionTokens: 2, cachedTokens: 0, cacheWriteTokens: 300))
+        #expect(anthropic.openAIObject["prompt_tokens_details"] == ["cached_tokens": 0, "cache_write_tokens": 300])
+        #expect(
+            anthropic.anthropicObject == ["input_tokens": 5, "cache_creation_input_tokens": 300, "cache_read_input_tokens": 0, "output_tokens": 2]
+        )
+
+        let json = #"{"prompt_tokens": 1000, "completion_tokens": 4, "prompt_tokens_details": {"cached_tokens": 600, "cache_write_tokens": 300}}"#
+        let openAI = TokenUsage(promptTokens: 1000, completionTokens: 4, cachedTokens: 600, cacheWriteTokens: 300)
+        #expect(TokenUsage(openAI: try JSONValue.parse(Array(json.utf8))) == openAI)
+        #expect(try TokenUsage(openAIBytes: ArraySlice(json.utf8)) == openAI)
+        #expect(
+            openAI.anthropicObject == ["input_tokens": 100, "cache_creation_input_tokens": 300, "cache_read_input_tokens": 600, "output_tokens": 4]
+        )
+        let withNull = #"{"prompt_tokens": 10, "completion_tokens": 4, "prompt_tokens_details": {"cached_tokens": 0, "cache_write_tokens": null}}"#
+        #expect(try TokenUsage(openAIBytes: ArraySlice(withNull.utf8)) == TokenUsage(promptTokens: 10, completionTokens: 4, cachedTokens: 0))
+        #expect(TokenUsage(promptTokens: 10).openAIObject["prompt_tokens_details"] == nil)
+    }
+
+    /// Anthropic's request options about how it serves, bills and explains a request have no effect on the answer:
+    /// accepted on `/v1/messages` and not sent elsewhere.
+    @Test func anthropicServingOptionsStayBehind() throws {
+        let body: JSONValue = [
+            "model": "m", "max_tokens": 100, "messages": [["role": "user", "content": "hi"]],
+            "speed": "fast", "diagnostics": ["previous_message_id": "msg_1"], "workspace_id": "wrkspc_1", "user_profile_id": "up_1",
+        ]
+        let translated = try MessagesTranslator.translation(of: body).body
+        for field in ["speed", "diagnostics", "workspace_id", "user_profile_id"] { #expect(translated[field] == nil) }
+    }
 }

@@ -60,7 +60,7 @@ import Testing
 
     // MARK: Anthropic answers
 
-    @Test func anthropicCacheReadsCountInPromptTokensAndShowAsCached() throws {
+    @Test func anthropicCacheReadsAndWritesCountInPromptTokensAndShowApart() throws {
         let answer =
             #"{"type":"message","id":"msg_1","model":"claude-x","content":[{"type":"text","text":"red"}],"stop_reason":"end_turn","usage":{"input_tokens":5,"cache_creation_input_tokens":2,"cache_read_input_tokens":100,"output_tokens":3}}"#
         let completion = try AnthropicAdapter(defaultMaxTokens: 10).completion(
@@ -69,7 +69,8 @@ import Testing
         )
         #expect(
             completion.body["usage"] == [
-                "prompt_tokens": 107, "completion_tokens": 3, "total_tokens": 110, "prompt_tokens_details": ["cached_tokens": 100],
+                "prompt_tokens": 107, "completion_tokens": 3, "total_tokens": 110,
+                "prompt_tokens_details": ["cached_tokens": 100, "cache_write_tokens": 2],
             ]
         )
     }

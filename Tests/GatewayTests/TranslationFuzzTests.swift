@@ -18,6 +18,8 @@ import Testing
         "candidates", "parts", "functionCall", "args", "finishReason", "usageMetadata", "stop_reason", "message", "content_block",
         "partial_json", "tools", "tool_choice", "n", "stream", "response_format", "json_schema", "schema", "output_config",
         "format", "effort", "reasoning_effort", "top_k", "stop", "stop_sequences", "system", "messages", "error",
+        "prompt_cache_breakpoint", "mode", "ttl", "stream_options", "include_obfuscation", "cached_tokens", "cache_write_tokens",
+        "cache_creation_input_tokens", "prompt_tokens_details",
     ]
 
     static let strings: [JSONValue] = [
@@ -25,7 +27,7 @@ import Testing
         "required", "json_schema", "json_object", "enabled", "disabled", "base64", "url", "user", "assistant", "system", "tool",
         "data:application/pdf;base64,%%%", "data:;base64,", "data:text/plain;base64,aGk=", "{", "{}", "[1]", "\u{0}", "é🙂",
         "message_start", "content_block_start", "content_block_delta", "message_delta", "input_json_delta", "STOP",
-        "MAX_TOKENS", "SAFETY", "end_turn", "max_tokens",
+        "MAX_TOKENS", "SAFETY", "end_turn", "max_tokens", "explicit", "30m", "12h",
     ]
 
     static func randomValue(_ generator: inout SplitMix, depth: Int = 0) -> JSONValue {
@@ -146,7 +148,8 @@ import Testing
                 [
                     "role": "user",
                     "content": [
-                        ["type": "text", "text": "hi"], ["type": "image_url", "image_url": ["url": "data:image/png;base64,iVBO"]],
+                        ["type": "text", "text": "hi", "prompt_cache_breakpoint": ["mode": "explicit", "ttl": "30m"]],
+                        ["type": "image_url", "image_url": ["url": "data:image/png;base64,iVBO"]],
                         ["type": "file", "file": ["file_data": Self.pdf, "filename": "a.pdf"]],
                     ],
                 ],
@@ -289,7 +292,7 @@ import Testing
     @Test func passedThroughBytesAreReadOrRefused() throws {
         let openAI = Self.deployment(.openAI, "gpt-4o")
         let answer = Array(
-            #"{"id":"c","choices":[{"index":0,"message":{"role":"assistant","content":"h\"i"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":0}}}"#
+            #"{"id":"c","choices":[{"index":0,"message":{"role":"assistant","content":"h\"i"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":0,"cache_write_tokens":7}}}"#
                 .utf8
         )
         let stream = Array(

@@ -35,7 +35,9 @@ The model name picks the behaviour, so tests need no control channel. Words comb
   anything else    "echo: <last user text>", cut to the request's max tokens (finish length/max_tokens/MAX_TOKENS)
 
 Tokens are words: prompt = words of every message and system text, completion = words of the answer (of the
-arguments' JSON for tool calls). A streamed text answer has exactly 20 content events (non-empty when the answer
+arguments' JSON for tool calls). Anthropic's prompt caching is kept: the words up to a request's last
+`cache_control` mark are written (cache_creation_input_tokens) on the first request with that prefix and read
+(cache_read_input_tokens) on the next, and input_tokens leaves them out. A streamed text answer has exactly 20 content events (non-empty when the answer
 has 20 characters or more): OpenAI sends a role chunk with "" content first, then 20 chunks, a finish chunk, the
 usage chunk if stream_options.include_usage, [DONE]; Anthropic 20 text_delta events; Gemini 20 chunks, the last
 with finishReason (usageMetadata on each, cumulative).
@@ -84,6 +86,7 @@ MODELS = ["mock-chat", "mock-tool", "mock-embed"]
 LOCK = threading.Lock()
 REQUESTS = []
 RATE_LIMITED = {}  # request key -> 429s already answered
+CACHED_PREFIXES = set()  # Anthropic prompt caching: the prefixes written so far
 EARLY_ERRORS = {}  # request key -> streams already failed before their content
 STATS = {"requests": 0, "client_disconnects": 0}
 KEYS = {}  # provider -> the key it accepts
@@ -388,6 +391,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with LOCK:
                 REQUESTS.clear()
                 RATE_LIMITED.clear()
+                CACHED_PREFIXES.clear()
                 EARLY_ERRORS.clear()
                 STATS.update(requests=0, client_disconnects=0)
             return self.control(200, b"{}")
@@ -689,6 +693,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
     ANTHROPIC_COUNT_FIELDS = {"model", "messages", "system", "tools", "tool_choice", "thinking", "mcp_servers",
                               "context_management", "output_config", "output_format"}
 
+    @staticmethod
+    def prompt_cache(body):
+        """Anthropic's prompt caching, checked as Anthropic checks it (at most four `cache_control` marks, each
+        ephemeral with a ttl of 5m or 1h): the words up to the last mark are written on the first request with that
+        prefix and read on the next. Returns (those words, whether they were read)."""
+        blocks = [dict(tool, type="tool") for tool in body.get("tools") or []]
+        system = body.get("system")
+        blocks += system if isinstance(system, list) else [{"type": "text", "text": system or ""}]
+        for message in body["messages"]:
+            content = message.get("content")
+            blocks += content if isinstance(content, list) else [{"type": "text", "text": content or ""}]
+        marks, prefix_words, cached_words, prefix = 0, 0, 0, None
+        for position, block in enumerate(blocks):
+            prefix_words += words(text_of([block])) if isinstance(block, dict) and block.get("type") != "tool" else 0
+            mark = block.get("cache_control") if isinstance(block, dict) else None
+            if mark is None:
+                continue
+            if not isinstance(mark, dict) or mark.get("type") != "ephemeral" or mark.get("ttl", "5m") not in ("5m", "1h"):
+                raise Reject(400, f"cache_control: expected {{\"type\": \"ephemeral\"}} with a ttl of 5m or 1h, got {mark}")
+            marks += 1
+            cached_words, prefix = prefix_words, json.dumps(blocks[:position + 1], sort_keys=True)
+        if marks > 4:
+            raise Reject(400, f"A maximum of 4 blocks with cache_control may be provided. Found {marks}.")
+        if prefix is None:
+            return 0, False
+        with LOCK:
+            hit = prefix in CACHED_PREFIXES
+            CACHED_PREFIXES.add(prefix)
+        return cached_words, hit
+
     def anthropic(self, provider, operation, body, query):
         # The documented header is x-api-key; the official SDK (2.x) sends the key as a Bearer token.
         if not self.key_check(provider, "x-api-key", "authorization"):
@@ -731,6 +765,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                              "top-level `system` parameter, not \"system\" as an input message role.")
         self.fail_as_asked(body)
 
+        cached_words, cache_hit = self.prompt_cache(body)
         ask = Ask(max_tokens=body["max_tokens"], prompt_words=words(text_of(body.get("system"))))
         for message in messages:
             ask.prompt_words += words(text_of(message.get("content")))
@@ -756,8 +791,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         headers = [("request-id", request_id)]
         message = {"id": "msg_" + uuid.uuid4().hex[:24], "type": "message", "role": "assistant",
                    "model": body["model"], "content": blocks, "stop_reason": stop, "stop_sequence": None,
-                   "usage": {"input_tokens": result.prompt_tokens, "output_tokens": result.completion_tokens,
-                             "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                   "usage": {"input_tokens": result.prompt_tokens - cached_words,
+                             "output_tokens": result.completion_tokens,
+                             "cache_creation_input_tokens": 0 if cache_hit else cached_words,
+                             "cache_read_input_tokens": cached_words if cache_hit else 0,
                              "service_tier": "standard"}}
         if not body.get("stream"):
             return self.json_answer(message, headers)

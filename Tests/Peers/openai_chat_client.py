@@ -1,6 +1,10 @@
 """Drives a chat completion with the official `openai` SDK, unchanged, and prints what it got back as one JSON line.
 
-Usage: openai_chat_client.py BASE_URL MODEL [--stream] [--tools] [--prompt TEXT] [--max-tokens N] [--max-retries N]
+Usage: openai_chat_client.py BASE_URL MODEL [--stream] [--tools] [--cache] [--prompt TEXT] [--max-tokens N]
+                            [--max-retries N]
+
+--cache sends the prompt as OpenAI's prompt caching has it: the system text as a part with a
+`prompt_cache_breakpoint`, and `prompt_cache_options`.
 
 An error the SDK raises for the server's answer (a status, a cut connection, an in-stream error event) is a result:
 it prints {"error": {"class", "status", "message"}, ...} and exits 0. Anything else (say, the SDK failing to parse
@@ -24,16 +28,22 @@ parser.add_argument("base_url")
 parser.add_argument("model")
 parser.add_argument("--stream", action="store_true")
 parser.add_argument("--tools", action="store_true")
+parser.add_argument("--cache", action="store_true")
 parser.add_argument("--prompt", default="Please say hello to the skiff tests")  # 20+ characters: 20 non-empty chunks
 parser.add_argument("--max-tokens", type=int)
 parser.add_argument("--max-retries", type=int, default=0)  # the SDKs' own default is 2
 
 
-def usage_of(usage):
+def usage_of(usage, details=False):
+    """The counts, with the prompt's cache reads and writes when `details`."""
     if usage is None:
         return None
-    return {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
-            "total_tokens": usage.total_tokens}
+    counts = {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+              "total_tokens": usage.total_tokens}
+    prompt = usage.prompt_tokens_details
+    if details and prompt is not None:
+        counts.update(cached_tokens=prompt.cached_tokens, cache_write_tokens=prompt.cache_write_tokens)
+    return counts
 
 
 def run(argv):
@@ -44,6 +54,10 @@ def run(argv):
                                                  {"role": "user", "content": args.prompt}]}
     if args.tools:
         request["tools"] = TOOLS
+    if args.cache:
+        request["messages"][0]["content"] = [{"type": "text", "text": "You are terse and answer in one line.",
+                                              "prompt_cache_breakpoint": {"mode": "explicit", "ttl": "30m"}}]
+        request["prompt_cache_options"] = {"mode": "explicit", "ttl": "30m"}
     if args.max_tokens is not None:
         request["max_tokens"] = args.max_tokens
     result = {"text": "", "chunks": 0}
@@ -53,7 +67,7 @@ def run(argv):
             completion = client.chat.completions.create(**request)
             choice = completion.choices[0]
             result.update(id=completion.id, model=completion.model, text=choice.message.content,
-                          finish_reason=choice.finish_reason, usage=usage_of(completion.usage),
+                          finish_reason=choice.finish_reason, usage=usage_of(completion.usage, args.cache),
                           tool_calls=[{"id": c.id, "name": c.function.name,
                                        "arguments": json.loads(c.function.arguments)}
                                       for c in choice.message.tool_calls or []])
@@ -65,7 +79,7 @@ def run(argv):
                 result["events"] += 1
                 result["id"], result["model"] = chunk.id, chunk.model
                 if chunk.usage is not None:
-                    result["usage"] = usage_of(chunk.usage)
+                    result["usage"] = usage_of(chunk.usage, args.cache)
                 for choice in chunk.choices:
                     if choice.delta.content:
                         result["text"] += choice.delta.content

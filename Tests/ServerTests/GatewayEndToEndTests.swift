@@ -471,6 +471,48 @@ struct GatewayFailureTests {
         #expect(try await server.stop() == 0)
     }
 
+    /// OpenAI's prompt caching as the `openai` SDK sends it (a `prompt_cache_breakpoint` on the system part, and
+    /// `prompt_cache_options`): Anthropic gets a 1-hour `cache_control` mark there and its cache writes and reads
+    /// come back as `cache_write_tokens` and `cached_tokens`; Gemini, which caches by itself, gets no mark; OpenAI
+    /// gets the request as sent.
+    @Test func promptCachingFromTheOpenAISDKReachesEachProvider() async throws {
+        let (peer, server) = try await Self.start()
+        defer { withExtendedLifetime(peer) {} }
+        let system = "You are terse and answer in one line."  // 8 words, the cached prefix
+        for (stream, written, read) in [(false, 8, 0), (true, 0, 8)] {
+            let result = try await SDKClient.run(
+                "openai_chat_client.py",
+                [server.baseURL + "/v1", "claude-3-5-haiku", "--cache"] + (stream ? ["--stream"] : [])
+            )
+            #expect(result["text"] as? String == "echo: Please say hello to the skiff tests", "\(result)")
+            let usage = result["usage"] as? [String: Int]
+            #expect(
+                usage == ["prompt_tokens": 15, "completion_tokens": 8, "total_tokens": 15 + 8, "cached_tokens": read, "cache_write_tokens": written],
+                "\(result)"
+            )
+        }
+        for model in ["gemini-2.0-flash", "gpt-4o-mini"] {
+            let result = try await SDKClient.run("openai_chat_client.py", [server.baseURL + "/v1", model, "--cache"])
+            #expect(result["text"] as? String == "echo: Please say hello to the skiff tests", "\(result)")
+        }
+        let seen = try await MockProviders.requests(peer)
+        try #require(seen.count == 4, "\(seen)")
+        for anthropic in seen.prefix(2) {
+            let body = try #require(anthropic["body"] as? [String: Any])
+            let blocks = try #require(body["system"] as? [[String: Any]])
+            #expect(blocks.first?["text"] as? String == system)
+            #expect(blocks.first?["cache_control"] as? [String: String] == ["type": "ephemeral", "ttl": "1h"], "\(blocks)")
+            #expect(body["prompt_cache_options"] == nil)
+        }
+        let gemini = try #require(seen[2]["body"] as? [String: Any])
+        #expect((gemini["systemInstruction"] as? [String: Any])?["parts"] as? [[String: String]] == [["text": system]])
+        let openAI = try #require(seen[3]["body"] as? [String: Any])
+        #expect(openAI["prompt_cache_options"] as? [String: String] == ["mode": "explicit", "ttl": "30m"])
+        let part = ((openAI["messages"] as? [[String: Any]])?.first?["content"] as? [[String: Any]])?.first
+        #expect(part?["prompt_cache_breakpoint"] as? [String: String] == ["mode": "explicit", "ttl": "30m"])
+        #expect(try await server.stop() == 0)
+    }
+
     /// Sends a request on a raw socket, reads for `readFor`, then hangs up.
     static func hangUp(_ server: SkiffServer, path: String = "/v1/chat/completions", body: String, readFor: Duration) async throws {
         try await blockingIO {

@@ -115,7 +115,10 @@ struct AnthropicAdapter: ProviderAdapter {
             "tools": .translated, "tool_choice": .translated, "parallel_tool_calls": .translated, "n": .translated,
             // No counterpart, and none needed: OpenAI calls seed best effort too.
             "seed": .ignored, "store": .ignored, "metadata": .ignored, "service_tier": .ignored, "safety_identifier": .ignored,
-            "prompt_cache_key": .ignored, "prompt_cache_retention": .ignored,
+            // OpenAI's caching options: Anthropic caches only where marked, and each breakpoint's mark lives 1 hour.
+            "prompt_cache_key": .ignored, "prompt_cache_retention": .ignored, "prompt_cache_options": .ignored,
+            // OpenAI's moderation of the prompt and the answer, which an Anthropic model's answer cannot carry.
+            "moderation": .unsupported(),
             "logprobs": .unsupported(), "top_logprobs": .unsupported(), "logit_bias": .unsupported(), "presence_penalty": .unsupported(),
             "frequency_penalty": .unsupported(), "audio": .unsupported(), "prediction": .unsupported(),
             "modalities": .unsupported(neutral: [["text"]]), "verbosity": .unsupported(neutral: ["medium"]),
@@ -133,6 +136,7 @@ struct AnthropicAdapter: ProviderAdapter {
         if let count = try fields.int(body["n"], "n", minimum: 1), count > 1 {
             throw GatewayError.invalid("n: Anthropic models return one choice; n > 1 is not supported", code: "unsupported_parameter")
         }
+        var breakpoints = PromptCacheBreakpoints(messages: messages)
         var system: [JSONValue] = []
         var turns: [(role: String, blocks: [JSONValue])] = []
         func append(_ role: String, _ blocks: [JSONValue]) {
@@ -147,11 +151,11 @@ struct AnthropicAdapter: ProviderAdapter {
         for (index, (role, message)) in messages.enumerated() {
             switch role {
             case "system", "developer":
-                system += try Self.textBlocks(message["content"], at: index)
+                system += try Self.textBlocks(message["content"], at: index, breakpoints: &breakpoints)
             case "user":
-                append("user", try Self.contentBlocks(message["content"], at: index))
+                append("user", try Self.contentBlocks(message["content"], at: index, breakpoints: &breakpoints))
             case "assistant":
-                var blocks = try Self.contentBlocks(message["content"] ?? .null, at: index)
+                var blocks = try Self.contentBlocks(message["content"] ?? .null, at: index, breakpoints: &breakpoints)
                 let calls = try fields.array(message["tool_calls"], "messages[\(index)].tool_calls") ?? []
                 for (position, call) in calls.enumerated() {
                     let (id, name, input) = try fields.toolCall(call, "messages[\(index)].tool_calls[\(position)]")
@@ -163,7 +167,7 @@ struct AnthropicAdapter: ProviderAdapter {
                 // Parts stay blocks: Anthropic's tool results take images and documents too, and keep `cache_control`.
                 let content: JSONValue =
                     switch message["content"] {
-                    case .array?: .array(try Self.contentBlocks(message["content"], at: index))
+                    case .array?: .array(try Self.contentBlocks(message["content"], at: index, breakpoints: &breakpoints))
                     default: .string(try fields.string(message["content"], "messages[\(index)].content") ?? "")
                     }
                 append("user", [["type": "tool_result", "tool_use_id": .string(id), "content": content]])
@@ -232,19 +236,24 @@ struct AnthropicAdapter: ProviderAdapter {
         return .object(out)
     }
 
-    /// OpenAI content (a string or parts) as Anthropic content blocks. A part's `cache_control` (prompt caching
-    /// breakpoints, as LiteLLM clients set them) goes along with its block.
-    static func contentBlocks(_ content: JSONValue?, at index: Int) throws(GatewayError) -> [JSONValue] {
+    /// OpenAI content (a string or parts) as Anthropic content blocks. A part's `cache_control` (as LiteLLM clients
+    /// set it) goes along with its block as sent; an OpenAI `prompt_cache_breakpoint` becomes one where it has none.
+    static func contentBlocks(
+        _ content: JSONValue?,
+        at index: Int,
+        breakpoints: inout PromptCacheBreakpoints
+    ) throws(GatewayError) -> [JSONValue] {
         var blocks: [JSONValue] = []
-        for (position, (part, cacheControl)) in try Self.fields.contentParts(content, at: index).enumerated() {
+        for (position, marked) in try Self.fields.contentParts(content, at: index).enumerated() {
             let path = "messages[\(index)].content[\(position)]"
             var block: JSONValue
-            switch part {
+            switch marked.part {
             case .text(let text): block = ["type": "text", "text": .string(text)]
             case .image(let url): block = ["type": "image", "source": Self.imageSource(url)]
             case .file(let data, let filename): block = try Self.documentBlock(data, filename: filename, at: path)
             }
-            block["cache_control"] = try Self.fields.object(cacheControl, "\(path).cache_control").map(JSONValue.object)
+            let breakpoint = marked.breakpoint ? breakpoints.next() : nil
+            block["cache_control"] = try Self.fields.object(marked.cacheControl, "\(path).cache_control").map(JSONValue.object) ?? breakpoint
             blocks.append(block)
         }
         return blocks
@@ -272,8 +281,12 @@ struct AnthropicAdapter: ProviderAdapter {
     }
 
     /// A system message's blocks: Anthropic's `system` takes text only, so another part is a 400, not lost.
-    static func textBlocks(_ content: JSONValue?, at index: Int) throws(GatewayError) -> [JSONValue] {
-        let blocks = try Self.contentBlocks(content, at: index)
+    static func textBlocks(
+        _ content: JSONValue?,
+        at index: Int,
+        breakpoints: inout PromptCacheBreakpoints
+    ) throws(GatewayError) -> [JSONValue] {
+        let blocks = try Self.contentBlocks(content, at: index, breakpoints: &breakpoints)
         if let position = blocks.firstIndex(where: { $0["type"]?.stringValue != "text" }) {
             throw GatewayError.invalid(
                 "messages[\(index)].content[\(position)].type: a system message takes text parts only for Anthropic models",

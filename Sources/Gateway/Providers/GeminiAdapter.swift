@@ -235,7 +235,9 @@ struct GeminiAdapter: ProviderAdapter {
             "stream_options": .translated, "response_format": .translated, "reasoning_effort": .translated, "tools": .translated,
             "tool_choice": .translated,
             "user": .ignored, "store": .ignored, "metadata": .ignored, "service_tier": .ignored, "safety_identifier": .ignored,
-            "prompt_cache_key": .ignored, "prompt_cache_retention": .ignored,
+            "prompt_cache_key": .ignored, "prompt_cache_retention": .ignored, "prompt_cache_options": .ignored,
+            // OpenAI's moderation of the prompt and the answer, which a Gemini model's answer cannot carry.
+            "moderation": .unsupported(),
             "logprobs": .unsupported(), "top_logprobs": .unsupported(), "logit_bias": .unsupported(), "audio": .unsupported(),
             "prediction": .unsupported(), "modalities": .unsupported(neutral: [["text"]]), "verbosity": .unsupported(neutral: ["medium"]),
             "web_search_options": .unsupported(),
@@ -371,10 +373,11 @@ struct GeminiAdapter: ProviderAdapter {
     }
 
     /// OpenAI content as Gemini parts: inline data for base64 images and files (a `/v1/messages` client's PDF
-    /// `document` arrives as a file), `fileData` for an image's web address.
+    /// `document` arrives as a file), `fileData` for an image's web address. Caching marks have no place: Gemini
+    /// caches implicitly.
     static func parts(_ content: JSONValue?, at index: Int) throws(GatewayError) -> [JSONValue] {
-        try Self.fields.contentParts(content, at: index).map { part, _ in
-            switch part {
+        try Self.fields.contentParts(content, at: index).map { marked in
+            switch marked.part {
             case .text(let text): return ["text": .string(text)]
             case .file(let data, _): return ["inlineData": ["mimeType": .string(data.mediaType), "data": .string(data.base64)]]
             case .image(let url):

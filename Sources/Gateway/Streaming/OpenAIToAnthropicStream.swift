@@ -107,8 +107,11 @@ struct OpenAIToAnthropicStream: StreamTranslator {
             "model": .string(self.model), "content": [], "stop_reason": nil, "stop_sequence": nil,
             // The prompt's count when the upstream has told it by now (Gemini does with its first chunk), as
             // Anthropic's own `message_start` does; output comes with `message_delta`.
-            "usage": TokenUsage(promptTokens: self.upstream.usage?.promptTokens ?? 0, cachedTokens: self.upstream.usage?.cachedTokens)
-                .anthropicObject,
+            "usage": TokenUsage(
+                promptTokens: self.upstream.usage?.promptTokens ?? 0,
+                cachedTokens: self.upstream.usage?.cachedTokens,
+                cacheWriteTokens: self.upstream.usage?.cacheWriteTokens
+            ).anthropicObject,
         ]
         return [Self.event("message_start", ["message": message])]
     }

@@ -50,7 +50,9 @@ enum MessagesTranslator {
             "top_p": .translated, "top_k": .translated, "stop_sequences": .translated, "stream": .translated, "metadata": .translated,
             "tools": .translated, "tool_choice": .translated, "thinking": .translated, "output_config": .translated,
             "output_format": .translated,
-            "service_tier": .ignored, "cache_control": .ignored,
+            // How Anthropic serves, bills and explains a request, with no effect on the answer and no place elsewhere.
+            "service_tier": .ignored, "speed": .ignored, "cache_control": .ignored, "diagnostics": .ignored, "workspace_id": .ignored,
+            "user_profile_id": .ignored,
             "container": .unsupported(), "mcp_servers": .unsupported(), "context_management": .unsupported(),
             "inference_geo": .unsupported(),
         ]

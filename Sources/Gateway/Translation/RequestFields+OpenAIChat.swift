@@ -15,6 +15,8 @@ extension RequestFields {
         _ = try self.bool(body["stream"], "stream")
         let options = try self.object(body["stream_options"], "stream_options")
         _ = try self.bool(options?["include_usage"], "stream_options.include_usage")
+        // Padding against a side channel of OpenAI's; a translated stream's chunks carry none.
+        _ = try self.bool(options?["include_obfuscation"], "stream_options.include_obfuscation")
     }
 
     /// `stop`: one string or an array of them; nil when absent or empty.
@@ -150,14 +152,22 @@ extension RequestFields {
         case file(DataURL, filename: String?)
     }
 
-    /// Content as its parts with each part's `cache_control`, unchecked (only Anthropic reads it); `at` is the
-    /// message's index, for the paths errors name.
-    func contentParts(_ content: JSONValue?, at index: Int) throws(GatewayError) -> [(part: ContentPart, cacheControl: JSONValue?)] {
+    /// A part as read, with the prompt-caching marks set on it; only Anthropic has a place for them.
+    struct MarkedPart: Sendable {
+        var part: ContentPart
+        /// Anthropic's own `cache_control`, as LiteLLM clients set it; unchecked here.
+        var cacheControl: JSONValue?
+        /// OpenAI's `prompt_cache_breakpoint`, checked: the prompt up to this part is worth caching.
+        var breakpoint = false
+    }
+
+    /// Content as its parts with their caching marks; `at` is the message's index, for the paths errors name.
+    func contentParts(_ content: JSONValue?, at index: Int) throws(GatewayError) -> [MarkedPart] {
         switch content {
         case nil, .null?: return []
-        case .string(let text)?: return text.isEmpty ? [] : [(.text(text), nil)]
+        case .string(let text)?: return text.isEmpty ? [] : [MarkedPart(part: .text(text))]
         case .array(let items)?:
-            var parts: [(part: ContentPart, cacheControl: JSONValue?)] = []
+            var parts: [MarkedPart] = []
             for (position, item) in items.enumerated() {
                 let path = "messages[\(index)].content[\(position)]"
                 guard item.objectValue != nil else { throw self.mismatch(path, .object) }
@@ -186,12 +196,25 @@ extension RequestFields {
                         "\(path).type: part type \"\(item["type"]?.stringValue ?? "?")\" is not supported for \(self.models) models"
                     )
                 }
-                parts.append((part, item["cache_control"]))
+                let breakpoint = try self.promptCacheBreakpoint(item["prompt_cache_breakpoint"], "\(path).prompt_cache_breakpoint")
+                parts.append(MarkedPart(part: part, cacheControl: item["cache_control"], breakpoint: breakpoint))
             }
             return parts
         default:
             throw GatewayError.invalid("messages[\(index)].content: expected a string or an array of parts")
         }
+    }
+
+    /// A part's `prompt_cache_breakpoint`: `{"mode": "explicit"}` with an optional `ttl` of OpenAI's; true when set.
+    func promptCacheBreakpoint(_ value: JSONValue?, _ path: String) throws(GatewayError) -> Bool {
+        guard let breakpoint = try self.object(value, path) else { return false }
+        guard try self.string(breakpoint["mode"], "\(path).mode") == "explicit" else {
+            throw GatewayError.invalid("\(path).mode: expected \"explicit\"", code: "invalid_value")
+        }
+        if let ttl = try self.string(breakpoint["ttl"], "\(path).ttl"), !["30m", "12h"].contains(ttl) {
+            throw GatewayError.invalid("\(path).ttl: expected \"30m\" or \"12h\"", code: "invalid_value")
+        }
+        return true
     }
 
     /// `messages`: a non-empty array of objects, each with its role.
