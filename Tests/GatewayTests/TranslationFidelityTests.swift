@@ -75,6 +75,26 @@ import Testing
         )
     }
 
+    /// On a passed-through stream, the usage chunk skiff asked for is dropped for a client that did not ask, unless
+    /// it also carries moderation results, which the client did ask for.
+    @Test func passedThroughUsageChunksGoOnlyWhereAskedFor() throws {
+        func events(_ includeUsage: Bool, _ chunks: [String]) throws -> [String] {
+            var stream = OpenAIStreamPassthrough(deployment: Self.deployment(.openAI, "gpt-x"), includeUsage: includeUsage)
+            var out: [String] = []
+            for chunk in chunks + ["[DONE]"] { out += try stream.translate(SSEEvent(data: chunk)).map(\.data) }
+            #expect(stream.usage == TokenUsage(promptTokens: 3, completionTokens: 1))
+            return out + (try stream.finish()).map(\.data)
+        }
+        let text = #"{"id":"c","choices":[{"index":0,"delta":{"content":"hi"}}]}"#
+        let usage = #"{"id":"c","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1}}"#
+        let moderated = #"{"id":"c","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1},"moderation":{"input":{},"output":{}}}"#
+        let unmoderated = #"{"id":"c","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1},"moderation":null}"#
+        #expect(try events(false, [text, usage]) == [text, "[DONE]"])
+        #expect(try events(true, [text, usage]) == [text, usage, "[DONE]"])
+        #expect(try events(false, [text, moderated]) == [text, moderated, "[DONE]"])
+        #expect(try events(false, [text, unmoderated]) == [text, "[DONE]"])
+    }
+
     /// Claude streams a tool without arguments as one empty `partial_json`; OpenAI clients parse the arguments as
     /// JSON, so they must be `{}`. A stream's `message_delta` restates the prompt's counts, cache reads included.
     @Test func anthropicStreamsKeepEmptyArgumentsAndCachedCounts() throws {

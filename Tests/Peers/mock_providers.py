@@ -691,7 +691,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         "cache_control", "inference_geo", "speed", "diagnostics", "user_profile_id", "workspace_id"}
 
     ANTHROPIC_COUNT_FIELDS = {"model", "messages", "system", "tools", "tool_choice", "thinking", "mcp_servers",
-                              "context_management", "output_config", "output_format"}
+                              "context_management", "output_config", "output_format", "cache_control", "speed",
+                              "user_profile_id", "workspace_id"}
 
     @staticmethod
     def prompt_cache(body):

@@ -129,7 +129,7 @@ struct OpenAIAdapter: ProviderAdapter {
 }
 
 /// OpenAI-format stream events pass through as they are; the usage-only chunk skiff asked for is dropped when the
-/// client did not ask for it, an in-stream error becomes a thrown error, and a chunk cut short is caught.
+/// client did not ask for it (one carrying moderation results stays), an in-stream error becomes a thrown error, and a chunk cut short is caught.
 struct OpenAIStreamPassthrough: StreamTranslator {
     let deployment: Deployment
     let includeUsage: Bool
@@ -170,7 +170,7 @@ struct OpenAIStreamPassthrough: StreamTranslator {
             }
         }
         if summary.hasUsage {
-            let members = JSONStructure.members(["usage", "choices"], of: Array(data.utf8))
+            let members = JSONStructure.members(["usage", "choices", "moderation"], of: Array(data.utf8))
             let usage: TokenUsage?
             do {
                 usage = try OpenAIAdapter.usage(members?["usage"], deployment: self.deployment)
@@ -180,7 +180,9 @@ struct OpenAIStreamPassthrough: StreamTranslator {
             if let usage {
                 self.usage = usage
                 let hasChoices = members?["choices"].map(JSONStructure.isNonEmptyArray) ?? false
-                if !self.includeUsage && !hasChoices { return [] }
+                // A moderated completion's results may share the chunk; they were asked for, so it stays.
+                let hasModeration = members?["moderation"].map { $0.first != UInt8(ascii: "n") } ?? false
+                if !self.includeUsage && !hasChoices && !hasModeration { return [] }
             }
         }
         return [SSEEvent(data: data)]
