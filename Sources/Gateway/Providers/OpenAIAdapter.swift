@@ -129,7 +129,8 @@ struct OpenAIAdapter: ProviderAdapter {
 }
 
 /// OpenAI-format stream events pass through as they are; the usage-only chunk skiff asked for is dropped when the
-/// client did not ask for it (one carrying moderation results stays), an in-stream error becomes a thrown error, and a chunk cut short is caught.
+/// client did not ask for it (one carrying moderation results stays), an in-stream error becomes a thrown error,
+/// and a chunk cut short is caught.
 struct OpenAIStreamPassthrough: StreamTranslator {
     let deployment: Deployment
     let includeUsage: Bool
