@@ -252,6 +252,7 @@ struct AnthropicAdapter: ProviderAdapter {
             case .image(let url): block = ["type": "image", "source": Self.imageSource(url)]
             case .file(let data, let filename): block = try Self.documentBlock(data, filename: filename, at: path)
             }
+            // Taken even where the part's own mark wins, so the count of the latest four stays in step.
             let breakpoint = marked.breakpoint ? breakpoints.next() : nil
             block["cache_control"] = try Self.fields.object(marked.cacheControl, "\(path).cache_control").map(JSONValue.object) ?? breakpoint
             blocks.append(block)
