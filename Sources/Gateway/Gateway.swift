@@ -75,7 +75,11 @@ public final class Gateway: Sendable {
                 request = try self.adapter(deployment).messagesRequest(translation, deployment: deployment, stream: false, call: call)
                 response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
                 let completion = try self.adapter(deployment).completion(from: response.body, deployment: deployment)
-                let message = MessagesTranslator.message(fromCompletion: completion.body, usage: completion.usage)
+                let message = MessagesTranslator.message(
+                    fromCompletion: completion.body,
+                    usage: completion.usage,
+                    showingThinking: translation.thinking?.shown == true
+                )
                 return Self.answer(message.serialized(), usage: completion.usage, deployment: deployment, response: response)
             case .chatCompletions:
                 request = try self.adapter(deployment).chatRequest(body, deployment: deployment, stream: false, call: call)
@@ -236,7 +240,8 @@ public final class Gateway: Sendable {
                     translator = OpenAIToAnthropicStream(
                         upstream: adapter.streamTranslator(deployment: deployment, includeUsage: true),
                         model: deployment.model,
-                        provider: deployment.provider.name
+                        provider: deployment.provider.name,
+                        showingThinking: translation.thinking?.shown == true
                     )
                 case .chatCompletions:
                     let adapter = self.adapter(deployment)

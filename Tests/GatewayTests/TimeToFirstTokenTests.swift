@@ -12,6 +12,8 @@ import Testing
             (#"{"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}"#, false),
             (#"{"choices":[{"index":0,"delta":{"content":"Hel"}}]}"#, true),
             (#"{"choices":[{"index":0,"delta":{"reasoning_content":"think"}}]}"#, true),
+            (#"{"choices":[{"index":0,"delta":{"thinking_blocks":[{"type":"redacted_thinking","data":"x"}]}}]}"#, true),
+            (#"{"choices":[{"index":0,"delta":{"thinking_blocks":[]}}]}"#, false),
             (#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"name":"f"}}]}}]}"#, true),
             (#"{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#, false),
             (#"{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}"#, false),

@@ -265,7 +265,8 @@ import Testing
     @Test func anthropicClientsSeeCacheReadsApart() {
         let reply = MessagesTranslator.message(
             fromCompletion: ["id": "chatcmpl-1", "model": "gpt-4o", "choices": [["message": ["content": "ok"], "finish_reason": "stop"]]],
-            usage: TokenUsage(promptTokens: 1000, completionTokens: 4, cachedTokens: 800)
+            usage: TokenUsage(promptTokens: 1000, completionTokens: 4, cachedTokens: 800),
+            showingThinking: false
         )
         #expect(reply["usage"] == ["input_tokens": 200, "output_tokens": 4, "cache_read_input_tokens": 800])
     }

@@ -19,7 +19,8 @@ import Testing
         "partial_json", "tools", "tool_choice", "n", "stream", "response_format", "json_schema", "schema", "output_config",
         "format", "effort", "reasoning_effort", "top_k", "stop", "stop_sequences", "system", "messages", "error",
         "prompt_cache_breakpoint", "mode", "ttl", "stream_options", "include_obfuscation", "cached_tokens", "cache_write_tokens",
-        "cache_creation_input_tokens", "prompt_tokens_details",
+        "cache_creation_input_tokens", "prompt_tokens_details", "thinking_blocks", "reasoning_content", "signature", "display",
+        "thought",
     ]
 
     static let strings: [JSONValue] = [
@@ -27,7 +28,8 @@ import Testing
         "required", "json_schema", "json_object", "enabled", "disabled", "base64", "url", "user", "assistant", "system", "tool",
         "data:application/pdf;base64,%%%", "data:;base64,", "data:text/plain;base64,aGk=", "{", "{}", "[1]", "\u{0}", "é🙂",
         "message_start", "content_block_start", "content_block_delta", "message_delta", "input_json_delta", "STOP",
-        "MAX_TOKENS", "SAFETY", "end_turn", "max_tokens", "explicit", "30m", "12h",
+        "MAX_TOKENS", "SAFETY", "end_turn", "max_tokens", "explicit", "30m", "12h", "thinking", "redacted_thinking", "adaptive",
+        "between_tools", "omitted", "thinking_delta", "signature_delta",
     ]
 
     static func randomValue(_ generator: inout SplitMix, depth: Int = 0) -> JSONValue {
@@ -143,6 +145,7 @@ import Testing
                 ]
             ],
             "tool_choice": ["type": "function", "function": ["name": "f"]], "parallel_tool_calls": true,
+            "thinking": ["type": "enabled", "budget_tokens": 1024, "display": "summarized"],
             "messages": [
                 ["role": "system", "content": [["type": "text", "text": "sys", "cache_control": ["type": "ephemeral"]]]],
                 [
@@ -154,7 +157,8 @@ import Testing
                     ],
                 ],
                 [
-                    "role": "assistant", "content": nil,
+                    "role": "assistant", "content": nil, "reasoning_content": "r",
+                    "thinking_blocks": [["type": "thinking", "thinking": "r", "signature": "s"], ["type": "redacted_thinking", "data": "d"]],
                     "tool_calls": [["id": "c1", "type": "function", "function": ["name": "f", "arguments": "{\"a\":1}"]]],
                 ],
                 ["role": "tool", "tool_call_id": "c1", "content": [["type": "text", "text": "{\"ok\":true}"]]],
@@ -219,14 +223,19 @@ import Testing
 
     static let anthropicAnswer: JSONValue = [
         "id": "msg_1", "type": "message", "role": "assistant", "model": "claude",
-        "content": [["type": "text", "text": "hi"], ["type": "tool_use", "id": "t", "name": "f", "input": ["a": 1]]],
+        "content": [
+            ["type": "thinking", "thinking": "r", "signature": "s"], ["type": "redacted_thinking", "data": "d"], ["type": "text", "text": "hi"],
+            ["type": "tool_use", "id": "t", "name": "f", "input": ["a": 1]],
+        ],
         "stop_reason": "tool_use", "usage": ["input_tokens": 3, "output_tokens": 4, "cache_read_input_tokens": 1],
     ]
 
     static let geminiAnswer: JSONValue = [
         "candidates": [
             [
-                "content": ["role": "model", "parts": [["text": "hi"], ["functionCall": ["name": "f", "args": ["a": 1]]]]],
+                "content": [
+                    "role": "model", "parts": [["text": "r", "thought": true], ["text": "hi"], ["functionCall": ["name": "f", "args": ["a": 1]]]],
+                ],
                 "finishReason": "STOP", "index": 0,
             ]
         ],
@@ -240,7 +249,7 @@ import Testing
         let openAI = Self.deployment(.openAI, "gpt-4o")
         Self.fuzz([Self.anthropicAnswer], seed: 5, statuses: 400...599) { answer throws(GatewayError) in
             let completion = try AnthropicAdapter(defaultMaxTokens: 10).completion(from: Array(answer.serializedString.utf8), deployment: claude)
-            _ = MessagesTranslator.message(fromCompletion: completion.body, usage: completion.usage)
+            _ = MessagesTranslator.message(fromCompletion: completion.body, usage: completion.usage, showingThinking: true)
         }
         Self.fuzz([Self.geminiAnswer], seed: 6, statuses: 400...599) { answer throws(GatewayError) in
             _ = try GeminiAdapter().completion(from: Array(answer.serializedString.utf8), deployment: gemini)
@@ -330,15 +339,32 @@ import Testing
 
     static let anthropicStream: JSONValue = [
         ["event": "message_start", "data": ["type": "message_start", "message": ["id": "m", "model": "c", "usage": ["input_tokens": 3]]]],
-        ["event": "content_block_start", "data": ["type": "content_block_start", "index": 0, "content_block": ["type": "text", "text": ""]]],
-        ["event": "content_block_delta", "data": ["type": "content_block_delta", "index": 0, "delta": ["type": "text_delta", "text": "hi"]]],
         [
             "event": "content_block_start",
-            "data": ["type": "content_block_start", "index": 1, "content_block": ["type": "tool_use", "id": "t", "name": "f", "input": [:]]],
+            "data": ["type": "content_block_start", "index": 0, "content_block": ["type": "thinking", "thinking": "", "signature": ""]],
         ],
         [
             "event": "content_block_delta",
-            "data": ["type": "content_block_delta", "index": 1, "delta": ["type": "input_json_delta", "partial_json": "{\"a\":1}"]],
+            "data": ["type": "content_block_delta", "index": 0, "delta": ["type": "thinking_delta", "thinking": "r"]],
+        ],
+        [
+            "event": "content_block_delta",
+            "data": ["type": "content_block_delta", "index": 0, "delta": ["type": "signature_delta", "signature": "s"]],
+        ],
+        ["event": "content_block_stop", "data": ["type": "content_block_stop", "index": 0]],
+        [
+            "event": "content_block_start",
+            "data": ["type": "content_block_start", "index": 1, "content_block": ["type": "redacted_thinking", "data": "d"]],
+        ],
+        ["event": "content_block_start", "data": ["type": "content_block_start", "index": 2, "content_block": ["type": "text", "text": ""]]],
+        ["event": "content_block_delta", "data": ["type": "content_block_delta", "index": 2, "delta": ["type": "text_delta", "text": "hi"]]],
+        [
+            "event": "content_block_start",
+            "data": ["type": "content_block_start", "index": 3, "content_block": ["type": "tool_use", "id": "t", "name": "f", "input": [:]]],
+        ],
+        [
+            "event": "content_block_delta",
+            "data": ["type": "content_block_delta", "index": 3, "delta": ["type": "input_json_delta", "partial_json": "{\"a\":1}"]],
         ],
         ["event": "message_delta", "data": ["type": "message_delta", "delta": ["stop_reason": "tool_use"], "usage": ["output_tokens": 5]]],
         ["event": "message_stop", "data": ["type": "message_stop"]],
@@ -346,6 +372,7 @@ import Testing
 
     static let openAIStream: JSONValue = [
         ["data": ["id": "c", "model": "gpt-4o", "choices": [["index": 0, "delta": ["role": "assistant", "content": ""]]]]],
+        ["data": ["id": "c", "choices": [["index": 0, "delta": ["content": nil, "reasoning_content": "r"]]]]],
         ["data": ["id": "c", "choices": [["index": 0, "delta": ["content": "hi"]]]]],
         [
             "data": [
@@ -364,6 +391,7 @@ import Testing
     ]
 
     static let geminiStream: JSONValue = [
+        ["data": ["candidates": [["content": ["role": "model", "parts": [["text": "r", "thought": true]]], "index": 0]]]],
         ["data": ["candidates": [["content": ["role": "model", "parts": [["text": "hi"]]], "index": 0]]]],
         ["data": ["candidates": [["content": ["role": "model", "parts": [["functionCall": ["name": "f", "args": [:]]]]], "index": 0]]]],
         [
@@ -398,7 +426,8 @@ import Testing
             var translator = OpenAIToAnthropicStream(
                 upstream: GeminiToOpenAIStream(deployment: gemini, includeUsage: true),
                 model: "gemini-2.5-flash",
-                provider: "gemini"
+                provider: "gemini",
+                showingThinking: true
             )
             try Self.play(stream, &translator)
         }
@@ -406,7 +435,8 @@ import Testing
             var translator = OpenAIToAnthropicStream(
                 upstream: OpenAIAdapter().streamTranslator(deployment: openAI, includeUsage: true),
                 model: "gpt-4o",
-                provider: "openai"
+                provider: "openai",
+                showingThinking: true
             )
             try Self.play(stream, &translator)
         }

@@ -131,7 +131,8 @@ import Testing
         var stream = OpenAIToAnthropicStream(
             upstream: GeminiToOpenAIStream(deployment: deployment, includeUsage: true),
             model: "gemini-x",
-            provider: "gemini"
+            provider: "gemini",
+            showingThinking: true
         )
         let first = #"{"candidates":[{"content":{"parts":[{"text":"Hel"}],"role":"model"}}],"usageMetadata":{"promptTokenCount":42}}"#
         let events = try stream.translate(SSEEvent(data: first))
@@ -191,7 +192,8 @@ import Testing
         #expect(body["stop"] == ["X"])
         let reply = MessagesTranslator.message(
             fromCompletion: ["id": "chatcmpl-1", "model": "gpt-4o", "choices": [["message": ["content": "ok"], "finish_reason": "length"]]],
-            usage: TokenUsage(promptTokens: 3, completionTokens: 4)
+            usage: TokenUsage(promptTokens: 3, completionTokens: 4),
+            showingThinking: false
         )
         #expect(reply["stop_reason"] == "max_tokens")
         #expect(reply["usage"] == ["input_tokens": 3, "output_tokens": 4])

@@ -32,10 +32,19 @@ The model name picks the behaviour, so tests need no control channel. Words comb
   blocked          a refused prompt: Gemini promptFeedback.blockReason SAFETY, Anthropic stop_reason refusal,
                    OpenAI format 400 code content_filter (Azure's shape)
   unsafe           a filtered answer: Gemini finishReason SAFETY, Anthropic refusal, finish_reason content_filter
+  reasoner         OpenAI format: the answer's reasoning as `reasoning_content` (DeepSeek's reasoner), streamed as
+                   4 deltas before the content
+  redacted         Anthropic with thinking on: a redacted_thinking block after the thinking block
   anything else    "echo: <last user text>", cut to the request's max tokens (finish length/max_tokens/MAX_TOKENS)
 
 Tokens are words: prompt = words of every message and system text, completion = words of the answer (of the
-arguments' JSON for tool calls). Anthropic's prompt caching is kept: the words up to a request's last
+arguments' JSON for tool calls). Reasoning is "Thinking about: <last user text>": Anthropic gives it as a thinking
+block (streamed as 4 thinking_delta events and a signature_delta) when `thinking` is enabled or adaptive, its text
+empty with display "omitted"; Gemini as a thought part (its own first chunk when streamed) when
+thinkingConfig.includeThoughts; its words count as output. Anthropic checks replayed reasoning as it does: each
+thinking block's signature must be the one it gave for that text, each redacted_thinking block's data its own, and
+with thinking on, an assistant turn with tool_use answered by the last message must start with its thinking.
+Anthropic's prompt caching is kept: the words up to a request's last
 `cache_control` mark are written (cache_creation_input_tokens) on the first request with that prefix and read
 (cache_read_input_tokens) on the next, and input_tokens leaves them out. A streamed text answer has exactly 20 content events (non-empty when the answer
 has 20 characters or more): OpenAI sends a role chunk with "" content first, then 20 chunks, a finish chunk, the
@@ -115,6 +124,8 @@ class Behaviour:
     malformed: bool = False
     blocked: bool = False
     unsafe: bool = False
+    reasoner: bool = False
+    redacted: bool = False
 
     @classmethod
     def of(cls, model):
@@ -129,7 +140,8 @@ class Behaviour:
                    slowfirst=number("slowfirst"), delay=number("delay"), think=number("think"), breakstream="breakstream" in name,
                    truncated="truncated" in name, streamerror="streamerror" in name,
                    earlyerror=number("earlyerror", 1), malformed="malformed" in name,
-                   blocked="blocked" in name, unsafe="unsafe" in name)
+                   blocked="blocked" in name, unsafe="unsafe" in name, reasoner="reasoner" in name,
+                   redacted="redacted" in name)
 
 
 # --- the conversation, whatever format it came in ---------------------------------------------------------------
@@ -199,6 +211,18 @@ def answer(ask, behaviour):
         text, result.finish = " ".join(text.split()[:max(ask.max_tokens, 0)]), "length"
     result.text, result.completion_tokens = text, words(text)
     return result
+
+
+def reasoning_of(ask):
+    return "Thinking about: " + ask.last_text
+
+
+def signature(thinking):
+    """The signature Anthropic's mock gives a thinking block's text, and checks when the block comes back."""
+    return "sig_" + hashlib.sha256(("thinking:" + thinking).encode()).hexdigest()[:32]
+
+
+REDACTED = "red_" + hashlib.sha256(b"redacted").hexdigest()[:32]  # a redacted_thinking block's data
 
 
 def pieces(text, count=CHUNKS):
@@ -619,9 +643,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
                   "system_fingerprint": "fp_mock"}
         headers = [("x-request-id", "req_" + uuid.uuid4().hex[:24])]
 
+        reasoning = reasoning_of(ask) if self.behaviour.reasoner else None
+        if reasoning:
+            usage["completion_tokens"] += words(reasoning)
+            usage["total_tokens"] += words(reasoning)
+            usage["completion_tokens_details"]["reasoning_tokens"] = words(reasoning)
         if not body.get("stream"):
             message = {"role": "assistant", "content": None if calls else result.text, "refusal": None,
                        "annotations": []}
+            if reasoning:
+                message["reasoning_content"] = reasoning
             if calls:
                 message["tool_calls"] = calls
             return self.json_answer({**common, "object": "chat.completion", "choices": [
@@ -639,6 +670,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return Frame(dumps(data), content=content, delay=delay)
 
         frames = [chunk({"role": "assistant", "content": None if calls else "", "refusal": None})]
+        if reasoning:
+            frames += [chunk({"content": None, "reasoning_content": piece}, content=True, delay=self.behaviour.delay)
+                       for piece in pieces(reasoning, 4)]
         for index, call in enumerate(calls):
             start = {"index": index, "id": call["id"], "type": "function",
                      "function": {"name": call["function"]["name"], "arguments": ""}}
@@ -764,6 +798,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if role not in ("user", "assistant"):
                 raise Reject(400, f"messages: Unexpected role \"{role}\". The Messages API accepts a "
                              "top-level `system` parameter, not \"system\" as an input message role.")
+        thinking_on, shown = self.check_thinking(body)
         self.fail_as_asked(body)
 
         cached_words, cache_hit = self.prompt_cache(body)
@@ -788,6 +823,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                   for suffix, name, args in result.calls]
         if result.finish in ("stop", "length"):
             blocks = [{"type": "text", "text": result.text}]
+        if thinking_on and result.finish != "filtered":
+            thought = reasoning_of(ask) if shown else ""
+            blocks = [{"type": "thinking", "thinking": thought, "signature": signature(thought)}] + \
+                ([{"type": "redacted_thinking", "data": REDACTED}] if self.behaviour.redacted else []) + blocks
+            result.completion_tokens += words(reasoning_of(ask))
         request_id = "req_" + uuid.uuid4().hex[:24]
         headers = [("request-id", request_id)]
         message = {"id": "msg_" + uuid.uuid4().hex[:24], "type": "message", "role": "assistant",
@@ -811,6 +851,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 frames.append(event("content_block_start", {"index": index,
                                                             "content_block": {"type": "text", "text": ""}}))
                 deltas = [{"type": "text_delta", "text": p} for p in pieces(block["text"])]
+            elif block["type"] == "thinking":
+                frames.append(event("content_block_start", {"index": index, "content_block": {
+                    "type": "thinking", "thinking": "", "signature": ""}}))
+                deltas = [{"type": "thinking_delta", "thinking": p} for p in pieces(block["thinking"], 4) if p]
+                deltas.append({"type": "signature_delta", "signature": block["signature"]})
+            elif block["type"] == "redacted_thinking":
+                frames.append(event("content_block_start", {"index": index, "content_block": block}))
+                deltas = []
             else:
                 frames.append(event("content_block_start", {"index": index,
                                                             "content_block": {**block, "input": {}}}))
@@ -829,6 +877,46 @@ class Handler(http.server.BaseHTTPRequestHandler):
                              "request_id": request_id}), "error")
         self.play(frames, lambda f: f"event: {f.event}\ndata: {f.payload}\n\n".encode(),
                   "text/event-stream; charset=utf-8", error, headers)
+
+    @staticmethod
+    def check_thinking(body):
+        """`thinking` and the reasoning replayed in the history, checked as Anthropic checks them. Returns (whether
+        the model thinks, whether its thinking is shown)."""
+        thinking = body.get("thinking")
+        kind = thinking.get("type") if isinstance(thinking, dict) else None
+        if thinking is not None and kind not in ("enabled", "disabled", "adaptive", "between_tools"):
+            raise Reject(400, "thinking: Input tag does not match any of the expected tags: 'enabled', 'disabled', "
+                         "'adaptive', 'between_tools'")
+        if kind == "enabled":
+            budget = thinking.get("budget_tokens")
+            if not isinstance(budget, int) or budget < 1024:
+                raise Reject(400, "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024")
+            if budget >= body["max_tokens"]:
+                raise Reject(400, "`max_tokens` must be greater than `thinking.budget_tokens`.")
+        on = kind in ("enabled", "adaptive")
+        messages = body["messages"]
+        for index, message in enumerate(messages):
+            content = message.get("content")
+            for position, block in enumerate(content if isinstance(content, list) else []):
+                kind = block.get("type") if isinstance(block, dict) else None
+                if kind == "thinking" and block.get("signature") != signature(str(block.get("thinking"))):
+                    raise Reject(400, f"messages.{index}.content.{position}: Invalid `signature` in `thinking` block")
+                if kind == "redacted_thinking" and block.get("data") != REDACTED:
+                    raise Reject(400, f"messages.{index}.content.{position}: Invalid `data` in `redacted_thinking` "
+                                 "block")
+        last = messages[-1].get("content") if messages else None
+        answered = isinstance(last, list) and any(isinstance(b, dict) and b.get("type") == "tool_result" for b in last)
+        asked = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].get("role") == "assistant"), None)
+        content = messages[asked].get("content") if asked is not None else None
+        if on and answered and isinstance(content, list) and any(
+                isinstance(b, dict) and b.get("type") == "tool_use" for b in content):
+            first = content[0].get("type") if isinstance(content[0], dict) else None
+            if first not in ("thinking", "redacted_thinking"):
+                raise Reject(400, f"messages.{asked}.content.0.type: Expected `thinking` or `redacted_thinking`, but "
+                             f"found `{first}`. When `thinking` is enabled, a final `assistant` message must start "
+                             "with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` "
+                             "blocks).")
+        return on, on and (thinking.get("display") != "omitted")
 
     # Gemini.
 
@@ -878,6 +966,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if name not in self.GENERATION_FIELDS and name not in snake:
                 raise Reject(400, f"Invalid JSON payload received. Unknown name \"{name}\" at 'generation_config': "
                              "Cannot find field.")
+        thinking = config.get("thinkingConfig", config.get("thinking_config")) or {}
+        for name in thinking:
+            if name not in ("thinkingBudget", "includeThoughts", "thinkingLevel", "thinking_budget",
+                            "include_thoughts", "thinking_level"):
+                raise Reject(400, f"Invalid JSON payload received. Unknown name \"{name}\" at "
+                             "'generation_config.thinking_config': Cannot find field.")
         contents = body.get("contents")
         if not isinstance(contents, list) or not contents:
             raise Reject(400, "* GenerateContentRequest.contents: contents is not specified")
@@ -907,11 +1001,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         result = answer(ask, self.behaviour)
 
         common = {"modelVersion": self.path_model, "responseId": uuid.uuid4().hex[:22]}
+        thought = reasoning_of(ask) if thinking.get("includeThoughts", thinking.get("include_thoughts")) else None
 
         def usage(candidates):
             counts = {"promptTokenCount": result.prompt_tokens, "totalTokenCount": result.prompt_tokens + candidates}
             if candidates:
                 counts["candidatesTokenCount"] = candidates
+            if thought:
+                counts["thoughtsTokenCount"] = words(thought)
+                counts["totalTokenCount"] += words(thought)
             return counts
 
         ratings = [{"category": c, "probability": "NEGLIGIBLE"} for c in
@@ -940,6 +1038,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                "usageMetadata": usage(round(result.completion_tokens * (index + 1) / len(texts))),
                                **common})
 
+        if thought and "content" in (chunks[0].get("candidates") or [{}])[0]:
+            thought_part = {"text": thought, "thought": True}
+            if operation == "generateContent":
+                chunks[0]["candidates"][0]["content"]["parts"].insert(0, thought_part)
+            else:
+                chunks.insert(0, {"candidates": [{"content": {"parts": [thought_part], "role": "model"}, "index": 0}],
+                                  "usageMetadata": usage(0), **common})
         if operation == "generateContent":
             return self.json_answer(chunks[0])
         # Gemini frames its SSE events with CRLF; without alt=sse the stream is one JSON array.

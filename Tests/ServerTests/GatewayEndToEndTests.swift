@@ -513,6 +513,84 @@ struct GatewayFailureTests {
         #expect(try await server.stop() == 0)
     }
 
+    /// A model's reasoning reaches clients of both SDKs in their own terms, and comes back where a provider checks
+    /// it: Claude's signed thinking blocks through the `openai` SDK's tool loop (the mock refuses a tool result whose
+    /// call lost its thinking, as Anthropic does), Gemini's thoughts and DeepSeek's `reasoning_content` as
+    /// `reasoning_content` or thinking blocks.
+    @Test(arguments: [false, true])
+    func reasoningTravelsBetweenFormats(_ stream: Bool) async throws {
+        let (peer, server) = try await Self.start()
+        defer { withExtendedLifetime(peer) {} }
+        let streamed = stream ? ["--stream"] : []
+        let asked = "Thinking about: Please say hello to the skiff tests"
+        let looped = try await SDKClient.run(
+            "openai_chat_client.py",
+            [server.baseURL + "/v1", "claude-tool-redacted", "--tools", "--thinking", "enabled", "--tool-loop"] + streamed
+        )
+        #expect(looped["text"] as? String == "echo: sunny, 21 C", "\(looped)")
+        #expect(looped["reasoning"] as? String == "Thinking about: sunny, 21 C")
+        let first = try #require(looped["first"] as? [String: Any], "\(looped)")
+        #expect(first["reasoning"] as? String == asked)
+        let blocks = try #require(first["thinking_blocks"] as? [[String: String]])
+        #expect(blocks.map { $0["type"] } == ["thinking", "redacted_thinking"])
+        #expect(blocks.first?["thinking"] == asked && blocks.first?["signature"]?.hasPrefix("sig_") == true, "\(blocks)")
+        let replayed = try #require(try await MockProviders.requests(peer).last?["body"] as? [String: Any])
+        let thinking = replayed["thinking"] as? [String: Any]
+        #expect(thinking?["type"] as? String == "enabled" && thinking?["budget_tokens"] as? Int == 1024, "\(replayed)")
+        let turn = try #require((replayed["messages"] as? [[String: Any]])?[1]["content"] as? [[String: Any]])
+        #expect(turn.compactMap { $0["type"] as? String } == ["thinking", "redacted_thinking", "tool_use"])
+        #expect(turn.first?["signature"] as? String == blocks.first?["signature"])
+
+        // Without its thinking blocks the same loop is refused: the replay above is what made it pass.
+        var bare = replayed
+        var messages = try #require(replayed["messages"] as? [[String: Any]])
+        messages[1]["content"] = turn.filter { $0["type"] as? String == "tool_use" }
+        bare["messages"] = messages
+        let (status, refusal) = try await HTTPProbe.post(
+            server.baseURL + "/v1/messages",
+            json: String(decoding: try JSONSerialization.data(withJSONObject: bare), as: UTF8.self),
+            headers: ["anthropic-version": "2023-06-01"]
+        )
+        #expect(status == 400 && refusal.contains("Expected `thinking` or `redacted_thinking`"), "\(refusal)")
+
+        let hidden = try await SDKClient.run(
+            "openai_chat_client.py",
+            [server.baseURL + "/v1", "claude-3-5-haiku", "--thinking", "omitted"] + streamed
+        )
+        #expect(hidden["reasoning"] is NSNull, "\(hidden)")
+        let omitted = try #require(hidden["thinking_blocks"] as? [[String: String]], "\(hidden)")
+        #expect(omitted.count == 1 && omitted.first?["thinking"] == "" && omitted.first?["signature"]?.hasPrefix("sig_") == true)
+
+        for model in ["gemini-2.5-flash", "deepseek-reasoner"] {
+            let result = try await SDKClient.run("openai_chat_client.py", [server.baseURL + "/v1", model, "--thinking", "enabled"] + streamed)
+            #expect(result["reasoning"] as? String == asked, "\(result)")
+            #expect(result["text"] as? String == GatewayEndToEndTests.prompt)
+        }
+        for model in ["deepseek-reasoner-tool", "gemini-2.5-flash-tool"] {
+            let messages = try await SDKClient.run(
+                "anthropic_client.py",
+                [server.baseURL, model, "--tools", "--thinking", "enabled", "--tool-loop", "--max-tokens", "2048"] + streamed
+            )
+            // Gemini's mock echoes the function response it was given, {"result": …}.
+            #expect((messages["text"] as? String)?.contains("sunny, 21 C") == true, "\(messages)")
+            let opening = try #require(messages["first"] as? [String: Any], "\(messages)")
+            #expect(opening["first_block"] as? String == "thinking")
+            #expect(opening["thinking"] as? [[String: String]] == [["thinking": asked, "signature": ""]], "\(opening)")
+        }
+        // Not asked for, not shown: a reasoner's answer to a Messages client starts with its text, as Claude's does.
+        let plain = try await SDKClient.run("anthropic_client.py", [server.baseURL, "deepseek-reasoner"] + streamed)
+        #expect(plain["first_block"] as? String == "text" && (plain["thinking"] as? [Any])?.isEmpty == true, "\(plain)")
+
+        let gemini = try await MockProviders.requests(peer).compactMap { $0["body"] as? [String: Any] }.compactMap {
+            ($0["generationConfig"] as? [String: Any])?["thinkingConfig"] as? [String: Any]
+        }
+        #expect(gemini.count == 3, "\(gemini)")
+        for config in gemini {
+            #expect(config["thinkingBudget"] as? Int == 1024 && config["includeThoughts"] as? Bool == true, "\(gemini)")
+        }
+        #expect(try await server.stop() == 0)
+    }
+
     /// Sends a request on a raw socket, reads for `readFor`, then hangs up.
     static func hangUp(_ server: SkiffServer, path: String = "/v1/chat/completions", body: String, readFor: Duration) async throws {
         try await blockingIO {

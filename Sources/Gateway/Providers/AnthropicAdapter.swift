@@ -38,19 +38,26 @@ struct AnthropicAdapter: ProviderAdapter {
         let usage = Self.usage(message["usage"])
         var toolCalls: [JSONValue] = []
         var text = ""
+        var reasoning: [String] = []
+        var thinkingBlocks: [JSONValue] = []
         for block in message["content"]?.arrayValue ?? [] {
             switch block["type"]?.stringValue {
             case "text": text += block["text"]?.stringValue ?? ""
+            case "thinking", "redacted_thinking":
+                if let thinking = block["thinking"]?.stringValue, !thinking.isEmpty { reasoning.append(thinking) }
+                thinkingBlocks.append(block)
             case "tool_use":
                 toolCalls.append([
                     "id": block["id"] ?? "",
                     "type": "function",
                     "function": ["name": block["name"] ?? "", "arguments": .string((block["input"] ?? [:]).serializedString)],
                 ])
-            default: break  // thinking and server tool blocks have no OpenAI counterpart
+            default: break  // server tool blocks have no OpenAI counterpart
             }
         }
         var assistant: [String: JSONValue] = ["role": "assistant", "content": text.isEmpty && !toolCalls.isEmpty ? .null : .string(text)]
+        if !reasoning.isEmpty { assistant["reasoning_content"] = .string(reasoning.joined(separator: Self.thinkingSeparator)) }
+        if !thinkingBlocks.isEmpty { assistant["thinking_blocks"] = .array(thinkingBlocks) }
         if !toolCalls.isEmpty { assistant["tool_calls"] = .array(toolCalls) }
         let response: JSONValue = [
             "id": message["id"] ?? "",
@@ -71,6 +78,9 @@ struct AnthropicAdapter: ProviderAdapter {
     func streamTranslator(deployment: Deployment, includeUsage: Bool) -> any StreamTranslator {
         AnthropicToOpenAIStream(deployment: deployment, includeUsage: includeUsage)
     }
+
+    /// Between the texts of two thinking blocks in `reasoning_content` (the model thought again after a tool call).
+    static let thinkingSeparator = "\n\n"
 
     /// Parses and checks a Messages answer.
     static func message(from body: [UInt8], deployment: Deployment) throws(GatewayError) -> JSONValue {
@@ -113,6 +123,7 @@ struct AnthropicAdapter: ProviderAdapter {
             "temperature": .translated, "top_p": .translated, "top_k": .translated, "stop": .translated, "stream": .translated,
             "stream_options": .translated, "user": .translated, "response_format": .translated, "reasoning_effort": .translated,
             "tools": .translated, "tool_choice": .translated, "parallel_tool_calls": .translated, "n": .translated,
+            "thinking": .translated,
             // No counterpart, and none needed: OpenAI calls seed best effort too.
             "seed": .ignored, "store": .ignored, "metadata": .ignored, "service_tier": .ignored, "safety_identifier": .ignored,
             // OpenAI's caching options: Anthropic caches only where marked, and each breakpoint's mark lives 1 hour.
@@ -155,7 +166,9 @@ struct AnthropicAdapter: ProviderAdapter {
             case "user":
                 append("user", try Self.contentBlocks(message["content"], at: index, breakpoints: &breakpoints))
             case "assistant":
-                var blocks = try Self.contentBlocks(message["content"] ?? .null, at: index, breakpoints: &breakpoints)
+                // The model's earlier reasoning first, as it answered; Anthropic checks each block's signature.
+                var blocks = try Self.thinkingBlocks(message["thinking_blocks"], at: index)
+                blocks += try Self.contentBlocks(message["content"] ?? .null, at: index, breakpoints: &breakpoints)
                 let calls = try fields.array(message["tool_calls"], "messages[\(index)].tool_calls") ?? []
                 for (position, call) in calls.enumerated() {
                     let (id, name, input) = try fields.toolCall(call, "messages[\(index)].tool_calls[\(position)]")
@@ -185,6 +198,7 @@ struct AnthropicAdapter: ProviderAdapter {
         out["top_k"] = try fields.int(body["top_k"], "top_k", minimum: 1).map(JSONValue.int)
         out["stop_sequences"] = try fields.stopSequences(body).map(JSONValue.array)
         if let user = try fields.string(body["user"], "user") { out["metadata"] = ["user_id": .string(user)] }
+        out["thinking"] = try fields.thinking(body)?.object
         var outputConfig: [String: JSONValue] = [:]
         switch try fields.responseFormat(body) {
         case .jsonSchema(let schema)?:
@@ -256,6 +270,24 @@ struct AnthropicAdapter: ProviderAdapter {
             let breakpoint = marked.breakpoint ? breakpoints.next() : nil
             block["cache_control"] = try Self.fields.object(marked.cacheControl, "\(path).cache_control").map(JSONValue.object) ?? breakpoint
             blocks.append(block)
+        }
+        return blocks
+    }
+
+    /// An assistant message's `thinking_blocks`, as an answer gave them (LiteLLM's name): each `thinking` block with
+    /// its text and signature, each `redacted_thinking` block with its data, so Anthropic can check them.
+    static func thinkingBlocks(_ value: JSONValue?, at index: Int) throws(GatewayError) -> [JSONValue] {
+        let fields = Self.fields
+        var blocks: [JSONValue] = []
+        for (position, block) in (try fields.array(value, "messages[\(index)].thinking_blocks") ?? []).enumerated() {
+            let path = "messages[\(index)].thinking_blocks[\(position)]"
+            guard block.objectValue != nil else { throw fields.mismatch(path, .object) }
+            let type = try fields.required(fields.choice(block["type"], "\(path).type", ["thinking", "redacted_thinking"]), "\(path).type")
+            var kept: [String: JSONValue] = ["type": .string(type)]
+            for key in type == "thinking" ? ["thinking", "signature"] : ["data"] {
+                kept[key] = .string(try fields.required(fields.string(block[key], "\(path).\(key)"), "\(path).\(key)"))
+            }
+            blocks.append(.object(kept))
         }
         return blocks
     }

@@ -50,13 +50,19 @@ struct GeminiAdapter: ProviderAdapter {
         var choices: [JSONValue] = []
         for (position, candidate) in candidates.enumerated() {
             var text = ""
+            var reasoning = ""
             var calls: [JSONValue] = []
-            for part in candidate["content"]?["parts"]?.arrayValue ?? [] where part["thought"]?.boolValue != true {
+            for part in candidate["content"]?["parts"]?.arrayValue ?? [] {
+                if part["thought"]?.boolValue == true {
+                    reasoning += part["text"]?.stringValue ?? ""
+                    continue
+                }
                 if let piece = part["text"]?.stringValue { text += piece }
                 if let call = Self.toolCall(in: part, index: calls.count, seed: response) { calls.append(call) }
             }
             try Self.checkStopped(candidate, producedOutput: !text.isEmpty || !calls.isEmpty, deployment: deployment)
             var message: [String: JSONValue] = ["role": "assistant", "content": text.isEmpty && !calls.isEmpty ? .null : .string(text)]
+            if !reasoning.isEmpty { message["reasoning_content"] = .string(reasoning) }
             if !calls.isEmpty { message["tool_calls"] = .array(calls) }
             choices.append([
                 "index": .int(candidate["index"]?.intValue ?? position), "message": .object(message), "logprobs": nil,
@@ -233,7 +239,7 @@ struct GeminiAdapter: ProviderAdapter {
             "temperature": .translated, "top_p": .translated, "top_k": .translated, "seed": .translated, "n": .translated,
             "presence_penalty": .translated, "frequency_penalty": .translated, "stop": .translated, "stream": .translated,
             "stream_options": .translated, "response_format": .translated, "reasoning_effort": .translated, "tools": .translated,
-            "tool_choice": .translated,
+            "tool_choice": .translated, "thinking": .translated,
             "user": .ignored, "store": .ignored, "metadata": .ignored, "service_tier": .ignored, "safety_identifier": .ignored,
             "prompt_cache_key": .ignored, "prompt_cache_retention": .ignored, "prompt_cache_options": .ignored,
             // OpenAI's moderation of the prompt and the answer, which a Gemini model's answer cannot carry.
@@ -248,11 +254,12 @@ struct GeminiAdapter: ProviderAdapter {
         ]
     )
 
-    /// `thinking` and `failedCalls` carry what a translated `/v1/messages` request says that OpenAI's terms cannot.
+    /// `thinking` and `failedCalls` carry what a translated `/v1/messages` request says that OpenAI's terms cannot;
+    /// a chat request may carry `thinking` itself.
     static func generateBody(
         fromOpenAI body: JSONValue,
         model: String,
-        thinking: MessagesTranslation.Thinking? = nil,
+        thinking translated: Thinking? = nil,
         failedCalls: Set<String> = []
     ) throws(GatewayError) -> JSONValue {
         let fields = Self.fields
@@ -330,7 +337,9 @@ struct GeminiAdapter: ProviderAdapter {
         if let effort = try fields.reasoningEffort(body) {
             config["thinkingConfig"] = Self.thinkingConfig(effort: effort, model: model)
         }
-        switch thinking {
+        var thinking = translated
+        if thinking == nil { thinking = try fields.thinking(body) }
+        switch thinking?.mode {
         case .enabled(let budget)?:
             // A budget in tokens says more than an effort level: it wins.
             config["thinkingConfig"] = ["thinkingBudget": .int(budget)]
@@ -338,7 +347,13 @@ struct GeminiAdapter: ProviderAdapter {
             // Off only where the effort mapping turns thinking off (a budget of 0); later models cannot.
             let off = Self.thinkingConfig(effort: "none", model: model)
             if config["thinkingConfig"] == nil, off["thinkingBudget"] != nil { config["thinkingConfig"] = off }
-        case nil: break
+        case .adaptive?, nil: break
+        }
+        if thinking?.shown == true {
+            // Gemini's thought summaries, which come back as the answer's `reasoning_content`.
+            var thinkingConfig = config["thinkingConfig"]?.objectValue ?? [:]
+            thinkingConfig["includeThoughts"] = true
+            config["thinkingConfig"] = .object(thinkingConfig)
         }
         if !config.isEmpty { out["generationConfig"] = .object(config) }
         let functions = try fields.functions(body)
@@ -426,7 +441,13 @@ struct GeminiToOpenAIStream: StreamTranslator {
         }
         guard let candidate = response["candidates"]?.arrayValue?.first else { return events }
         var calls: [JSONValue] = []
-        for part in candidate["content"]?["parts"]?.arrayValue ?? [] where part["thought"]?.boolValue != true {
+        for part in candidate["content"]?["parts"]?.arrayValue ?? [] {
+            if part["thought"]?.boolValue == true {
+                if let text = part["text"]?.stringValue, !text.isEmpty {
+                    events.append(self.builder.chunk(delta: ["reasoning_content": .string(text)]))
+                }
+                continue
+            }
             if let text = part["text"]?.stringValue, !text.isEmpty {
                 self.producedText = true
                 events.append(self.builder.chunk(delta: ["content": .string(text)]))

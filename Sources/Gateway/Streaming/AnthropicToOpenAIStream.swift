@@ -1,7 +1,8 @@
 import Foundation
 
 /// Anthropic's stream (`message_start`, `content_block_*`, `message_delta`, `message_stop`, `ping`, `error`) as
-/// OpenAI chunks, event by event: text deltas become content deltas, `tool_use` blocks become tool call deltas.
+/// OpenAI chunks, event by event: text deltas become content deltas, `tool_use` blocks become tool call deltas,
+/// thinking deltas `reasoning_content`, and each finished thinking block one `thinking_blocks` entry to send back.
 struct AnthropicToOpenAIStream: StreamTranslator {
     let deployment: Deployment
     let includeUsage: Bool
@@ -11,6 +12,10 @@ struct AnthropicToOpenAIStream: StreamTranslator {
     private var toolIndex: [Int: Int] = [:]
     /// Tool calls whose arguments have begun; one that ends without any gets `{}`, as OpenAI sends.
     private var callsWithArguments: Set<Int> = []
+    /// Open thinking blocks by content block index: their text so far and their signature.
+    private var thinking: [Int: (text: String, signature: String)] = [:]
+    /// Some reasoning has gone out: another block's text starts after a separator, as in a whole answer.
+    private var reasoned = false
     private var stopped = false
     private var finishReason: String?
 
@@ -38,7 +43,16 @@ struct AnthropicToOpenAIStream: StreamTranslator {
             return [self.builder.chunk(delta: ["role": "assistant", "content": ""])]
         case "content_block_start":
             let block = data["content_block"]
-            guard block?["type"]?.stringValue == "tool_use", let index = data["index"]?.intValue else { return [] }
+            guard let index = data["index"]?.intValue else { return [] }
+            switch block?["type"]?.stringValue {
+            case "thinking":
+                self.thinking[index] = ("", block?["signature"]?.stringValue ?? "")
+                return self.reasoning(block?["thinking"]?.stringValue ?? "", index: index)
+            case "redacted_thinking":
+                return [self.builder.chunk(delta: ["thinking_blocks": [block ?? .null]])]
+            case "tool_use": break
+            default: return []
+            }
             let callIndex = self.toolIndex.count
             self.toolIndex[index] = callIndex
             let call: JSONValue = [
@@ -56,10 +70,21 @@ struct AnthropicToOpenAIStream: StreamTranslator {
                 guard !partial.isEmpty, let index = data["index"]?.intValue, let callIndex = self.toolIndex[index] else { return [] }
                 self.callsWithArguments.insert(callIndex)
                 return [self.builder.chunk(delta: ["tool_calls": [["index": .int(callIndex), "function": ["arguments": .string(partial)]]]])]
+            case "thinking_delta":
+                guard let index = data["index"]?.intValue else { return [] }
+                return self.reasoning(delta?["thinking"]?.stringValue ?? "", index: index)
+            case "signature_delta":
+                guard let index = data["index"]?.intValue, self.thinking[index] != nil else { return [] }
+                self.thinking[index]?.signature += delta?["signature"]?.stringValue ?? ""
+                return []
             default:
-                return []  // thinking and signature deltas have no OpenAI counterpart
+                return []
             }
         case "content_block_stop":
+            if let index = data["index"]?.intValue, let block = self.thinking.removeValue(forKey: index) {
+                let finished: JSONValue = ["type": "thinking", "thinking": .string(block.text), "signature": .string(block.signature)]
+                return [self.builder.chunk(delta: ["thinking_blocks": [finished]])]
+            }
             guard let index = data["index"]?.intValue, let callIndex = self.toolIndex[index], !self.callsWithArguments.contains(callIndex) else {
                 return []
             }
@@ -79,6 +104,15 @@ struct AnthropicToOpenAIStream: StreamTranslator {
         default:
             return []  // ping
         }
+    }
+
+    /// A thinking block's text as `reasoning_content`, kept for the block's `thinking_blocks` entry.
+    private mutating func reasoning(_ text: String, index: Int) -> [SSEEvent] {
+        guard !text.isEmpty, let block = self.thinking[index] else { return [] }
+        let separated = block.text.isEmpty && self.reasoned ? AnthropicAdapter.thinkingSeparator + text : text
+        self.thinking[index]?.text += text
+        self.reasoned = true
+        return [self.builder.chunk(delta: ["reasoning_content": .string(separated)])]
     }
 
     mutating func finish() throws(GatewayError) -> [SSEEvent] {

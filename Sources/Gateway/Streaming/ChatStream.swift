@@ -241,13 +241,15 @@ public final class ChatStream: @unchecked Sendable {
                     let fields = JSONStructure.members(Self.outputFields, of: delta)
                 else { return false }
                 return fields.contains { name, value in
-                    name == "tool_calls" ? JSONStructure.isNonEmptyArray(value) : JSONStructure.isNonEmptyString(value)
+                    Self.arrayFields.contains(name) ? JSONStructure.isNonEmptyArray(value) : JSONStructure.isNonEmptyString(value)
                 }
             }
         }
     }
 
-    private static let outputFields: Set<String> = ["content", "reasoning_content", "refusal", "tool_calls"]
+    private static let outputFields: Set<String> = ["content", "reasoning_content", "refusal", "tool_calls", "thinking_blocks"]
+    /// Output fields that hold an array (the rest hold text); a redacted thinking block is output without text.
+    private static let arrayFields: Set<String> = ["tool_calls", "thinking_blocks"]
 
     private func transportFailure(_ error: any Error) -> GatewayError {
         var failure = Gateway.transportError(error, deployment: self.deployment)

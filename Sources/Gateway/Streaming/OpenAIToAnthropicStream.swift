@@ -1,20 +1,28 @@
 import Foundation
 
 /// OpenAI chunks (from any provider, already translated) as Anthropic's event stream, for `/v1/messages` clients
-/// reaching a non-Anthropic model: `message_start`, one content block per text run or tool call, `message_delta`
-/// with the stop reason and usage, `message_stop`.
+/// reaching a non-Anthropic model: `message_start`, one content block per run of reasoning or text or per tool call,
+/// `message_delta` with the stop reason and usage, `message_stop`.
 struct OpenAIToAnthropicStream: StreamTranslator {
     private var upstream: any StreamTranslator
+    /// Whether the client asked to see the model's reasoning; `reasoning_content` is dropped otherwise.
+    private let showingThinking: Bool
     private var started = false
-    /// The open content block: its index and whether it is text (else a tool call with this OpenAI index).
-    private var openBlock: (index: Int, toolIndex: Int?)?
+    private enum Block: Equatable {
+        case thinking, text
+        /// A tool call, by its OpenAI index.
+        case tool(Int)
+    }
+    /// The open content block and its index.
+    private var openBlock: (index: Int, kind: Block)?
     private var nextBlock = 0
     private var stopReason = "end_turn"
     private var model: String
     private let provider: String
 
-    init(upstream: any StreamTranslator, model: String, provider: String) {
+    init(upstream: any StreamTranslator, model: String, provider: String, showingThinking: Bool) {
         self.upstream = upstream
+        self.showingThinking = showingThinking
         self.model = model
         self.provider = provider
     }
@@ -60,36 +68,23 @@ struct OpenAIToAnthropicStream: StreamTranslator {
         var out = self.start(id: data["id"]?.stringValue ?? "skiff")
         guard let choice = data["choices"]?.arrayValue?.first else { return out }
         let delta = choice["delta"]
+        if self.showingThinking, let reasoning = delta?["reasoning_content"]?.stringValue, !reasoning.isEmpty {
+            // No signature: only Anthropic's own models sign their reasoning.
+            out += self.open(.thinking, ["type": "thinking", "thinking": "", "signature": ""])
+            out += self.delta(["type": "thinking_delta", "thinking": .string(reasoning)])
+        }
         if let text = delta?["content"]?.stringValue, !text.isEmpty {
-            if self.openBlock == nil || self.openBlock?.toolIndex != nil {
-                out += self.closeBlock()
-                out.append(Self.event("content_block_start", ["index": .int(self.nextBlock), "content_block": ["type": "text", "text": ""]]))
-                self.openBlock = (self.nextBlock, nil)
-                self.nextBlock += 1
-            }
-            out.append(
-                Self.event("content_block_delta", ["index": .int(self.openBlock!.index), "delta": ["type": "text_delta", "text": .string(text)]])
-            )
+            out += self.open(.text, ["type": "text", "text": ""])
+            out += self.delta(["type": "text_delta", "text": .string(text)])
         }
         for call in delta?["tool_calls"]?.arrayValue ?? [] {
             let toolIndex = call["index"]?.intValue ?? 0
-            if self.openBlock?.toolIndex != toolIndex {
-                out += self.closeBlock()
-                let block: JSONValue = [
-                    "type": "tool_use", "id": call["id"] ?? .string("toolu_\(toolIndex)"),
-                    "name": call["function"]?["name"] ?? "", "input": [:],
-                ]
-                out.append(Self.event("content_block_start", ["index": .int(self.nextBlock), "content_block": block]))
-                self.openBlock = (self.nextBlock, toolIndex)
-                self.nextBlock += 1
-            }
+            out += self.open(
+                .tool(toolIndex),
+                ["type": "tool_use", "id": call["id"] ?? .string("toolu_\(toolIndex)"), "name": call["function"]?["name"] ?? "", "input": [:]]
+            )
             if let arguments = call["function"]?["arguments"]?.stringValue, !arguments.isEmpty {
-                out.append(
-                    Self.event(
-                        "content_block_delta",
-                        ["index": .int(self.openBlock!.index), "delta": ["type": "input_json_delta", "partial_json": .string(arguments)]]
-                    )
-                )
+                out += self.delta(["type": "input_json_delta", "partial_json": .string(arguments)])
             }
         }
         if let finish = choice["finish_reason"]?.stringValue {
@@ -119,6 +114,22 @@ struct OpenAIToAnthropicStream: StreamTranslator {
     /// An id for a message whose upstream gave none (yet): unique, in Anthropic's `msg_` form.
     private static func messageID() -> String {
         "msg_skiff_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    }
+
+    /// Starts `block` unless a block of its kind is open (a tool call's deltas continue its block).
+    private mutating func open(_ kind: Block, _ block: @autoclosure () -> JSONValue) -> [SSEEvent] {
+        guard self.openBlock?.kind != kind else { return [] }
+        var out = self.closeBlock()
+        out.append(Self.event("content_block_start", ["index": .int(self.nextBlock), "content_block": block()]))
+        self.openBlock = (self.nextBlock, kind)
+        self.nextBlock += 1
+        return out
+    }
+
+    /// A delta of the open block.
+    private func delta(_ delta: JSONValue) -> [SSEEvent] {
+        guard let block = self.openBlock else { return [] }
+        return [Self.event("content_block_delta", ["index": .int(block.index), "delta": delta])]
     }
 
     private mutating func closeBlock() -> [SSEEvent] {

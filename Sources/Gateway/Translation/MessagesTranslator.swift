@@ -3,14 +3,10 @@ import Foundation
 /// A `/v1/messages` request in OpenAI's chat terms, with what those terms cannot say kept beside them for the
 /// adapters that can (Gemini takes a thinking budget as it is, and marks a failed tool result as one).
 struct MessagesTranslation: Sendable {
-    /// Anthropic's `thinking`.
-    enum Thinking: Sendable, Equatable {
-        case enabled(budget: Int)
-        case disabled
-    }
-
     /// The OpenAI chat request; it may carry `top_k`, which Gemini's adapter takes and OpenAI's format has not.
     var body: JSONValue
+    /// Anthropic's `thinking`: Gemini takes a budget as it is, and a reasoning model's text comes back as thinking
+    /// blocks only when it is shown, as Anthropic's own models return them.
     var thinking: Thinking?
     /// The `tool_use_id`s whose `tool_result` came with `is_error: true`.
     var failedCalls: Set<String> = []
@@ -23,7 +19,7 @@ struct MessagesTranslation: Sendable {
         if request["top_k"] != nil {
             throw GatewayError.invalid("top_k: not supported for OpenAI-format models", code: "unsupported_parameter")
         }
-        if case .enabled(let budget)? = self.thinking, request["reasoning_effort"] == nil {
+        if case .enabled(let budget)? = self.thinking?.mode, request["reasoning_effort"] == nil {
             request["reasoning_effort"] = .string(budget <= 1024 ? "low" : budget <= 8192 ? "medium" : "high")
         }
         if !self.failedCalls.isEmpty, var messages = request["messages"]?.arrayValue {
@@ -197,22 +193,7 @@ enum MessagesTranslator {
             // Anthropic's structured outputs always follow the schema, as OpenAI's strict mode does.
             request["response_format"] = ["type": "json_schema", "json_schema": ["name": "output", "schema": .object(schema), "strict": true]]
         }
-        return MessagesTranslation(body: .object(request), thinking: try Self.thinking(body), failedCalls: failedCalls)
-    }
-
-    /// `thinking`: a budget of at least 1,024 tokens when enabled, as Anthropic requires; `adaptive` leaves the
-    /// provider to decide, as it does by default.
-    static func thinking(_ body: JSONValue) throws(GatewayError) -> MessagesTranslation.Thinking? {
-        let fields = Self.fields
-        guard let thinking = try fields.object(body["thinking"], "thinking") else { return nil }
-        let type = try fields.choice(thinking["type"], "thinking.type", ["enabled", "disabled", "adaptive"])
-        switch try fields.required(type, "thinking.type") {
-        case "enabled":
-            let budget = try fields.int(thinking["budget_tokens"], "thinking.budget_tokens", minimum: 1024)
-            return .enabled(budget: try fields.required(budget, "thinking.budget_tokens"))
-        case "disabled": return .disabled
-        default: return nil
-        }
+        return MessagesTranslation(body: .object(request), thinking: try fields.thinking(body), failedCalls: failedCalls)
     }
 
     /// Client tools as OpenAI function tools; Anthropic's server tools (web search, code execution…) have none.
@@ -280,11 +261,15 @@ enum MessagesTranslator {
         }
     }
 
-    /// An OpenAI `chat.completion` as an Anthropic `message`.
-    static func message(fromCompletion completion: JSONValue, usage: TokenUsage?) -> JSONValue {
+    /// An OpenAI `chat.completion` as an Anthropic `message`; its `reasoning_content` as a thinking block (without a
+    /// signature, which only Anthropic's models give) when the client asked to see the reasoning.
+    static func message(fromCompletion completion: JSONValue, usage: TokenUsage?, showingThinking: Bool) -> JSONValue {
         let choice = completion["choices"]?.arrayValue?.first
         let message = choice?["message"]
         var content: [JSONValue] = []
+        if showingThinking, let reasoning = message?["reasoning_content"]?.stringValue, !reasoning.isEmpty {
+            content.append(["type": "thinking", "thinking": .string(reasoning), "signature": ""])
+        }
         if let text = message?["content"]?.stringValue, !text.isEmpty {
             content.append(["type": "text", "text": .string(text)])
         }
