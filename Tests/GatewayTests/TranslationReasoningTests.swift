@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 import Testing
 
 @testable import Gateway
@@ -252,5 +253,38 @@ import Testing
             "message_delta", "message_stop",
         ]
         #expect(shape == opening + (showing ? reasoning : []) + answer)
+    }
+
+    /// A history with Claude's reasoning and Gemini's signature on it, sent on to an OpenAI-format provider (a
+    /// fallback, or the client's next model): what that API does not define stays behind, what DeepSeek and xAI wrote
+    /// themselves goes back.
+    @Test(arguments: [(ProviderKind.openAI, false), (.azure, false), (.deepSeek, true), (.xAI, true)])
+    func foreignReasoningStaysBehindForOpenAIFormat(_ kind: ProviderKind, _ keepsReasoning: Bool) throws {
+        let answered: JSONValue = [
+            "role": "assistant", "content": "ok", "reasoning_content": "plan",
+            "thinking_blocks": [["type": "thinking", "thinking": "plan", "signature": "s"]],
+            "tool_calls": [
+                [
+                    "id": "c1", "type": "function", "function": ["name": "f", "arguments": "{}"],
+                    "extra_content": ["google": ["thought_signature": "g"]],
+                ]
+            ],
+        ]
+        let body = Self.chat(
+            thinking: nil,
+            messages: [["role": "user", "content": "hi"], answered, ["role": "tool", "tool_call_id": "c1", "content": "done"]]
+        )
+        let request = try OpenAIAdapter().chatRequest(body, deployment: Self.deployment(kind, "m"), stream: false, call: UpstreamCall())
+        let sent = try JSONValue.parse(request.body)["messages"]?.arrayValue
+        var expected: JSONValue = [
+            "role": "assistant", "content": "ok", "tool_calls": [["id": "c1", "type": "function", "function": ["name": "f", "arguments": "{}"]]],
+        ]
+        if keepsReasoning { expected["reasoning_content"] = "plan" }
+        #expect(sent?[1] == expected)
+        #expect(sent?[0] == ["role": "user", "content": "hi"] && sent?.count == 3)
+        // A history without them is sent as it came.
+        let plain = Self.chat(thinking: nil)
+        let untouched = try OpenAIAdapter().chatRequest(plain, deployment: Self.deployment(kind, "m"), stream: false, call: UpstreamCall())
+        #expect(try JSONValue.parse(untouched.body)["messages"] == plain["messages"])
     }
 }

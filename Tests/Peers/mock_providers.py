@@ -53,7 +53,8 @@ with finishReason (usageMetadata on each, cumulative).
 
 Like the real services, it rejects with the provider's 4xx error body: a missing or wrong key; Anthropic without
 anthropic-version or max_tokens, with a "system" message role or an unknown top-level field; Gemini with an
-unknown field (top level or generationConfig) or a role other than user/model; Azure without api-version or with a
+unknown field (top level or generationConfig) or a role other than user/model; OpenAI and Azure with an assistant
+message (or its tool call) holding a property their API does not define; Azure without api-version or with a
 chat field its API does not define (unless the extra-parameters header allows it); OpenAI format with stream_options
 but no stream; OpenAI's reasoning models (o1…, gpt-5…) with max_tokens.
 
@@ -82,6 +83,10 @@ import uuid
 from dataclasses import dataclass, field
 
 from loopback import LoopbackServer, serve_until_stdin_closes
+
+# What an assistant message and its tool calls may hold for OpenAI and Azure, which refuse any other property.
+OPENAI_ASSISTANT_FIELDS = {"role", "content", "name", "tool_calls", "function_call", "refusal", "audio", "annotations"}
+OPENAI_TOOL_CALL_FIELDS = {"id", "type", "function"}
 
 # The chat request fields Azure AI Inference defines; any other is a 400 unless the extra-parameters header allows it.
 AZURE_CHAT_FIELDS = {"messages", "model", "stream", "frequency_penalty", "presence_penalty", "temperature", "top_p",
@@ -612,6 +617,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise Reject(400, "Invalid value for 'messages': each message needs a 'role'.")
         if body.get("stream_options") is not None and not body.get("stream"):
             raise Reject(400, "The 'stream_options' parameter is only allowed when 'stream' is enabled.")
+        if provider in ("openai", "azure"):
+            for index, message in enumerate(messages):
+                if message.get("role") != "assistant":
+                    continue
+                extra = sorted(set(message) - OPENAI_ASSISTANT_FIELDS) or sorted(
+                    name for call in message.get("tool_calls") or [] for name in set(call) - OPENAI_TOOL_CALL_FIELDS)
+                if extra:
+                    raise Reject(400, f"Additional properties are not allowed ('{extra[0]}' was unexpected) - "
+                                 f"'messages.{index}'")
         self.fail_as_asked(body)
         if self.behaviour.blocked:
             raise Reject(400, "The response was filtered due to the prompt triggering the content management "

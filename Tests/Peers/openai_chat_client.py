@@ -1,6 +1,6 @@
 """Drives a chat completion with the official `openai` SDK, unchanged, and prints what it got back as one JSON line.
 
-Usage: openai_chat_client.py BASE_URL MODEL [--stream] [--tools] [--cache] [--thinking KIND] [--tool-loop]
+Usage: openai_chat_client.py BASE_URL MODEL [--stream] [--tools] [--cache] [--thinking KIND] [--tool-loop [--then M]]
                             [--prompt TEXT] [--max-tokens N] [--max-retries N]
 
 --cache sends the prompt as OpenAI's prompt caching has it: the system text as a part with a
@@ -9,7 +9,7 @@ Usage: openai_chat_client.py BASE_URL MODEL [--stream] [--tools] [--cache] [--th
 `omitted` (adaptive, display omitted); the result has the `reasoning_content` ("reasoning") and `thinking_blocks`.
 --tool-loop (with --tools) answers the tool calls and asks again, the assistant message sent back as the SDK gave
 it (streamed: as assembled from the deltas, thinking blocks included); the result is then the second answer's, with
-the first's under "first".
+the first's under "first"; --then asks the second time of model M (a switch of model mid-conversation).
 
 An error the SDK raises for the server's answer (a status, a cut connection, an in-stream error event) is a result:
 it prints {"error": {"class", "status", "message"}, ...} and exits 0. Anything else (say, the SDK failing to parse
@@ -36,6 +36,7 @@ parser.add_argument("--tools", action="store_true")
 parser.add_argument("--cache", action="store_true")
 parser.add_argument("--thinking", choices=["enabled", "adaptive", "omitted"])
 parser.add_argument("--tool-loop", action="store_true")
+parser.add_argument("--then")
 parser.add_argument("--prompt", default="Please say hello to the skiff tests")  # 20+ characters: 20 non-empty chunks
 parser.add_argument("--max-tokens", type=int)
 parser.add_argument("--max-retries", type=int, default=0)  # the SDKs' own default is 2
@@ -126,6 +127,9 @@ def run(argv):
             result["first"] = dict(result)
             request["messages"] += [message] + [
                 {"role": "tool", "tool_call_id": c["id"], "content": "sunny, 21 C"} for c in result["tool_calls"]]
+            if args.then:
+                request["model"] = args.then
+                request.pop("extra_body", None)
             ask()
 
     return outcome(exchange, result, (openai.OpenAIError,))

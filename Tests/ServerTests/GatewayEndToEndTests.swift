@@ -553,6 +553,22 @@ struct GatewayFailureTests {
         )
         #expect(status == 400 && refusal.contains("Expected `thinking` or `redacted_thinking`"), "\(refusal)")
 
+        // The same history sent on to OpenAI (a switch of model), which refuses properties it does not define: what
+        // only Claude reads stays behind.
+        let switched = try await SDKClient.run(
+            "openai_chat_client.py",
+            [server.baseURL + "/v1", "claude-tool", "--tools", "--thinking", "enabled", "--tool-loop", "--then", "gpt-4o-mini"] + streamed
+        )
+        #expect(switched["text"] as? String == "echo: sunny, 21 C", "\(switched)")
+        let openAI = try #require(MockProviders.environment(peer)["OPENAI_BASE_URL"])
+        let (strict, refused) = try await HTTPProbe.post(
+            openAI + "/chat/completions",
+            json:
+                #"{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok", "thinking_blocks": []}]}"#,
+            headers: ["Authorization": "Bearer test"]
+        )
+        #expect(strict == 400 && refused.contains("'thinking_blocks' was unexpected"), "\(refused)")
+
         let hidden = try await SDKClient.run(
             "openai_chat_client.py",
             [server.baseURL + "/v1", "claude-3-5-haiku", "--thinking", "omitted"] + streamed

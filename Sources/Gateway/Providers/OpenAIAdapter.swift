@@ -23,6 +23,9 @@ struct OpenAIAdapter: ProviderAdapter {
             upstream["stream"] = nil
             upstream["stream_options"] = nil
         }
+        if let messages = body["messages"]?.arrayValue, let fitted = Self.withoutForeignReplay(messages, for: deployment.provider.kind) {
+            upstream["messages"] = .array(fitted)
+        }
         var headers = Self.headers(deployment.provider)
         switch deployment.provider.kind {
         case .azure:
@@ -42,6 +45,36 @@ struct OpenAIAdapter: ProviderAdapter {
             break
         }
         return call.request(url: Self.url(deployment.provider, path: "chat/completions"), headers: headers, body: upstream)
+    }
+
+    /// The history without what skiff's answers from Claude and Gemini leave on assistant messages for those
+    /// providers to read back (an SDK sends the message back as it got it), which OpenAI-format APIs do not define
+    /// and strict ones refuse, failing a fallback or a switch of model mid-conversation: `thinking_blocks` (Claude's
+    /// signed reasoning), a tool call's `extra_content` (Gemini's thought signature), and `reasoning_content` except
+    /// for DeepSeek and xAI, which write it themselves. Nil when there is nothing to take out, as usual.
+    static func withoutForeignReplay(_ messages: [JSONValue], for kind: ProviderKind) -> [JSONValue]? {
+        let keepsReasoning = kind == .deepSeek || kind == .xAI
+        func foreign(_ message: JSONValue) -> Bool {
+            guard message["role"] == "assistant" else { return false }
+            return message["thinking_blocks"] != nil || (!keepsReasoning && message["reasoning_content"] != nil)
+                || message["tool_calls"]?.arrayValue?.contains { $0["extra_content"] != nil } == true
+        }
+        guard messages.contains(where: foreign) else { return nil }
+        return messages.map { message in
+            guard foreign(message), var members = message.objectValue else { return message }
+            members["thinking_blocks"] = nil
+            if !keepsReasoning { members["reasoning_content"] = nil }
+            if let calls = members["tool_calls"]?.arrayValue {
+                members["tool_calls"] = .array(
+                    calls.map { call in
+                        guard var fields = call.objectValue else { return call }
+                        fields["extra_content"] = nil
+                        return .object(fields)
+                    }
+                )
+            }
+            return .object(members)
+        }
     }
 
     /// o1, o3, o4-mini, gpt-5…: the models that take `max_completion_tokens` and refuse `max_tokens`.
