@@ -18,7 +18,7 @@ import argparse
 
 import anthropic
 
-from sdk_outcome import main, outcome
+from sdk_outcome import THINKING, main, outcome
 
 TOOLS = [{"name": "get_weather", "description": "The current weather in a city.",
           "input_schema": {"type": "object", "properties": {"location": {"type": "string"}},
@@ -34,7 +34,7 @@ parser.add_argument("--max-tokens", type=int, default=256)
 parser.add_argument("--max-retries", type=int, default=0)  # the SDKs' own default is 2
 parser.add_argument("--models", action="store_true")
 parser.add_argument("--count-tokens", action="store_true")
-parser.add_argument("--thinking", choices=["enabled", "adaptive", "omitted"])
+parser.add_argument("--thinking", choices=sorted(THINKING))
 parser.add_argument("--tool-loop", action="store_true")
 
 
@@ -61,8 +61,7 @@ def run(argv):
     if args.tools:
         request["tools"] = TOOLS
     if args.thinking:
-        request["thinking"] = {"enabled": {"type": "enabled", "budget_tokens": 1024}, "adaptive": {"type": "adaptive"},
-                               "omitted": {"type": "adaptive", "display": "omitted"}}[args.thinking]
+        request["thinking"] = THINKING[args.thinking]
     result = {"text": "", "chunks": 0}
 
     def ask():

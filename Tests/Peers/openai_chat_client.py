@@ -22,7 +22,7 @@ import json
 
 import openai
 
-from sdk_outcome import main, outcome
+from sdk_outcome import THINKING, main, outcome
 
 TOOLS = [{"type": "function", "function": {
     "name": "get_weather", "description": "The current weather in a city.",
@@ -34,7 +34,7 @@ parser.add_argument("model")
 parser.add_argument("--stream", action="store_true")
 parser.add_argument("--tools", action="store_true")
 parser.add_argument("--cache", action="store_true")
-parser.add_argument("--thinking", choices=["enabled", "adaptive", "omitted"])
+parser.add_argument("--thinking", choices=sorted(THINKING))
 parser.add_argument("--tool-loop", action="store_true")
 parser.add_argument("--then")
 parser.add_argument("--prompt", default="Please say hello to the skiff tests")  # 20+ characters: 20 non-empty chunks
@@ -69,9 +69,7 @@ def run(argv):
     if args.max_tokens is not None:
         request["max_tokens"] = args.max_tokens
     if args.thinking:
-        request["extra_body"] = {"thinking": {"enabled": {"type": "enabled", "budget_tokens": 1024},
-                                              "adaptive": {"type": "adaptive"},
-                                              "omitted": {"type": "adaptive", "display": "omitted"}}[args.thinking]}
+        request["extra_body"] = {"thinking": THINKING[args.thinking]}
     result = {"text": "", "chunks": 0}
 
     def ask():

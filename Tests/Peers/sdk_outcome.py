@@ -6,6 +6,11 @@ import sys
 import httpx2  # the SDKs' HTTP client: a stream cut midway can surface as its own error
 
 
+# --thinking KIND: the `thinking` object each kind sends (Anthropic's, which skiff takes from chat clients too).
+THINKING = {"enabled": {"type": "enabled", "budget_tokens": 1024}, "adaptive": {"type": "adaptive"},
+            "omitted": {"type": "adaptive", "display": "omitted"}}
+
+
 def outcome(call, result, sdk_errors):
     """Runs call(), which fills result. An error the SDK raises for the server's answer is a result too
     (result["error"]); returns (result, True). Any other failure means the SDK could not use the answer: it is

@@ -74,20 +74,18 @@ struct AnthropicToOpenAIStream: StreamTranslator {
                 guard let index = data["index"]?.intValue else { return [] }
                 return self.reasoning(delta?["thinking"]?.stringValue ?? "", index: index)
             case "signature_delta":
-                guard let index = data["index"]?.intValue, self.thinking[index] != nil else { return [] }
-                self.thinking[index]?.signature += delta?["signature"]?.stringValue ?? ""
+                if let index = data["index"]?.intValue { self.thinking[index]?.signature += delta?["signature"]?.stringValue ?? "" }
                 return []
             default:
                 return []
             }
         case "content_block_stop":
-            if let index = data["index"]?.intValue, let block = self.thinking.removeValue(forKey: index) {
+            guard let index = data["index"]?.intValue else { return [] }
+            if let block = self.thinking.removeValue(forKey: index) {
                 let finished: JSONValue = ["type": "thinking", "thinking": .string(block.text), "signature": .string(block.signature)]
                 return [self.builder.chunk(delta: ["thinking_blocks": [finished]])]
             }
-            guard let index = data["index"]?.intValue, let callIndex = self.toolIndex[index], !self.callsWithArguments.contains(callIndex) else {
-                return []
-            }
+            guard let callIndex = self.toolIndex[index], !self.callsWithArguments.contains(callIndex) else { return [] }
             self.callsWithArguments.insert(callIndex)
             return [self.builder.chunk(delta: ["tool_calls": [["index": .int(callIndex), "function": ["arguments": "{}"]]]])]
         case "message_delta":
