@@ -21,7 +21,7 @@ skiff runs as `skiff serve` with ML_SERVER_PORT=<free port>, HOST=127.0.0.1, EMB
 Usage: make bench-gateway
    or: .venv-bench/bin/python Benchmarks/gateway/run.py [--targets direct,skiff,litellm] [--duration 5]
        [--ttfb-duration 3] [--warmup 2] [--delay-ms 0] [--delay-jitter-ms 0] [--chunk-delay-ms 0] [--litellm-workers 2]
-       [--skiff-bin .build/release/skiff] [--skiff-env NAME=VALUE …]
+       [--skiff-bin .build/release/skiff] [--skiff-env NAME=VALUE …] [--api chat|responses]
        (needs wrk: apt-get install wrk; scripts/bench-gateway makes .venv-bench, then runs this with any arguments)
 """
 
@@ -60,6 +60,22 @@ BODIES = {"non-stream": json.dumps({"model": MODEL, "messages": MESSAGES}),
           "stream": json.dumps({"model": MODEL, "messages": MESSAGES, "stream": True})}
 # What a complete answer contains: wrk counts every other answer (and every non-200) as a failure.
 COMPLETE = {"non-stream": '"chat.completion"', "stream": "data: [DONE]"}
+# What marks a stream's first event for TTFB.
+FIRST = b"data:"
+LITELLM_MODEL = "openai/" + MODEL
+
+
+def use_responses_api():
+    """--api responses: OpenAI's Responses API (`POST /v1/responses`) to a model both gateways reach by translation
+    to the mock's chat completions (DeepSeek's, as neither passes it through): skiff and LiteLLM only, as the mock
+    has no Responses API of its own. TTFB is taken at the first text delta, since a Responses stream opens with
+    lifecycle events (`response.created`) that a gateway may send before the upstream has answered."""
+    global PATH, MODEL, BODIES, COMPLETE, FIRST, LITELLM_MODEL
+    PATH, MODEL, LITELLM_MODEL = "/v1/responses", "deepseek-chat", "deepseek/deepseek-chat"
+    BODIES = {"non-stream": json.dumps({"model": MODEL, "input": MESSAGES}),
+              "stream": json.dumps({"model": MODEL, "input": MESSAGES, "stream": True})}
+    COMPLETE = {"non-stream": '"output_text"', "stream": "response.completed"}
+    FIRST = b"response.output_text.delta"
 
 sys.path.insert(0, str(HERE))
 from mock_upstream import ANSWER  # noqa: E402  (the text every target must hand back)
@@ -190,6 +206,7 @@ def start_skiff(args, upstream):
     port = free_port()
     env = {"ML_SERVER_PORT": str(port), "HOST": "127.0.0.1", "EMBEDDING_MODEL": "", "REQUIRED_MODELS": "",
            "OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": f"http://127.0.0.1:{upstream}/v1",
+           "DEEPSEEK_API_KEY": KEY, "DEEPSEEK_BASE_URL": f"http://127.0.0.1:{upstream}/v1",
            "LOG_LEVEL": args.skiff_log_level}
     env.update(item.split("=", 1) for item in args.skiff_env)
     ort = ROOT / ".deps/onnxruntime/lib"
@@ -221,7 +238,7 @@ LITELLM_CONFIG = """# written by Benchmarks/gateway/run.py
 model_list:
   - model_name: {model}
     litellm_params:
-      model: openai/{model}
+      model: {litellm_model}
       api_base: http://127.0.0.1:{upstream}/v1
       api_key: {key}
 litellm_settings:
@@ -250,7 +267,7 @@ def start_litellm(args, upstream, workdir):
     if not binary.exists():
         raise Failed(f"{binary} not found: run scripts/bench-gateway (or make bench-gateway) to install LiteLLM")
     config = workdir / "litellm.yaml"
-    config.write_text(LITELLM_CONFIG.format(model=MODEL, upstream=upstream, key=KEY))
+    config.write_text(LITELLM_CONFIG.format(model=MODEL, litellm_model=LITELLM_MODEL, upstream=upstream, key=KEY))
     log_config = workdir / "uvicorn-log.json"
     log_config.write_text(json.dumps(UVICORN_LOG_CONFIG))
     port = free_port()
@@ -284,6 +301,8 @@ def start_litellm(args, upstream, workdir):
 def check_answers(port):
     """One request of each kind outside the load: the answer must carry the mock's text (a stream, in its deltas,
     ending with [DONE]). Returns what was seen, including how many content events the stream had."""
+    if PATH == "/v1/responses":
+        return check_responses(port)
     status, body = call(port, "POST", PATH, BODIES["non-stream"])
     try:
         content = json.loads(body)["choices"][0]["message"]["content"]
@@ -308,6 +327,33 @@ def check_answers(port):
     if status != 200 or "".join(text) != ANSWER or not done:
         raise Failed(f"streaming answer {status} (text {''.join(text)!r}, [DONE] {done}): {body[:500]!r}")
     return {"non_stream_ok": True, "stream_ok": True, "stream_content_events": content_events}
+
+
+def check_responses(port):
+    """check_answers for the Responses API: the text in the message item, and in a stream's text deltas, which ends
+    with response.completed."""
+    status, body = call(port, "POST", PATH, BODIES["non-stream"])
+    try:
+        items = json.loads(body)["output"]
+        text = "".join(part.get("text", "") for item in items if item.get("type") == "message" for part in item["content"])
+    except (ValueError, KeyError, TypeError):
+        text = None
+    if status != 200 or text != ANSWER:
+        raise Failed(f"non-streaming response {status}: {body[:500]!r}; expected the mock's text")
+    status, body = call(port, "POST", PATH, BODIES["stream"])
+    deltas, completed = [], False
+    for event in body.decode(errors="replace").split("\n\n"):
+        data = "".join(line[5:].strip() for line in event.splitlines() if line.startswith("data:"))
+        try:
+            parsed = json.loads(data) if data else {}
+        except ValueError:
+            raise Failed(f"stream event is not JSON: {data[:300]!r}")
+        if parsed.get("type") == "response.output_text.delta":
+            deltas.append(parsed["delta"])
+        completed = completed or parsed.get("type") == "response.completed"
+    if status != 200 or "".join(deltas) != ANSWER or not completed:
+        raise Failed(f"streaming response {status} (text {''.join(deltas)!r}, completed {completed}): {body[:500]!r}")
+    return {"non_stream_ok": True, "stream_ok": True, "stream_content_events": len(deltas)}
 
 
 def lua_script(mode, workdir):
@@ -362,7 +408,7 @@ async def exchange(reader, writer, request, mode="stream"):
                     pass
                 break
             body += (await reader.readexactly(size + 2))[:-2]
-            if first is None and b"data:" in body:
+            if first is None and FIRST in body:
                 first = time.perf_counter()
     else:
         remaining = int(headers.get("content-length", "0"))
@@ -372,7 +418,7 @@ async def exchange(reader, writer, request, mode="stream"):
                 raise asyncio.IncompleteReadError(bytes(body), remaining)
             body += data
             remaining -= len(data)
-            if first is None and b"data:" in body:
+            if first is None and FIRST in body:
                 first = time.perf_counter()
     ended = time.perf_counter()
     complete = status == 200 and COMPLETE[mode].encode() in body
@@ -576,6 +622,8 @@ def main():
     parser = argparse.ArgumentParser(description="Gateway benchmark: direct, skiff and LiteLLM against one mock "
                                                  "OpenAI upstream (see this file's docstring).")
     parser.add_argument("--targets", default=",".join(TARGETS), help="comma-separated subset of direct,skiff,litellm")
+    parser.add_argument("--api", choices=("chat", "responses"), default="chat",
+                        help="chat completions (default), or the Responses API translated to chat (no direct target)")
     parser.add_argument("--duration", type=int, default=5, help="seconds per measured wrk run")
     parser.add_argument("--ttfb-duration", type=int, default=3, help="seconds per TTFB run (streaming cells)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up load per mode (and 1 s per cell)")
@@ -590,6 +638,9 @@ def main():
                         help="extra environment for skiff (repeatable), e.g. a gateway setting")
     args = parser.parse_args()
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    if args.api == "responses":
+        use_responses_api()
+        targets = [t for t in targets if t != "direct"]
     if unknown := set(targets) - set(TARGETS):
         parser.error(f"unknown targets {', '.join(sorted(unknown))}; choose from {', '.join(TARGETS)}")
     if bad := [item for item in args.skiff_env if "=" not in item]:
@@ -600,7 +651,7 @@ def main():
     busy = cpu_busy()
     results = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "cores": os.cpu_count(), "cpu_busy_at_start": busy,
                "duration_s": args.duration, "ttfb_duration_s": args.ttfb_duration, "delay_ms": args.delay_ms,
-               "delay_jitter_ms": args.delay_jitter_ms, "chunk_delay_ms": args.chunk_delay_ms, "concurrency": list(CONCURRENCY), "model": MODEL,
+               "delay_jitter_ms": args.delay_jitter_ms, "chunk_delay_ms": args.chunk_delay_ms, "concurrency": list(CONCURRENCY), "model": MODEL, "api": args.api,
                "litellm_workers": args.litellm_workers}
     print(f"gateway benchmark: {', '.join(targets)}; {os.cpu_count()} cores, {args.duration} s per wrk run, "
           f"{args.ttfb_duration} s per TTFB run, upstream delay {args.delay_ms:g} ms"

@@ -34,6 +34,8 @@ public final class Gateway: Sendable {
         case chatCompletions
         /// Anthropic's Messages API; the client's `anthropic-version` / `anthropic-beta` go on to Anthropic.
         case messages(clientHeaders: [(name: String, value: String)])
+        /// OpenAI's Responses API: OpenAI's own models take it as it is; the others by translation.
+        case responses
     }
 
     /// What one request came to, for the access log.
@@ -58,7 +60,9 @@ public final class Gateway: Sendable {
         let started = ContinuousClock.now
         let model = try Self.model(of: body)
         let plan = try self.plan(for: model, started: started)
-        var translated: MessagesTranslation?  // the Messages body in OpenAI's terms, made once if a non-Anthropic deployment needs it
+        // The body in chat's terms, made once if a deployment that does not speak the client's API needs it.
+        var translated: MessagesTranslation?
+        var chatBody: JSONValue?
         let result = try await self.attempt(plan, model: model, started: started, cancellation: call.cancellation, logger: logger) {
             deployment throws(GatewayError) -> (Completion, TokenUsage?) in
             let response: HTTPResponse
@@ -71,7 +75,7 @@ public final class Gateway: Sendable {
                 let usage = AnthropicAdapter.usage(message["usage"])
                 return Self.answer(response.body, usage: usage, deployment: deployment, response: response)
             case .messages:
-                let translation = try Self.translation(of: body, made: &translated)
+                let translation = try Self.once(&translated) { () throws(GatewayError) in try MessagesTranslator.translation(of: body) }
                 request = try self.adapter(deployment).messagesRequest(translation, deployment: deployment, stream: false, call: call)
                 response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
                 let completion = try self.adapter(deployment).completion(from: response.body, deployment: deployment)
@@ -81,6 +85,18 @@ public final class Gateway: Sendable {
                     showingThinking: translation.thinking?.shown == true
                 )
                 return Self.answer(message.serialized(), usage: completion.usage, deployment: deployment, response: response)
+            case .responses where deployment.provider.kind == .openAI:
+                request = Self.nativeResponsesRequest(body, deployment: deployment, call: call, stream: false)
+                response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
+                let usage = try Self.responsesUsage(of: response.body, deployment: deployment)
+                return Self.answer(response.body, usage: usage, deployment: deployment, response: response)
+            case .responses:
+                let chat = try Self.once(&chatBody) { () throws(GatewayError) in try ResponsesTranslator.chatBody(fromResponses: body) }
+                request = try self.adapter(deployment).chatRequest(chat, deployment: deployment, stream: false, call: call)
+                response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
+                let completion = try self.adapter(deployment).completion(from: response.body, deployment: deployment)
+                let answer = ResponsesTranslator.response(fromCompletion: completion.body, usage: completion.usage, request: body)
+                return Self.answer(answer.serialized(), usage: completion.usage, deployment: deployment, response: response)
             case .chatCompletions:
                 request = try self.adapter(deployment).chatRequest(body, deployment: deployment, stream: false, call: call)
                 response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
@@ -224,6 +240,7 @@ public final class Gateway: Sendable {
         self.metrics.streamOpened()
         let includeUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
         var translated: MessagesTranslation?
+        var chatBody: JSONValue?
         do {
             let result = try await self.attempt(plan, model: model, started: started, cancellation: call.cancellation, logger: logger) {
                 deployment throws(GatewayError) -> (ChatStream, TokenUsage?) in
@@ -234,7 +251,7 @@ public final class Gateway: Sendable {
                     request = self.nativeMessagesRequest(body, deployment: deployment, call: call, clientHeaders: headers, stream: true)
                     translator = AnthropicPassthroughStream(deployment: deployment)
                 case .messages:
-                    let translation = try Self.translation(of: body, made: &translated)
+                    let translation = try Self.once(&translated) { () throws(GatewayError) in try MessagesTranslator.translation(of: body) }
                     let adapter = self.adapter(deployment)
                     request = try adapter.messagesRequest(translation, deployment: deployment, stream: true, call: call)
                     translator = OpenAIToAnthropicStream(
@@ -242,6 +259,18 @@ public final class Gateway: Sendable {
                         model: deployment.model,
                         provider: deployment.provider.name,
                         showingThinking: translation.thinking?.shown == true
+                    )
+                case .responses where deployment.provider.kind == .openAI:
+                    request = Self.nativeResponsesRequest(body, deployment: deployment, call: call, stream: true)
+                    translator = ResponsesPassthroughStream(deployment: deployment)
+                case .responses:
+                    let chat = try Self.once(&chatBody) { () throws(GatewayError) in try ResponsesTranslator.chatBody(fromResponses: body) }
+                    let adapter = self.adapter(deployment)
+                    request = try adapter.chatRequest(chat, deployment: deployment, stream: true, call: call)
+                    translator = ChatToResponsesStream(
+                        upstream: adapter.streamTranslator(deployment: deployment, includeUsage: true),
+                        request: body,
+                        model: deployment.model
                     )
                 case .chatCompletions:
                     let adapter = self.adapter(deployment)
@@ -524,12 +553,32 @@ public final class Gateway: Sendable {
         return AnthropicAdapter.request(upstream, deployment: deployment, call: call, clientHeaders: clientHeaders)
     }
 
-    /// A Messages body in OpenAI's terms, made at most once per request however many deployments need it.
-    static func translation(of body: JSONValue, made: inout MessagesTranslation?) throws(GatewayError) -> MessagesTranslation {
+    /// A translation of the client's body, made at most once per request however many deployments need it.
+    static func once<Value>(_ made: inout Value?, _ make: () throws(GatewayError) -> Value) throws(GatewayError) -> Value {
         if let made { return made }
-        let translation = try MessagesTranslator.translation(of: body)
-        made = translation
-        return translation
+        let value = try make()
+        made = value
+        return value
+    }
+
+    /// A Responses body for OpenAI itself: the deployment's model name, and the input without what skiff made for
+    /// other providers (`ResponsesTranslator.nativeInput`).
+    static func nativeResponsesRequest(_ body: JSONValue, deployment: Deployment, call: UpstreamCall, stream: Bool) -> HTTPRequest {
+        var upstream = body
+        upstream["model"] = .string(deployment.model)
+        upstream["stream"] = stream ? true : nil
+        if let items = body["input"]?.arrayValue, let native = ResponsesTranslator.nativeInput(items) { upstream["input"] = .array(native) }
+        let url = OpenAIAdapter.url(deployment.provider, path: "responses")
+        return call.request(url: url, headers: OpenAIAdapter.headers(deployment.provider), body: upstream)
+    }
+
+    /// The usage of OpenAI's own response, read without parsing the rest; a body that is no response is a bad one.
+    static func responsesUsage(of body: [UInt8], deployment: Deployment) throws(GatewayError) -> TokenUsage? {
+        guard let members = JSONStructure.members(["output", "usage"], of: body), members["output"]?.first == UInt8(ascii: "[") else {
+            throw UpstreamErrors.badResponse("the answer is not a response with output", deployment: deployment)
+        }
+        guard let usage = members["usage"] else { return nil }
+        return TokenUsage(responses: try? JSONValue.parse(usage))
     }
 
     /// The upstream call for one client request, with this gateway's timeouts and limits.

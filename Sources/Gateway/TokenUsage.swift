@@ -53,6 +53,26 @@ public struct TokenUsage: Sendable, Equatable {
         return .object(object)
     }
 
+    /// The Responses API's `usage` object: input and output tokens, with their cached and reasoning parts.
+    public var responsesObject: JSONValue {
+        [
+            "input_tokens": .int(self.promptTokens), "input_tokens_details": ["cached_tokens": .int(self.cachedTokens ?? 0)],
+            "output_tokens": .int(self.completionTokens), "output_tokens_details": ["reasoning_tokens": .int(self.reasoningTokens ?? 0)],
+            "total_tokens": .int(self.totalTokens),
+        ]
+    }
+
+    /// Reads the Responses API's `usage` object, as OpenAI's own responses carry it.
+    init?(responses usage: JSONValue?) {
+        guard let usage, let input = usage["input_tokens"]?.tokenCount else { return nil }
+        self.init(
+            promptTokens: input,
+            completionTokens: usage["output_tokens"]?.tokenCount ?? 0,
+            cachedTokens: usage["input_tokens_details"]?["cached_tokens"]?.tokenCount,
+            reasoningTokens: usage["output_tokens_details"]?["reasoning_tokens"]?.tokenCount
+        )
+    }
+
     /// Reads OpenAI's `usage` object (also what Azure, DeepSeek and xAI send).
     init?(openAI usage: JSONValue?) {
         guard let usage, let prompt = usage["prompt_tokens"]?.tokenCount else { return nil }

@@ -221,6 +221,46 @@ import Testing
         }
     }
 
+    static let responsesSeed: JSONValue = [
+        "model": "m", "instructions": "s", "max_output_tokens": 100, "temperature": 0.5, "top_p": 1, "parallel_tool_calls": false,
+        "reasoning": ["effort": "low", "summary": "auto"], "metadata": ["k": "v"], "store": true, "include": ["reasoning.encrypted_content"],
+        "text": ["format": ["type": "json_schema", "name": "o", "schema": ["type": "object"], "strict": true], "verbosity": "medium"],
+        "tools": [["type": "function", "name": "f", "parameters": ["type": "object"], "strict": true], ["type": "function", "name": "g"]],
+        "tool_choice": ["type": "allowed_tools", "mode": "auto", "tools": [["type": "function", "name": "f"]]],
+        "thinking": ["type": "enabled", "budget_tokens": 1024],
+        "input": [
+            ["role": "developer", "content": "d"],
+            [
+                "type": "message", "role": "user",
+                "content": [
+                    ["type": "input_text", "text": "a"], ["type": "input_image", "image_url": "data:image/png;base64,iVBO", "detail": "auto"],
+                    ["type": "input_file", "file_data": Self.pdf, "filename": "a.pdf"],
+                ],
+            ],
+            [
+                "type": "reasoning", "id": "rs_skiff_1_0", "summary": [["type": "summary_text", "text": "r"]],
+                "encrypted_content": .string(
+                    ResponsesTranslator.encrypted(thinkingBlocks: [["type": "thinking", "thinking": "r", "signature": "s"]])
+                ),
+            ],
+            ["type": "function_call", "id": "fc_skiff_1_1", "call_id": "c1", "name": "f", "arguments": "{\"a\":1}", "status": "completed"],
+            ["type": "function_call_output", "call_id": "c1", "output": [["type": "input_text", "text": "ok"]]],
+            ["type": "message", "role": "assistant", "content": [["type": "output_text", "text": "x", "annotations": []]]],
+        ],
+    ]
+
+    @Test func responsesRequestsTranslateOrAreRefused() {
+        let deepSeek = Self.deployment(.deepSeek, "deepseek-chat")
+        Self.fuzz([Self.responsesSeed], seed: 13, statuses: 400...499) { body throws(GatewayError) in
+            if let items = body["input"]?.arrayValue { _ = ResponsesTranslator.nativeInput(items) }
+            var chat = try ResponsesTranslator.chatBody(fromResponses: body)
+            _ = try OpenAIAdapter().chatRequest(chat, deployment: deepSeek, stream: true, call: UpstreamCall())
+            _ = try GeminiAdapter.generateBody(fromOpenAI: chat, model: "gemini-2.5-flash")
+            chat["response_format"] = nil  // Claude's structured output is checked by the chat fuzz; reach its messages
+            _ = try AnthropicAdapter.messagesBody(fromOpenAI: chat, defaultMaxTokens: 4096)
+        }
+    }
+
     static let anthropicAnswer: JSONValue = [
         "id": "msg_1", "type": "message", "role": "assistant", "model": "claude",
         "content": [
@@ -402,6 +442,23 @@ import Testing
         ],
     ]
 
+    static let responsesStream: JSONValue = [
+        ["event": "response.created", "data": ["type": "response.created", "sequence_number": 0, "response": ["id": "resp_1", "output": []]]],
+        [
+            "event": "response.output_text.delta",
+            "data": [
+                "type": "response.output_text.delta", "sequence_number": 1, "item_id": "msg_1", "output_index": 0, "content_index": 0, "delta": "hi",
+            ],
+        ],
+        [
+            "event": "response.completed",
+            "data": [
+                "type": "response.completed", "sequence_number": 2,
+                "response": ["id": "resp_1", "usage": ["input_tokens": 3, "output_tokens": 1, "output_tokens_details": ["reasoning_tokens": 0]]],
+            ],
+        ],
+    ]
+
     /// Plays a bent stream, its events as the parser would hand them over (data serialized, strings as they are).
     static func play(_ stream: JSONValue, _ translator: inout some StreamTranslator) throws(GatewayError) {
         for event in stream.arrayValue ?? [] {
@@ -439,6 +496,20 @@ import Testing
                 showingThinking: true
             )
             try Self.play(stream, &translator)
+        }
+        // The Responses API's events, made from any provider's chunks and passed through from OpenAI's own.
+        Self.fuzz([Self.openAIStream, Self.geminiStream], seed: 14, statuses: 400...599) { stream throws(GatewayError) in
+            let upstream: any StreamTranslator =
+                stream.arrayValue?.first?["data"]?["candidates"] != nil
+                ? GeminiToOpenAIStream(deployment: gemini, includeUsage: true)
+                : OpenAIAdapter().streamTranslator(deployment: openAI, includeUsage: true)
+            var translator = ChatToResponsesStream(upstream: upstream, request: Self.responsesSeed, model: "m")
+            defer { _ = translator.failure(GatewayError(.streamInterrupted, status: 502, message: "x")) }
+            try Self.play(stream, &translator)
+        }
+        Self.fuzz([Self.responsesStream], seed: 15, statuses: 400...599) { stream throws(GatewayError) in
+            var passthrough = ResponsesPassthroughStream(deployment: openAI)
+            try Self.play(stream, &passthrough)
         }
     }
 }

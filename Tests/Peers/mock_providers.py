@@ -2,6 +2,7 @@
 proxies to, so each provider's base URL can point at a prefix of it. Standard library only.
 
   /openai/v1/chat/completions, /openai/v1/embeddings, /openai/v1/models   OpenAI (Authorization: Bearer KEY)
+  /openai/v1/responses                          OpenAI's Responses API, with stored responses (previous_response_id)
   /deepseek/…, /deepseek/v1/…, /xai/v1/…        the same format and paths, as DeepSeek and xAI speak it
   /azure/chat/completions?api-version=…, /azure/embeddings?api-version=…, /azure/info?api-version=…
                                                 Azure AI Inference (api-key: KEY or Bearer), OpenAI bodies
@@ -50,6 +51,11 @@ Anthropic's prompt caching is kept: the words up to a request's last
 has 20 characters or more): OpenAI sends a role chunk with "" content first, then 20 chunks, a finish chunk, the
 usage chunk if stream_options.include_usage, [DONE]; Anthropic 20 text_delta events; Gemini 20 chunks, the last
 with finishReason (usageMetadata on each, cumulative).
+
+The Responses API answers with the same behaviours (a `reasoner` model gives a reasoning item with a summary first),
+streamed as OpenAI's numbered events; it stores every response unless `store` is false, and checks input items as
+OpenAI does: only the properties each type defines, ids it issued (`*_mock…`, else 404 "not found"), reasoning
+`encrypted_content` of its own.
 
 Like the real services, it rejects with the provider's 4xx error body: a missing or wrong key; Anthropic without
 anthropic-version or max_tokens, with a "system" message role or an unknown top-level field; Gemini with an
@@ -102,6 +108,7 @@ REQUESTS = []
 RATE_LIMITED = {}  # request key -> 429s already answered
 CACHED_PREFIXES = set()  # Anthropic prompt caching: the prefixes written so far
 EARLY_ERRORS = {}  # request key -> streams already failed before their content
+STORED_RESPONSES = {}  # OpenAI's Responses API: response id -> its conversation (input and output items)
 STATS = {"requests": 0, "client_disconnects": 0}
 KEYS = {}  # provider -> the key it accepts
 
@@ -422,6 +429,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 RATE_LIMITED.clear()
                 CACHED_PREFIXES.clear()
                 EARLY_ERRORS.clear()
+                STORED_RESPONSES.clear()
                 STATS.update(requests=0, client_disconnects=0)
             return self.control(200, b"{}")
 
@@ -494,6 +502,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         operation = path[len(prefix) + 1:]
         allowed = {"chat/completions": "POST", "embeddings": "POST"}
         allowed["info" if provider == "azure" else "models"] = "GET"
+        if provider == "openai":
+            allowed["responses"] = "POST"
         return (provider, operation, None) if allowed.get(operation) == self.command else None
 
     # Checks shared by the providers.
@@ -606,6 +616,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 {"id": m, "object": "model", "created": 1700000000, "owned_by": provider} for m in MODELS]})
         if operation == "embeddings":
             return self.openai_embeddings(body)
+        if operation == "responses":
+            return self.openai_responses(body)
 
         if not body.get("model"):
             raise Reject(400, "you must provide a model parameter")
@@ -706,6 +718,161 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                        "type": "server_error", "param": None, "code": None}}))
         self.play(frames, lambda f: b"data: " + f.payload.encode() + b"\n\n", "text/event-stream; charset=utf-8",
                   error, headers)
+
+    # OpenAI's Responses API (OpenAI only), with its stored responses.
+
+    RESPONSES_FIELDS = {"model", "input", "instructions", "tools", "tool_choice", "parallel_tool_calls",
+                        "max_output_tokens", "temperature", "top_p", "text", "reasoning", "stream", "stream_options",
+                        "store", "include", "metadata", "user", "safety_identifier", "prompt_cache_key",
+                        "prompt_cache_retention", "service_tier", "previous_response_id", "conversation", "prompt",
+                        "background", "truncation", "max_tool_calls", "top_logprobs", "context_management"}
+    ITEM_FIELDS = {"message": {"type", "id", "role", "content", "status"},
+                   "function_call": {"type", "id", "call_id", "name", "arguments", "status"},
+                   "function_call_output": {"type", "id", "call_id", "output", "status"},
+                   "reasoning": {"type", "id", "summary", "content", "encrypted_content", "status"}}
+
+    def responses_items(self, body):
+        """The conversation so far: the stored one before `previous_response_id`, then this request's input, each
+        item checked as OpenAI checks it."""
+        items = []
+        previous = body.get("previous_response_id")
+        if previous is not None:
+            with LOCK:
+                stored = STORED_RESPONSES.get(previous)
+            if stored is None:
+                raise Reject(400, f"Previous response with id '{previous}' not found.")
+            items += stored
+        given = body.get("input")
+        if isinstance(given, str):
+            given = [{"role": "user", "content": given}]
+        if not isinstance(given, list):
+            raise Reject(400, "Missing required parameter: 'input'.")
+        for index, item in enumerate(given):
+            kind = item.get("type", "message") if isinstance(item, dict) else None
+            allowed = self.ITEM_FIELDS.get(kind)
+            if allowed is None:
+                raise Reject(400, f"Invalid value: '{kind}'. Supported values are: 'message', 'function_call', "
+                             f"'function_call_output' and 'reasoning'. - 'input[{index}].type'")
+            extra = sorted(set(item) - allowed)
+            if extra:
+                raise Reject(400, f"Unknown parameter: 'input[{index}].{extra[0]}'.")
+            if "id" in item and not str(item["id"]).startswith(("msg_mock", "fc_mock", "rs_mock")):
+                raise Reject(404, f"Item with id '{item['id']}' not found.")
+            if kind == "reasoning" and not str(item.get("encrypted_content", "enc_mock")).startswith("enc_mock"):
+                raise Reject(400, "The encrypted content for item rs could not be verified.")
+        return items + given
+
+    def openai_responses(self, body):
+        unknown = sorted(set(body) - self.RESPONSES_FIELDS)
+        if unknown:
+            raise Reject(400, f"Unknown parameter: '{unknown[0]}'.")
+        if not body.get("model"):
+            raise Reject(400, "Missing required parameter: 'model'.")
+        items = self.responses_items(body)
+        self.fail_as_asked(body)
+
+        def item_text(item):
+            content = item.get("content") if item.get("type", "message") == "message" else item.get("output")
+            if isinstance(content, list):
+                return "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+            return "" if content is None else str(content)
+
+        ask = Ask(max_tokens=body.get("max_output_tokens"), prompt_words=words(str(body.get("instructions") or "")))
+        for item in items:
+            ask.prompt_words += words(item_text(item))
+        last = items[-1] if items else {}
+        if last.get("type") == "function_call_output":
+            ask.after_tool, ask.last_text = True, item_text(last)
+        else:
+            ask.last_text = next((item_text(i) for i in reversed(items)
+                                  if i.get("type", "message") == "message" and i.get("role") == "user"), "")
+        for tool in body.get("tools") or []:
+            ask.tools.append((tool.get("name", "tool"), first_param(tool.get("parameters"))))
+        result = answer(ask, self.behaviour)
+        stem = "mock" + uuid.uuid4().hex[:20]
+        output = []
+        if self.behaviour.reasoner:
+            output.append({"id": f"rs_{stem}", "type": "reasoning", "encrypted_content": f"enc_{stem}",
+                           "summary": [{"type": "summary_text", "text": reasoning_of(ask)}]})
+        for suffix, name, args in result.calls:
+            output.append({"id": f"fc_{stem}_{len(output)}", "type": "function_call", "status": "completed",
+                           "call_id": "call_" + suffix, "name": name, "arguments": json.dumps(args)})
+        if not result.calls:
+            output.append({"id": f"msg_{stem}", "type": "message", "status": "completed", "role": "assistant",
+                           "content": [{"type": "output_text", "text": result.text, "annotations": [],
+                                        "logprobs": []}]})
+        reasoning_words = words(reasoning_of(ask)) if self.behaviour.reasoner else 0
+        usage = {"input_tokens": result.prompt_tokens, "input_tokens_details": {"cached_tokens": 0},
+                 "output_tokens": result.completion_tokens + reasoning_words,
+                 "output_tokens_details": {"reasoning_tokens": reasoning_words},
+                 "total_tokens": result.prompt_tokens + result.completion_tokens + reasoning_words}
+        response = {"id": f"resp_{stem}", "object": "response", "created_at": int(time.time()),
+                    "status": "incomplete" if result.finish == "length" else "completed", "error": None,
+                    "incomplete_details": {"reason": "max_output_tokens"} if result.finish == "length" else None,
+                    "instructions": body.get("instructions"), "model": body["model"], "output": output,
+                    "parallel_tool_calls": body.get("parallel_tool_calls", True),
+                    "previous_response_id": body.get("previous_response_id"), "tool_choice": body.get("tool_choice",
+                                                                                                     "auto"),
+                    "tools": body.get("tools") or [], "store": body.get("store", True), "usage": usage,
+                    "metadata": body.get("metadata") or {}}
+        if body.get("store", True):
+            with LOCK:
+                STORED_RESPONSES[response["id"]] = items + output
+        headers = [("x-request-id", "req_" + uuid.uuid4().hex[:24])]
+        if not body.get("stream"):
+            return self.json_answer(response, headers)
+
+        frames = []
+
+        def event(name, data, content=False):
+            frames.append(Frame({"type": name, **data}, name, content, self.behaviour.delay if content else 0))
+
+        def begun(item):
+            if item["type"] == "message":
+                return {**item, "status": "in_progress", "content": []}
+            if item["type"] == "function_call":
+                return {**item, "status": "in_progress", "arguments": ""}
+            return {**item, "summary": []}
+
+        opening = {**response, "status": "in_progress", "output": [], "usage": None}
+        event("response.created", {"response": opening})
+        event("response.in_progress", {"response": opening})
+        for index, item in enumerate(output):
+            event("response.output_item.added", {"output_index": index, "item": begun(item)})
+            common = {"item_id": item["id"], "output_index": index}
+            if item["type"] == "message":
+                part = item["content"][0]
+                event("response.content_part.added", {**common, "content_index": 0,
+                                                       "part": {**part, "text": ""}})
+                for piece in pieces(part["text"]):
+                    event("response.output_text.delta", {**common, "content_index": 0, "delta": piece,
+                                                          "logprobs": []}, True)
+                event("response.output_text.done", {**common, "content_index": 0, "text": part["text"],
+                                                     "logprobs": []})
+                event("response.content_part.done", {**common, "content_index": 0, "part": part})
+            elif item["type"] == "function_call":
+                for piece in pieces(item["arguments"], 4):
+                    event("response.function_call_arguments.delta", {**common, "delta": piece}, True)
+                event("response.function_call_arguments.done", {**common, "arguments": item["arguments"]})
+            else:
+                text = item["summary"][0]["text"]
+                event("response.reasoning_summary_part.added", {**common, "summary_index": 0,
+                                                                 "part": {"type": "summary_text", "text": ""}})
+                for piece in pieces(text, 4):
+                    event("response.reasoning_summary_text.delta", {**common, "summary_index": 0, "delta": piece},
+                          True)
+                event("response.reasoning_summary_text.done", {**common, "summary_index": 0, "text": text})
+                event("response.reasoning_summary_part.done", {**common, "summary_index": 0,
+                                                                "part": item["summary"][0]})
+            event("response.output_item.done", {"output_index": index, "item": item})
+        event("response.incomplete" if response["status"] == "incomplete" else "response.completed",
+              {"response": response})
+        for number, frame in enumerate(frames):
+            frame.payload = dumps({**frame.payload, "sequence_number": number})
+        error = Frame(dumps({"type": "error", "code": "server_error", "message": "The server had an error while "
+                             "processing your request.", "param": None, "sequence_number": len(frames)}), "error")
+        self.play(frames, lambda f: f"event: {f.event}\ndata: {f.payload}\n\n".encode(),
+                  "text/event-stream; charset=utf-8", error, headers)
 
     def openai_embeddings(self, body):
         if not body.get("model"):

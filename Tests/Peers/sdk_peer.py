@@ -1,6 +1,6 @@
-"""Runs the SDK client scripts (openai_chat_client.py, anthropic_client.py, openai_embeddings_client.py) for the
-tests in one process: importing the `openai` and `anthropic` SDKs costs about a second of CPU, which a process per
-call paid dozens of times over while the other tests wanted the same two cores.
+"""Runs the SDK client scripts (openai_chat_client.py, openai_responses_client.py, anthropic_client.py,
+openai_embeddings_client.py) for the tests in one process: importing the `openai` and `anthropic` SDKs costs about a
+second of CPU, which a process per call paid dozens of times over while the other tests wanted the same two cores.
 
 POST /run {"script": "openai_chat_client.py", "args": [...]} answers 200 {"ok": true|false, "result": {...}}: what
 the script would have printed, and whether it would have exited 0. Bad arguments are a 400. Loopback only; prints
@@ -14,7 +14,7 @@ import json
 from loopback import serve_until_stdin_closes
 
 SCRIPTS = {name + ".py": importlib.import_module(name)
-           for name in ("openai_chat_client", "anthropic_client", "openai_embeddings_client")}
+           for name in ("openai_chat_client", "openai_responses_client", "anthropic_client", "openai_embeddings_client")}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):

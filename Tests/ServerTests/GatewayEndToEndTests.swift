@@ -621,10 +621,14 @@ struct GatewayFailureTests {
 
     @Test(arguments: [
         ("gpt-delay-300", true), ("claude-slowfirst-5000", true), ("gemini-slowfirst-5000", false), ("openai/text-embedding-slowfirst-5000", false),
+        ("responses/gpt-delay-300", true), ("responses/claude-delay-300", true),
     ])
     func aClientThatHangsUpCancelsTheUpstream(_ model: String, _ stream: Bool) async throws {
         let (peer, server) = try await Self.start()
-        if model.contains("embedding") {
+        if model.hasPrefix("responses/") {
+            let body = #"{"model": "\#(model.dropFirst(10))", "stream": \#(stream), "input": "a long answer please"}"#
+            try await Self.hangUp(server, path: "/v1/responses", body: body, readFor: .milliseconds(1200))
+        } else if model.contains("embedding") {
             let body = #"{"model": "\#(model)", "input": ["a slow embedding"]}"#
             try await Self.hangUp(server, path: "/v1/embeddings", body: body, readFor: .milliseconds(1200))
         } else {

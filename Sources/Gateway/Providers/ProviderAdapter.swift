@@ -85,10 +85,14 @@ public protocol StreamTranslator: Sendable {
     /// The events a client must see before any other (Anthropic's `message_start`) when none has been made yet: they
     /// go ahead of a keep-alive sent before the upstream's first event.
     mutating func opening() -> [SSEEvent]
+    /// The events that tell the client of a failure after the stream began, when the front's API has its own way
+    /// (numbered events); nil for the front's plain error event.
+    mutating func failure(_ error: GatewayError) -> [SSEEvent]?
 }
 
 extension StreamTranslator {
     mutating func opening() -> [SSEEvent] { [] }
+    mutating func failure(_ error: GatewayError) -> [SSEEvent]? { nil }
 }
 
 /// Reads a provider's non-2xx answer into a `GatewayError` that names the provider and never its key.

@@ -136,7 +136,7 @@ public final class ChatStream: @unchecked Sendable {
     /// SDKs skip, or the `ping` event Anthropic's own streams send and its SDKs skip.
     private var keepAliveBytes: [UInt8] {
         switch self.front {
-        case .chatCompletions: return Array(": keep-alive\n\n".utf8)
+        case .chatCompletions, .responses: return Array(": keep-alive\n\n".utf8)
         case .messages: return Array("event: ping\ndata: {\"type\": \"ping\"}\n\n".utf8)
         }
     }
@@ -173,7 +173,7 @@ public final class ChatStream: @unchecked Sendable {
     private func fail(_ error: GatewayError) {
         self.ended = true
         self.failure = error
-        if error.kind != .cancelled { self.pending.append(self.errorEvent(error)) }
+        if error.kind != .cancelled { self.pending += self.translator.failure(error) ?? [self.errorEvent(error)] }
     }
 
     /// Reads one upstream chunk and translates the events it completes.
@@ -231,6 +231,9 @@ public final class ChatStream: @unchecked Sendable {
         switch front {
         case .messages:
             return event.event == "content_block_delta"
+        case .responses:
+            // Text, reasoning, a refusal or a call's arguments; a redacted reasoning item has none, but is output.
+            return event.event?.hasSuffix(".delta") == true || (event.event == "response.output_item.added" && event.data.contains("\"reasoning\""))
         case .chatCompletions:
             let bytes = Array(event.data.utf8)[...]
             guard let choices = JSONStructure.members(["choices"], of: bytes)?["choices"],
@@ -262,7 +265,7 @@ public final class ChatStream: @unchecked Sendable {
 
     private func errorEvent(_ error: GatewayError) -> SSEEvent {
         switch self.front {
-        case .chatCompletions: return SSEEvent(data: error.openAIBody().serializedString)
+        case .chatCompletions, .responses: return SSEEvent(data: error.openAIBody().serializedString)
         case .messages: return SSEEvent(event: "error", data: error.anthropicBody().serializedString)
         }
     }

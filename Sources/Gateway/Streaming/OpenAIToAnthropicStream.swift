@@ -3,8 +3,8 @@ import Foundation
 /// OpenAI chunks (from any provider, already translated) as Anthropic's event stream, for `/v1/messages` clients
 /// reaching a non-Anthropic model: `message_start`, one content block per run of reasoning or text or per tool call,
 /// `message_delta` with the stop reason and usage, `message_stop`.
-struct OpenAIToAnthropicStream: StreamTranslator {
-    private var upstream: any StreamTranslator
+struct OpenAIToAnthropicStream: ChunkConverting {
+    var upstream: any StreamTranslator
     /// Whether the client asked to see the model's reasoning; `reasoning_content` is dropped otherwise.
     private let showingThinking: Bool
     private var started = false
@@ -27,25 +27,12 @@ struct OpenAIToAnthropicStream: StreamTranslator {
         self.provider = provider
     }
 
-    var usage: TokenUsage? { self.upstream.usage }
-
-    mutating func translate(_ event: SSEEvent) throws(GatewayError) -> [SSEEvent] {
-        var out: [SSEEvent] = []
-        for chunk in try self.upstream.translate(event) where chunk.data != "[DONE]" {
-            out += self.convert(chunk)
-        }
-        return out
-    }
-
     mutating func opening() -> [SSEEvent] {
         self.start(id: Self.messageID())
     }
 
     mutating func finish() throws(GatewayError) -> [SSEEvent] {
-        var out: [SSEEvent] = []
-        for chunk in try self.upstream.finish() where chunk.data != "[DONE]" {
-            out += self.convert(chunk)
-        }
+        var out = self.converted(try self.upstream.finish())
         out += self.start(id: Self.messageID())
         out += self.closeBlock()
         let usage = self.upstream.usage
@@ -62,7 +49,7 @@ struct OpenAIToAnthropicStream: StreamTranslator {
         return out
     }
 
-    private mutating func convert(_ chunk: SSEEvent) -> [SSEEvent] {
+    mutating func convert(_ chunk: SSEEvent) -> [SSEEvent] {
         guard let data = try? JSONValue.parse(chunk.data) else { return [] }
         if let model = data["model"]?.stringValue { self.model = model }
         var out = self.start(id: data["id"]?.stringValue ?? "skiff")

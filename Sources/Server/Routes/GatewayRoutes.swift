@@ -6,7 +6,7 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// The OpenAI-compatible LLM API (`/v1/chat/completions`, `/v1/models`) and Anthropic's (`/v1/messages`),
+/// The OpenAI-compatible LLM API (`/v1/chat/completions`, `/v1/responses`, `/v1/models`) and Anthropic's (`/v1/messages`),
 /// served by the gateway. Routing only: bodies go to `Gateway` and its answers come back as they are.
 struct GatewayRoutes: Sendable {
     let gateway: Gateway
@@ -20,6 +20,9 @@ struct GatewayRoutes: Sendable {
     func register(on router: Router<SkiffRequestContext>) {
         router.post("/v1/chat/completions") { request, context in
             try await self.serve(request, context: context, front: .chatCompletions)
+        }
+        router.post("/v1/responses") { request, context in
+            try await self.serve(request, context: context, front: .responses)
         }
         router.post("/v1/messages") { request, context in
             try await self.serve(request, context: context, front: .messages(clientHeaders: Self.anthropicHeaders(request)))

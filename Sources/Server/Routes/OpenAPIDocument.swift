@@ -2050,6 +2050,385 @@ enum OpenAPIDocument {
             }
            }
           },
+          "/v1/responses": {
+           "post": {
+            "summary": "OpenAI Responses API (passed through to OpenAI, translated for other providers; stream: true for server-sent events)",
+            "operationId": "responses",
+            "tags": [
+             "gateway"
+            ],
+            "responses": {
+             "200": {
+              "description": "A response, or an event stream when stream is true",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "object",
+                 "properties": {
+                  "id": {
+                   "type": "string"
+                  },
+                  "object": {
+                   "type": "string"
+                  },
+                  "output": {
+                   "type": "array",
+                   "items": {
+                    "type": "object"
+                   }
+                  },
+                  "status": {
+                   "type": "string"
+                  },
+                  "model": {
+                   "type": "string"
+                  },
+                  "usage": {
+                   "type": "object"
+                  }
+                 },
+                 "required": [
+                  "output"
+                 ]
+                }
+               },
+               "text/event-stream": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
+             },
+             "400": {
+              "description": "Invalid request",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "object",
+                 "properties": {
+                  "error": {
+                   "type": "object",
+                   "properties": {
+                    "message": {
+                     "type": "string"
+                    },
+                    "type": {
+                     "type": "string"
+                    },
+                    "param": {},
+                    "code": {}
+                   },
+                   "required": [
+                    "message",
+                    "type"
+                   ]
+                  }
+                 },
+                 "required": [
+                  "error"
+                 ]
+                }
+               }
+              }
+             },
+             "401": {
+              "description": "Missing or invalid API key",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "object",
+                 "properties": {
+                  "error": {
+                   "type": "object",
+                   "properties": {
+                    "message": {
+                     "type": "string"
+                    },
+                    "type": {
+                     "type": "string"
+                    },
+                    "param": {},
+                    "code": {}
+                   },
+                   "required": [
+                    "message",
+                    "type"
+                   ]
+                  }
+                 },
+                 "required": [
+                  "error"
+                 ]
+                }
+               }
+              }
+             },
+             "404": {
+              "description": "Unknown model",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "object",
+                 "properties": {
+                  "error": {
+                   "type": "object",
+                   "properties": {
+                    "message": {
+                     "type": "string"
+                    },
+                    "type": {
+                     "type": "string"
+                    },
+                    "param": {},
+                    "code": {}
+                   },
+                   "required": [
+                    "message",
+                    "type"
+                   ]
+                  }
+                 },
+                 "required": [
+                  "error"
+                 ]
+                }
+               }
+              }
+             },
+             "413": {
+              "description": "Too large",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "object",
+                 "properties": {
+                  "error": {
+                   "type": "object",
+                   "properties": {
+                    "message": {
+                     "type": "string"
+                    },
+                    "type": {
+                     "type": "string"
+                    },
+                    "param": {},
+                    "code": {}
+                   },
+                   "required": [
+                    "message",
+                    "type"
+                   ]
+                  }
+                 },
+                 "required": [
+                  "error"
+                 ]
+                }
+               }
+              }
+             },
+             "422": {
+              "description": "Invalid field",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "object",
+                 "properties": {
+                  "error": {
+                   "type": "object",
+                   "properties": {
+                    "message": {
+                     "type": "string"
+                    },
+                    "type": {
+                     "type": "string"
+                    },
+                    "param": {},
+                    "code": {}
+                   },
+                   "required": [
+                    "message",
+                    "type"
+                   ]
+                  }
+                 },
+                 "required": [
+                  "error"
+                 ]
+                }
+               }
+              }
+             },
+             "429": {
+              "description": "Rate limited (here or upstream)",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "object",
+                 "properties": {
+                  "error": {
+                   "type": "object",
+                   "properties": {
+                    "message": {
+                     "type": "string"
+                    },
+                    "type": {
+                     "type": "string"
+                    },
+                    "param": {},
+                    "code": {}
+                   },
+                   "required": [
+                    "message",
+                    "type"
+                   ]
+                  }
+                 },
+                 "required": [
+                  "error"
+                 ]
+                }
+               }
+              }
+             },
+             "502": {
+              "description": "Upstream failed",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "object",
+                 "properties": {
+                  "error": {
+                   "type": "object",
+                   "properties": {
+                    "message": {
+                     "type": "string"
+                    },
+                    "type": {
+                     "type": "string"
+                    },
+                    "param": {},
+                    "code": {}
+                   },
+                   "required": [
+                    "message",
+                    "type"
+                   ]
+                  }
+                 },
+                 "required": [
+                  "error"
+                 ]
+                }
+               }
+              }
+             },
+             "503": {
+              "description": "Overloaded or model not loaded",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "object",
+                 "properties": {
+                  "error": {
+                   "type": "object",
+                   "properties": {
+                    "message": {
+                     "type": "string"
+                    },
+                    "type": {
+                     "type": "string"
+                    },
+                    "param": {},
+                    "code": {}
+                   },
+                   "required": [
+                    "message",
+                    "type"
+                   ]
+                  }
+                 },
+                 "required": [
+                  "error"
+                 ]
+                }
+               }
+              }
+             },
+             "504": {
+              "description": "Upstream timeout",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "object",
+                 "properties": {
+                  "error": {
+                   "type": "object",
+                   "properties": {
+                    "message": {
+                     "type": "string"
+                    },
+                    "type": {
+                     "type": "string"
+                    },
+                    "param": {},
+                    "code": {}
+                   },
+                   "required": [
+                    "message",
+                    "type"
+                   ]
+                  }
+                 },
+                 "required": [
+                  "error"
+                 ]
+                }
+               }
+              }
+             }
+            },
+            "requestBody": {
+             "required": true,
+             "content": {
+              "application/json": {
+               "schema": {
+                "type": "object",
+                "properties": {
+                 "model": {
+                  "type": "string"
+                 },
+                 "input": {
+                  "anyOf": [
+                   {
+                    "type": "string"
+                   },
+                   {
+                    "type": "array",
+                    "items": {
+                     "type": "object"
+                    },
+                    "minItems": 1
+                   }
+                  ]
+                 },
+                 "instructions": {
+                  "type": "string"
+                 },
+                 "stream": {
+                  "type": "boolean"
+                 }
+                },
+                "required": [
+                 "model",
+                 "input"
+                ]
+               }
+              }
+             }
+            }
+           }
+          },
           "/v1/messages": {
            "post": {
             "summary": "Anthropic Messages API (passed through to Anthropic, translated for other providers)",
