@@ -344,8 +344,8 @@ def check_responses(port):
     deltas, completed = [], False
     for event in body.decode(errors="replace").split("\n\n"):
         data = "".join(line[5:].strip() for line in event.splitlines() if line.startswith("data:"))
-        try:
-            parsed = json.loads(data) if data else {}
+        try:  # LiteLLM ends a Responses stream with chat's [DONE] too
+            parsed = json.loads(data) if data and data != "[DONE]" else {}
         except ValueError:
             raise Failed(f"stream event is not JSON: {data[:300]!r}")
         if parsed.get("type") == "response.output_text.delta":
