@@ -48,10 +48,10 @@ struct ChatToResponsesStream: ChunkConverting {
     /// OpenAI's `error` event, then `response.failed` with what was made before the failure.
     mutating func failure(_ error: GatewayError) -> [SSEEvent]? {
         var out = self.start()
-        let code: JSONValue = error.code.map(JSONValue.string) ?? .string(error.type)
-        out.append(self.event("error", ["code": code, "message": .string(error.message), "param": nil]))
+        let fields = ResponsesTranslator.errorFields(error)
+        out.append(self.event("error", fields))
         var response = self.response(status: "failed", usage: self.upstream.usage, incomplete: nil)
-        response["error"] = ["code": code, "message": .string(error.message)]
+        response["error"] = ["code": fields["code"] ?? nil, "message": fields["message"] ?? nil]
         out.append(self.event("response.failed", ["response": response]))
         return out
     }

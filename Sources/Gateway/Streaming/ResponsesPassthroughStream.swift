@@ -45,11 +45,10 @@ struct ResponsesPassthroughStream: StreamTranslator {
     /// OpenAI's `error` event, numbered after the upstream's last.
     mutating func failure(_ error: GatewayError) -> [SSEEvent]? {
         self.sequence += 1
-        let code: JSONValue = error.code.map(JSONValue.string) ?? .string(error.type)
-        let body: JSONValue = [
-            "type": "error", "code": code, "message": .string(error.message), "param": nil, "sequence_number": .int(self.sequence),
-        ]
-        return [SSEEvent(event: "error", data: body.serializedString)]
+        var body = ResponsesTranslator.errorFields(error)
+        body["type"] = "error"
+        body["sequence_number"] = .int(self.sequence)
+        return [SSEEvent(event: "error", data: JSONValue.object(body).serializedString)]
     }
 
     private static let terminal: Set<String> = ["response.completed", "response.incomplete", "response.failed"]

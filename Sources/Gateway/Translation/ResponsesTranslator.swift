@@ -415,6 +415,11 @@ enum ResponsesTranslator {
         )
     }
 
+    /// OpenAI's `error` event's fields for a failure (its code, else its type), without its type and number.
+    static func errorFields(_ error: GatewayError) -> [String: JSONValue] {
+        ["code": .string(error.code ?? error.type), "message": .string(error.message), "param": nil]
+    }
+
     // MARK: OpenAI's own
 
     /// A Responses body for OpenAI itself: input items that skiff made for another provider lose what OpenAI would
