@@ -75,7 +75,7 @@ public final class Gateway: Sendable {
                 let usage = AnthropicAdapter.usage(message["usage"])
                 return Self.answer(response.body, usage: usage, deployment: deployment, response: response)
             case .messages:
-                let translation = try Self.once(&translated) { () throws(GatewayError) in try MessagesTranslator.translation(of: body) }
+                let translation = try Self.once(&translated, MessagesTranslator.translation(of: body))
                 request = try self.adapter(deployment).messagesRequest(translation, deployment: deployment, stream: false, call: call)
                 response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
                 let completion = try self.adapter(deployment).completion(from: response.body, deployment: deployment)
@@ -86,12 +86,12 @@ public final class Gateway: Sendable {
                 )
                 return Self.answer(message.serialized(), usage: completion.usage, deployment: deployment, response: response)
             case .responses where deployment.provider.kind == .openAI:
-                request = Self.nativeResponsesRequest(body, deployment: deployment, call: call, stream: false)
+                request = OpenAIAdapter.responsesRequest(body, deployment: deployment, call: call, stream: false)
                 response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
-                let usage = try Self.responsesUsage(of: response.body, deployment: deployment)
+                let usage = try OpenAIAdapter.responsesUsage(of: response.body, deployment: deployment)
                 return Self.answer(response.body, usage: usage, deployment: deployment, response: response)
             case .responses:
-                let chat = try Self.once(&chatBody) { () throws(GatewayError) in try ResponsesTranslator.chatBody(fromResponses: body) }
+                let chat = try Self.once(&chatBody, ResponsesTranslator.chatBody(fromResponses: body))
                 request = try self.adapter(deployment).chatRequest(chat, deployment: deployment, stream: false, call: call)
                 response = try await self.send(request, deployment: deployment, cancellation: call.cancellation)
                 let completion = try self.adapter(deployment).completion(from: response.body, deployment: deployment)
@@ -251,7 +251,7 @@ public final class Gateway: Sendable {
                     request = self.nativeMessagesRequest(body, deployment: deployment, call: call, clientHeaders: headers, stream: true)
                     translator = AnthropicPassthroughStream(deployment: deployment)
                 case .messages:
-                    let translation = try Self.once(&translated) { () throws(GatewayError) in try MessagesTranslator.translation(of: body) }
+                    let translation = try Self.once(&translated, MessagesTranslator.translation(of: body))
                     let adapter = self.adapter(deployment)
                     request = try adapter.messagesRequest(translation, deployment: deployment, stream: true, call: call)
                     translator = OpenAIToAnthropicStream(
@@ -261,10 +261,10 @@ public final class Gateway: Sendable {
                         showingThinking: translation.thinking?.shown == true
                     )
                 case .responses where deployment.provider.kind == .openAI:
-                    request = Self.nativeResponsesRequest(body, deployment: deployment, call: call, stream: true)
+                    request = OpenAIAdapter.responsesRequest(body, deployment: deployment, call: call, stream: true)
                     translator = ResponsesPassthroughStream(deployment: deployment)
                 case .responses:
-                    let chat = try Self.once(&chatBody) { () throws(GatewayError) in try ResponsesTranslator.chatBody(fromResponses: body) }
+                    let chat = try Self.once(&chatBody, ResponsesTranslator.chatBody(fromResponses: body))
                     let adapter = self.adapter(deployment)
                     request = try adapter.chatRequest(chat, deployment: deployment, stream: true, call: call)
                     translator = ChatToResponsesStream(
@@ -554,31 +554,11 @@ public final class Gateway: Sendable {
     }
 
     /// A translation of the client's body, made at most once per request however many deployments need it.
-    static func once<Value>(_ made: inout Value?, _ make: () throws(GatewayError) -> Value) throws(GatewayError) -> Value {
+    static func once<Value>(_ made: inout Value?, _ make: @autoclosure () throws(GatewayError) -> Value) throws(GatewayError) -> Value {
         if let made { return made }
         let value = try make()
         made = value
         return value
-    }
-
-    /// A Responses body for OpenAI itself: the deployment's model name, and the input without what skiff made for
-    /// other providers (`ResponsesTranslator.nativeInput`).
-    static func nativeResponsesRequest(_ body: JSONValue, deployment: Deployment, call: UpstreamCall, stream: Bool) -> HTTPRequest {
-        var upstream = body
-        upstream["model"] = .string(deployment.model)
-        upstream["stream"] = stream ? true : nil
-        if let items = body["input"]?.arrayValue, let native = ResponsesTranslator.nativeInput(items) { upstream["input"] = .array(native) }
-        let url = OpenAIAdapter.url(deployment.provider, path: "responses")
-        return call.request(url: url, headers: OpenAIAdapter.headers(deployment.provider), body: upstream)
-    }
-
-    /// The usage of OpenAI's own response, read without parsing the rest; a body that is no response is a bad one.
-    static func responsesUsage(of body: [UInt8], deployment: Deployment) throws(GatewayError) -> TokenUsage? {
-        guard let members = JSONStructure.members(["output", "usage"], of: body), members["output"]?.first == UInt8(ascii: "[") else {
-            throw UpstreamErrors.badResponse("the answer is not a response with output", deployment: deployment)
-        }
-        guard let usage = members["usage"] else { return nil }
-        return TokenUsage(responses: try? JSONValue.parse(usage))
     }
 
     /// The upstream call for one client request, with this gateway's timeouts and limits.

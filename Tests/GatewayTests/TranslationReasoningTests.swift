@@ -228,12 +228,8 @@ import Testing
             ["tool_calls": [["index": 0, "id": "call_1", "type": "function", "function": ["name": "f", "arguments": "{}"]]]],
         ]
         var events: [SSEEvent] = []
-        for (position, delta) in deltas.enumerated() {
-            let finish: JSONValue = position == deltas.count - 1 ? "tool_calls" : nil
-            let chunk: JSONValue = [
-                "id": "chatcmpl-1", "model": "deepseek-reasoner", "choices": [["index": 0, "delta": delta, "finish_reason": finish]],
-            ]
-            events += try stream.translate(SSEEvent(data: chunk.serializedString))
+        for chunk in ChatChunks.events(deltas, model: "deepseek-reasoner", finish: "tool_calls") {
+            events += try stream.translate(chunk)
         }
         events += try stream.translate(SSEEvent(data: "[DONE]")) + stream.finish()
         let shape = try events.map { event -> String in

@@ -141,12 +141,8 @@ import Testing
             model: "deepseek-reasoner"
         )
         var events: [SSEEvent] = []
-        for (position, delta) in deltas.enumerated() {
-            let finish: JSONValue = position == deltas.count - 1 ? "tool_calls" : nil
-            let chunk: JSONValue = [
-                "id": "chatcmpl-1", "model": "deepseek-reasoner", "choices": [["index": 0, "delta": delta, "finish_reason": finish]],
-            ]
-            events += try stream.translate(SSEEvent(data: chunk.serializedString))
+        for chunk in ChatChunks.events(deltas, model: "deepseek-reasoner", finish: "tool_calls") {
+            events += try stream.translate(chunk)
         }
         let usage: JSONValue = ["id": "chatcmpl-1", "choices": [], "usage": ["prompt_tokens": 4, "completion_tokens": 6]]
         events += try stream.translate(SSEEvent(data: usage.serializedString))

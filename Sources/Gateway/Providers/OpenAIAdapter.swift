@@ -128,6 +128,25 @@ struct OpenAIAdapter: ProviderAdapter {
         return try Self.usage(members["usage"], deployment: deployment)
     }
 
+    /// A Responses body for OpenAI itself: the deployment's model name, and the input without what skiff made for
+    /// other providers (`ResponsesTranslator.nativeInput`).
+    static func responsesRequest(_ body: JSONValue, deployment: Deployment, call: UpstreamCall, stream: Bool) -> HTTPRequest {
+        var upstream = body
+        upstream["model"] = .string(deployment.model)
+        upstream["stream"] = stream ? true : nil
+        if let items = body["input"]?.arrayValue, let native = ResponsesTranslator.nativeInput(items) { upstream["input"] = .array(native) }
+        return call.request(url: Self.url(deployment.provider, path: "responses"), headers: Self.headers(deployment.provider), body: upstream)
+    }
+
+    /// The usage of OpenAI's own response, read without parsing the rest; a body that is no response is a bad one.
+    static func responsesUsage(of body: [UInt8], deployment: Deployment) throws(GatewayError) -> TokenUsage? {
+        guard let members = JSONStructure.members(["output", "usage"], of: body), members["output"]?.first == UInt8(ascii: "[") else {
+            throw UpstreamErrors.badResponse("the answer is not a response with output", deployment: deployment)
+        }
+        guard let usage = members["usage"] else { return nil }
+        return TokenUsage(responses: try? JSONValue.parse(usage))
+    }
+
     /// The counts of a `usage` member's bytes, read where they lie; a member that is not JSON is a bad response.
     static func usage(_ bytes: ArraySlice<UInt8>?, deployment: Deployment) throws(GatewayError) -> TokenUsage? {
         guard let bytes else { return nil }

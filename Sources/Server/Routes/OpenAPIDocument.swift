@@ -1333,292 +1333,31 @@ enum OpenAPIDocument {
               }
              },
              "400": {
-              "description": "Invalid request",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI400"
              },
              "401": {
-              "description": "Missing or invalid API key",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI401"
              },
              "404": {
-              "description": "Unknown model",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI404"
              },
              "413": {
-              "description": "Too large",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI413"
              },
              "422": {
-              "description": "Invalid field",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI422"
              },
              "429": {
-              "description": "Rate limited (here or upstream)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI429"
              },
              "502": {
-              "description": "Upstream failed",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI502"
              },
              "503": {
-              "description": "Overloaded or model not loaded",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI503"
              },
              "504": {
-              "description": "Upstream timeout",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI504"
              }
             },
             "requestBody": {
@@ -1731,292 +1470,31 @@ enum OpenAPIDocument {
               }
              },
              "400": {
-              "description": "Invalid request",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI400"
              },
              "401": {
-              "description": "Missing or invalid API key",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI401"
              },
              "404": {
-              "description": "Unknown model",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI404"
              },
              "413": {
-              "description": "Too large",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI413"
              },
              "422": {
-              "description": "Invalid field",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI422"
              },
              "429": {
-              "description": "Rate limited (here or upstream)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI429"
              },
              "502": {
-              "description": "Upstream failed",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI502"
              },
              "503": {
-              "description": "Overloaded or model not loaded",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI503"
              },
              "504": {
-              "description": "Upstream timeout",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI504"
              }
             },
             "requestBody": {
@@ -2100,292 +1578,31 @@ enum OpenAPIDocument {
               }
              },
              "400": {
-              "description": "Invalid request",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI400"
              },
              "401": {
-              "description": "Missing or invalid API key",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI401"
              },
              "404": {
-              "description": "Unknown model",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI404"
              },
              "413": {
-              "description": "Too large",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI413"
              },
              "422": {
-              "description": "Invalid field",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI422"
              },
              "429": {
-              "description": "Rate limited (here or upstream)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI429"
              },
              "502": {
-              "description": "Upstream failed",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI502"
              },
              "503": {
-              "description": "Overloaded or model not loaded",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI503"
              },
              "504": {
-              "description": "Upstream timeout",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI504"
              }
             },
             "requestBody": {
@@ -2476,634 +1693,34 @@ enum OpenAPIDocument {
               }
              },
              "400": {
-              "description": "Invalid request",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic400"
              },
              "401": {
-              "description": "Missing or invalid API key",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic401"
              },
              "404": {
-              "description": "Unknown model",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic404"
              },
              "413": {
-              "description": "Too large",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic413"
              },
              "422": {
-              "description": "Invalid field",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic422"
              },
              "429": {
-              "description": "Rate limited",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic429"
              },
              "502": {
-              "description": "Upstream failed",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic502"
              },
              "503": {
-              "description": "Overloaded",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic503"
              },
              "504": {
-              "description": "Upstream timeout",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic504"
              },
              "529": {
-              "description": "Upstream overloaded",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic529"
              }
             },
             "requestBody": {
@@ -3167,634 +1784,34 @@ enum OpenAPIDocument {
               }
              },
              "400": {
-              "description": "Invalid request",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic400"
              },
              "401": {
-              "description": "Missing or invalid API key",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic401"
              },
              "404": {
-              "description": "Unknown model",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic404"
              },
              "413": {
-              "description": "Too large",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic413"
              },
              "422": {
-              "description": "Invalid field",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic422"
              },
              "429": {
-              "description": "Rate limited",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic429"
              },
              "502": {
-              "description": "Upstream failed",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic502"
              },
              "503": {
-              "description": "Overloaded",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic503"
              },
              "504": {
-              "description": "Upstream timeout",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic504"
              },
              "529": {
-              "description": "Upstream overloaded",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "anyOf": [
-                  {
-                   "type": "object",
-                   "properties": {
-                    "type": {
-                     "const": "error"
-                    },
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "type": {
-                       "type": "string"
-                      },
-                      "message": {
-                       "type": "string"
-                      }
-                     },
-                     "required": [
-                      "type",
-                      "message"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "type",
-                    "error"
-                   ]
-                  },
-                  {
-                   "type": "object",
-                   "properties": {
-                    "error": {
-                     "type": "object",
-                     "properties": {
-                      "message": {
-                       "type": "string"
-                      },
-                      "type": {
-                       "type": "string"
-                      },
-                      "param": {},
-                      "code": {}
-                     },
-                     "required": [
-                      "message",
-                      "type"
-                     ]
-                    }
-                   },
-                   "required": [
-                    "error"
-                   ]
-                  }
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/Anthropic529"
              }
             },
             "requestBody": {
@@ -3877,100 +1894,13 @@ enum OpenAPIDocument {
               }
              },
              "401": {
-              "description": "Missing or invalid API key",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI401"
              },
              "429": {
-              "description": "Rate limited (here or upstream)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI429"
              },
              "503": {
-              "description": "Overloaded or model not loaded",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI503"
              }
             }
            }
@@ -4012,132 +1942,16 @@ enum OpenAPIDocument {
               }
              },
              "401": {
-              "description": "Missing or invalid API key",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI401"
              },
              "404": {
-              "description": "Unknown model",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI404"
              },
              "429": {
-              "description": "Rate limited (here or upstream)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI429"
              },
              "503": {
-              "description": "Overloaded or model not loaded",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "type": "object",
-                 "properties": {
-                  "error": {
-                   "type": "object",
-                   "properties": {
-                    "message": {
-                     "type": "string"
-                    },
-                    "type": {
-                     "type": "string"
-                    },
-                    "param": {},
-                    "code": {}
-                   },
-                   "required": [
-                    "message",
-                    "type"
-                   ]
-                  }
-                 },
-                 "required": [
-                  "error"
-                 ]
-                }
-               }
-              }
+              "$ref": "#/components/responses/OpenAI503"
              }
             },
             "parameters": [
@@ -4481,6 +2295,87 @@ enum OpenAPIDocument {
              "toxicity",
              "risk"
             ]
+           },
+           "OpenAIError": {
+            "type": "object",
+            "properties": {
+             "error": {
+              "type": "object",
+              "properties": {
+               "message": {
+                "type": "string"
+               },
+               "type": {
+                "type": "string"
+               },
+               "param": {},
+               "code": {}
+              },
+              "required": [
+               "message",
+               "type"
+              ]
+             }
+            },
+            "required": [
+             "error"
+            ]
+           },
+           "AnthropicError": {
+            "anyOf": [
+             {
+              "type": "object",
+              "properties": {
+               "type": {
+                "const": "error"
+               },
+               "error": {
+                "type": "object",
+                "properties": {
+                 "type": {
+                  "type": "string"
+                 },
+                 "message": {
+                  "type": "string"
+                 }
+                },
+                "required": [
+                 "type",
+                 "message"
+                ]
+               }
+              },
+              "required": [
+               "type",
+               "error"
+              ]
+             },
+             {
+              "type": "object",
+              "properties": {
+               "error": {
+                "type": "object",
+                "properties": {
+                 "message": {
+                  "type": "string"
+                 },
+                 "type": {
+                  "type": "string"
+                 },
+                 "param": {},
+                 "code": {}
+                },
+                "required": [
+                 "message",
+                 "type"
+                ]
+               }
+              },
+              "required": [
+               "error"
+              ]
+             }
+            ]
            }
           },
           "responses": {
@@ -4570,6 +2465,196 @@ enum OpenAPIDocument {
              "application/json": {
               "schema": {
                "$ref": "#/components/schemas/Error"
+              }
+             }
+            }
+           },
+           "OpenAI400": {
+            "description": "Invalid request",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/OpenAIError"
+              }
+             }
+            }
+           },
+           "OpenAI401": {
+            "description": "Missing or invalid API key",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/OpenAIError"
+              }
+             }
+            }
+           },
+           "OpenAI404": {
+            "description": "Unknown model",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/OpenAIError"
+              }
+             }
+            }
+           },
+           "OpenAI413": {
+            "description": "Too large",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/OpenAIError"
+              }
+             }
+            }
+           },
+           "OpenAI422": {
+            "description": "Invalid field",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/OpenAIError"
+              }
+             }
+            }
+           },
+           "OpenAI429": {
+            "description": "Rate limited (here or upstream)",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/OpenAIError"
+              }
+             }
+            }
+           },
+           "OpenAI502": {
+            "description": "Upstream failed",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/OpenAIError"
+              }
+             }
+            }
+           },
+           "OpenAI503": {
+            "description": "Overloaded or model not loaded",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/OpenAIError"
+              }
+             }
+            }
+           },
+           "OpenAI504": {
+            "description": "Upstream timeout",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/OpenAIError"
+              }
+             }
+            }
+           },
+           "Anthropic400": {
+            "description": "Invalid request",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/AnthropicError"
+              }
+             }
+            }
+           },
+           "Anthropic401": {
+            "description": "Missing or invalid API key",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/AnthropicError"
+              }
+             }
+            }
+           },
+           "Anthropic404": {
+            "description": "Unknown model",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/AnthropicError"
+              }
+             }
+            }
+           },
+           "Anthropic413": {
+            "description": "Too large",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/AnthropicError"
+              }
+             }
+            }
+           },
+           "Anthropic422": {
+            "description": "Invalid field",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/AnthropicError"
+              }
+             }
+            }
+           },
+           "Anthropic429": {
+            "description": "Rate limited",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/AnthropicError"
+              }
+             }
+            }
+           },
+           "Anthropic502": {
+            "description": "Upstream failed",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/AnthropicError"
+              }
+             }
+            }
+           },
+           "Anthropic503": {
+            "description": "Overloaded",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/AnthropicError"
+              }
+             }
+            }
+           },
+           "Anthropic504": {
+            "description": "Upstream timeout",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/AnthropicError"
+              }
+             }
+            }
+           },
+           "Anthropic529": {
+            "description": "Upstream overloaded",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/AnthropicError"
               }
              }
             }
