@@ -655,7 +655,10 @@ struct GatewayFailureTests {
         let (tooLarge, tooLargeBody) = try await HTTPProbe.post(url, json: big)
         #expect(tooLarge == 413)
         #expect(tooLargeBody.contains("MAX_REQUEST_BYTES"))
-        for (json, fragment) in [("{not json", "not valid JSON"), ("[1,2]", "JSON object"), (#"{"messages": []}"#, "model"), ("", "empty")] {
+        for (json, fragment) in [
+            ("{not json", "request body is invalid JSON: 'n' where a member's name in quotes should be, at line 1, column 2"),
+            ("[1,2]", "JSON object"), (#"{"messages": []}"#, "model"), ("", "empty"),
+        ] {
             let (status, text) = try await HTTPProbe.post(url, json: json)
             #expect(status == 400, "\(json)")
             #expect(text.contains(fragment) && text.contains(#""type":"invalid_request_error""#), "\(text)")

@@ -1,5 +1,3 @@
-import Foundation
-
 /// A JSON document held as a tree, for bodies the gateway reads, rewrites and passes on without a fixed schema
 /// (provider APIs grow fields faster than any struct could follow). Integers stay integers.
 public enum JSONValue: Sendable, Equatable {
@@ -11,57 +9,18 @@ public enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses a complete JSON text; throws `JSONError` naming what is wrong.
+    /// Parses a complete JSON text; throws `JSONError` naming what is wrong and where.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONError) -> JSONValue {
-        let data = Data(bytes)
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        } catch {
-            throw JSONError(message: Self.describe(error, in: data))
+        let result = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(JSONError) in try JSONParser.parse(buffer) }
         }
-        return JSONValue(foundation: object)
+        if let result { return try result.get() }
+        return try Array(bytes).withUnsafeBufferPointer { buffer in Result { () throws(JSONError) in try JSONParser.parse(buffer) } }.get()
     }
 
     public static func parse(_ text: String) throws(JSONError) -> JSONValue {
-        try self.parse(Array(text.utf8))
-    }
-
-    private static func describe(_ error: any Error, in data: Data) -> String {
-        if data.isEmpty { return "the body is empty" }
-        let nsError = error as NSError
-        if let detail = nsError.userInfo[NSDebugDescriptionErrorKey] as? String { return "invalid JSON: \(detail)" }
-        return "invalid JSON"
-    }
-
-    /// Foundation hands back native Swift strings, arrays and dictionaries, and NSNumber for numbers and booleans
-    /// (its type code tells them apart). The order of the casts matters: asking a Swift dictionary whether it is an
-    /// NSNumber bridges it to Objective-C first, which costs more than the whole parse.
-    init(foundation value: Any) {
-        if let string = value as? String {
-            self = .string(string)
-        } else if let object = value as? [String: Any] {
-            var members: [String: JSONValue] = [:]
-            members.reserveCapacity(object.count)
-            for (key, member) in object { members[key] = JSONValue(foundation: member) }
-            self = .object(members)
-        } else if let array = value as? [Any] {
-            self = .array(array.map(JSONValue.init(foundation:)))
-        } else if let number = value as? NSNumber {
-            switch UInt8(bitPattern: number.objCType.pointee) {
-            case UInt8(ascii: "c"), UInt8(ascii: "B"):
-                self = .bool(number.boolValue)
-            case UInt8(ascii: "d"), UInt8(ascii: "f"):
-                self = .double(number.doubleValue)
-            case UInt8(ascii: "Q"):
-                let unsigned = number.uint64Value
-                self = unsigned <= UInt64(Int.max) ? .int(Int(unsigned)) : .double(number.doubleValue)
-            default:
-                self = .int(number.intValue)
-            }
-        } else {
-            self = .null
-        }
+        var text = text
+        return try text.withUTF8 { buffer in Result { () throws(JSONError) in try JSONParser.parse(buffer) } }.get()
     }
 
     // MARK: Reading

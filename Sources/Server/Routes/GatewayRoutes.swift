@@ -313,7 +313,7 @@ struct GatewayRoutes: Sendable {
         do {
             body = try JSONValue.parse(buffer.readableBytesView)
         } catch {
-            throw GatewayError(.invalidRequest, status: 400, code: "invalid_json", message: "request body is not valid JSON: \(error.message)")
+            throw GatewayError(.invalidRequest, status: 400, code: "invalid_json", message: "request body is \(error.message)")
         }
         guard body.objectValue != nil else {
             throw GatewayError(
