@@ -51,6 +51,34 @@ public struct JSONWriter: Sendable {
 
     public mutating func bool(_ value: Bool) { self.raw(value ? "true" : "false") }
 
+    /// An object written member by member, in the order given (`beginObject`, `member`…, `endObject`): no
+    /// dictionary to build and no keys to sort, for the events a translated stream writes by the thousand.
+    public mutating func beginObject() {
+        self.bytes.append(UInt8(ascii: "{"))
+    }
+
+    public mutating func member(_ key: String, _ value: JSONValue) {
+        self.key(key)
+        self.value(value)
+    }
+
+    /// A member whose value is already JSON (written once, used in several events).
+    public mutating func member(_ key: String, json: [UInt8]) {
+        self.key(key)
+        self.bytes.append(contentsOf: json)
+    }
+
+    public mutating func endObject() {
+        self.bytes.append(UInt8(ascii: "}"))
+    }
+
+    private mutating func key(_ key: String) {
+        // No value ends in '{', so it marks the object's first member.
+        if self.bytes.last != UInt8(ascii: "{") { self.bytes.append(UInt8(ascii: ",")) }
+        self.string(key)
+        self.bytes.append(UInt8(ascii: ":"))
+    }
+
     public mutating func value(_ value: JSONValue) {
         switch value {
         case .null: self.raw("null")

@@ -48,10 +48,10 @@ struct ChatToResponsesStream: ChunkConverting {
     /// OpenAI's `error` event, then `response.failed` with what was made before the failure.
     mutating func failure(_ error: GatewayError) -> [SSEEvent]? {
         var out = self.start()
-        let fields = ResponsesTranslator.errorFields(error)
-        out.append(self.event("error", fields))
+        out.append(ResponsesTranslator.errorEvent(error, sequence: self.sequence))
+        self.sequence += 1
         var response = self.response(status: "failed", usage: self.upstream.usage, incomplete: nil)
-        response["error"] = ["code": fields["code"] ?? nil, "message": fields["message"] ?? nil]
+        response["error"] = ResponsesTranslator.errorObject(error)
         out.append(self.event("response.failed", ["response": response]))
         return out
     }
@@ -89,11 +89,14 @@ struct ChatToResponsesStream: ChunkConverting {
     private mutating func reason(_ text: String) -> [SSEEvent] {
         var out: [SSEEvent] = []
         if case .reasoning = self.item {} else { out += self.open(.reasoning(text: nil, blocks: [])) }
-        guard case .reasoning(let held, let blocks)? = self.item else { return out }
-        if held == nil {
+        guard case .reasoning(var summary, let blocks)? = self.item else { return out }
+        if summary == nil {
             out.append(self.itemEvent("response.reasoning_summary_part.added", ["summary_index": 0, "part": Self.summaryPart("")]))
+            summary = ""
         }
-        self.item = .reasoning(text: (held ?? "") + text, blocks: blocks)
+        self.item = nil  // the summary is then this function's alone, and grows in place
+        summary?.append(text)
+        self.item = .reasoning(text: summary, blocks: blocks)
         out.append(self.itemEvent("response.reasoning_summary_text.delta", ["summary_index": 0, "delta": .string(text)]))
         return out
     }
@@ -108,11 +111,15 @@ struct ChatToResponsesStream: ChunkConverting {
             let part = refusal ? ResponsesTranslator.refusalPart("") : ResponsesTranslator.textPart("")
             out.append(self.itemEvent("response.content_part.added", ["content_index": .int(parts.count - 1), "part": part]))
         }
+        self.item = nil  // the parts are then this function's alone, and the text grows in place
         parts[parts.count - 1].text += text
         self.item = .message(parts: parts)
-        var fields: [String: JSONValue] = ["content_index": .int(parts.count - 1), "delta": .string(text)]
-        if !refusal { fields["logprobs"] = [] }
-        out.append(self.itemEvent(refusal ? "response.refusal.delta" : "response.output_text.delta", fields))
+        let index = JSONValue.int(parts.count - 1)
+        out.append(
+            refusal
+                ? self.itemEvent("response.refusal.delta", ["content_index": index, "delta": .string(text)])
+                : self.itemEvent("response.output_text.delta", ["content_index": index, "delta": .string(text), "logprobs": []])
+        )
         return out
     }
 
@@ -125,12 +132,12 @@ struct ChatToResponsesStream: ChunkConverting {
             out += self.open(.call(index: index, callID: callID, name: call["function"]?["name"]?.stringValue ?? "", arguments: "", extra: nil))
         }
         guard case .call(_, let callID, let name, var arguments, var extra)? = self.item else { return out }
+        self.item = nil  // the arguments are then this function's alone, and grow in place
         if let more = call["extra_content"] { extra = more }
-        if let piece = call["function"]?["arguments"]?.stringValue, !piece.isEmpty {
-            arguments += piece
-            out.append(self.itemEvent("response.function_call_arguments.delta", ["delta": .string(piece)]))
-        }
+        let piece = call["function"]?["arguments"]?.stringValue ?? ""
+        arguments += piece
         self.item = .call(index: index, callID: callID, name: name, arguments: arguments, extra: extra)
+        if !piece.isEmpty { out.append(self.itemEvent("response.function_call_arguments.delta", ["delta": .string(piece)])) }
         return out
     }
 
@@ -212,8 +219,12 @@ struct ChatToResponsesStream: ChunkConverting {
     private mutating func start() -> [SSEEvent] {
         guard !self.started else { return [] }
         self.started = true
-        let response = self.response(status: "in_progress", usage: nil, incomplete: nil)
-        return [self.event("response.created", ["response": response]), self.event("response.in_progress", ["response": response])]
+        // The same response in both events, written once.
+        let response = self.response(status: "in_progress", usage: nil, incomplete: nil).serialized()
+        return [
+            self.event("response.created") { $0.member("response", json: response) },
+            self.event("response.in_progress") { $0.member("response", json: response) },
+        ]
     }
 
     private func response(status: String, usage: TokenUsage?, incomplete: String?) -> JSONValue {
@@ -230,19 +241,30 @@ struct ChatToResponsesStream: ChunkConverting {
     }
 
     /// An event about the open item: its output index and (unless it carries the item) its id.
-    private mutating func itemEvent(_ name: String, _ fields: [String: JSONValue], withItemID: Bool = true) -> SSEEvent {
-        var body = fields
-        body["output_index"] = .int(self.output.count)
-        if withItemID, let item = self.item { body["item_id"] = .string(self.itemID(of: item)) }
-        return self.event(name, body)
+    private mutating func itemEvent(_ name: String, _ fields: KeyValuePairs<String, JSONValue>, withItemID: Bool = true) -> SSEEvent {
+        let itemID = withItemID ? self.item.map(self.itemID(of:)) : nil
+        let outputIndex = self.output.count
+        return self.event(name) { writer in
+            writer.member("output_index", .int(outputIndex))
+            if let itemID { writer.member("item_id", .string(itemID)) }
+            for (key, value) in fields { writer.member(key, value) }
+        }
     }
 
-    private mutating func event(_ name: String, _ fields: [String: JSONValue]) -> SSEEvent {
-        var body = fields
-        body["type"] = .string(name)
-        body["sequence_number"] = .int(self.sequence)
+    private mutating func event(_ name: String, _ fields: KeyValuePairs<String, JSONValue>) -> SSEEvent {
+        self.event(name) { writer in
+            for (key, value) in fields { writer.member(key, value) }
+        }
+    }
+
+    /// An event of the client's stream: its type, its number, then the members `write` adds.
+    private mutating func event(_ name: String, _ write: (inout JSONWriter) -> Void) -> SSEEvent {
+        let sequence = self.sequence
         self.sequence += 1
-        return SSEEvent(event: name, data: JSONValue.object(body).serializedString)
+        return SSEEvent.typed(name) { writer in
+            writer.member("sequence_number", .int(sequence))
+            write(&writer)
+        }
     }
 
     private static func summaryPart(_ text: String) -> JSONValue {

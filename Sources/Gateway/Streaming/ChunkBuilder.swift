@@ -8,26 +8,29 @@ struct ChunkBuilder: Sendable {
     let created = Int(Date().timeIntervalSince1970)
 
     func chunk(delta: JSONValue, finishReason: String? = nil) -> SSEEvent {
-        let body: JSONValue = [
-            "id": .string(self.id),
-            "object": "chat.completion.chunk",
-            "created": .int(self.created),
-            "model": .string(self.model),
-            "choices": [["index": 0, "delta": delta, "logprobs": nil, "finish_reason": finishReason.map(JSONValue.string) ?? .null]],
-        ]
-        return SSEEvent(data: body.serializedString)
+        self.event { writer in
+            writer.member("choices", [["index": 0, "delta": delta, "logprobs": nil, "finish_reason": finishReason.map(JSONValue.string) ?? .null]])
+        }
     }
 
     /// The last chunk of a stream with `stream_options.include_usage`: no choices, the usage.
     func usageChunk(_ usage: TokenUsage) -> SSEEvent {
-        let body: JSONValue = [
-            "id": .string(self.id),
-            "object": "chat.completion.chunk",
-            "created": .int(self.created),
-            "model": .string(self.model),
-            "choices": [],
-            "usage": usage.openAIObject,
-        ]
-        return SSEEvent(data: body.serializedString)
+        self.event { writer in
+            writer.member("choices", [])
+            writer.member("usage", usage.openAIObject)
+        }
+    }
+
+    /// A chunk's members in OpenAI's order, written as they come (no dictionary, no sorting: one per token).
+    private func event(_ write: (inout JSONWriter) -> Void) -> SSEEvent {
+        var writer = JSONWriter(capacity: 256)
+        writer.beginObject()
+        writer.member("id", .string(self.id))
+        writer.member("object", "chat.completion.chunk")
+        writer.member("created", .int(self.created))
+        writer.member("model", .string(self.model))
+        write(&writer)
+        writer.endObject()
+        return SSEEvent(data: String(decoding: writer.bytes, as: UTF8.self))
     }
 }

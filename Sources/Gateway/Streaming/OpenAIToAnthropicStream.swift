@@ -37,7 +37,7 @@ struct OpenAIToAnthropicStream: ChunkConverting {
         out += self.closeBlock()
         let usage = self.upstream.usage
         out.append(
-            Self.event(
+            SSEEvent.typed(
                 "message_delta",
                 [
                     "delta": ["stop_reason": .string(self.stopReason), "stop_sequence": nil],
@@ -45,7 +45,7 @@ struct OpenAIToAnthropicStream: ChunkConverting {
                 ]
             )
         )
-        out.append(Self.event("message_stop", [:]))
+        out.append(SSEEvent.typed("message_stop", [:]))
         return out
     }
 
@@ -95,19 +95,19 @@ struct OpenAIToAnthropicStream: ChunkConverting {
                 cacheWriteTokens: self.upstream.usage?.cacheWriteTokens
             ).anthropicObject,
         ]
-        return [Self.event("message_start", ["message": message])]
+        return [SSEEvent.typed("message_start", ["message": message])]
     }
 
     /// An id for a message whose upstream gave none (yet): unique, in Anthropic's `msg_` form.
     private static func messageID() -> String {
-        "msg_skiff_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        "msg_skiff_" + RandomID.hex()
     }
 
     /// Starts `block` unless a block of its kind is open (a tool call's deltas continue its block).
     private mutating func open(_ kind: Block, _ block: @autoclosure () -> JSONValue) -> [SSEEvent] {
         guard self.openBlock?.kind != kind else { return [] }
         var out = self.closeBlock()
-        out.append(Self.event("content_block_start", ["index": .int(self.nextBlock), "content_block": block()]))
+        out.append(SSEEvent.typed("content_block_start", ["index": .int(self.nextBlock), "content_block": block()]))
         self.openBlock = (self.nextBlock, kind)
         self.nextBlock += 1
         return out
@@ -116,19 +116,13 @@ struct OpenAIToAnthropicStream: ChunkConverting {
     /// A delta of the open block.
     private func delta(_ delta: JSONValue) -> [SSEEvent] {
         guard let block = self.openBlock else { return [] }
-        return [Self.event("content_block_delta", ["index": .int(block.index), "delta": delta])]
+        return [SSEEvent.typed("content_block_delta", ["index": .int(block.index), "delta": delta])]
     }
 
     private mutating func closeBlock() -> [SSEEvent] {
         guard let block = self.openBlock else { return [] }
         self.openBlock = nil
-        return [Self.event("content_block_stop", ["index": .int(block.index)])]
-    }
-
-    static func event(_ name: String, _ fields: [String: JSONValue]) -> SSEEvent {
-        var body = fields
-        body["type"] = .string(name)
-        return SSEEvent(event: name, data: JSONValue.object(body).serializedString)
+        return [SSEEvent.typed("content_block_stop", ["index": .int(block.index)])]
     }
 }
 

@@ -45,10 +45,7 @@ struct ResponsesPassthroughStream: StreamTranslator {
     /// OpenAI's `error` event, numbered after the upstream's last.
     mutating func failure(_ error: GatewayError) -> [SSEEvent]? {
         self.sequence += 1
-        var body = ResponsesTranslator.errorFields(error)
-        body["type"] = "error"
-        body["sequence_number"] = .int(self.sequence)
-        return [SSEEvent(event: "error", data: JSONValue.object(body).serializedString)]
+        return [ResponsesTranslator.errorEvent(error, sequence: self.sequence)]
     }
 
     private static let terminal: Set<String> = ["response.completed", "response.incomplete", "response.failed"]

@@ -40,3 +40,23 @@ public struct SSEEvent: Sendable, Equatable {
         return bytes
     }
 }
+
+extension SSEEvent {
+    /// A named event whose data is an object opening with its `type`, as Anthropic's and the Responses API's events
+    /// do, then the members `write` adds, in that order.
+    static func typed(_ name: String, _ write: (inout JSONWriter) -> Void) -> SSEEvent {
+        var writer = JSONWriter(capacity: 256)
+        writer.beginObject()
+        writer.member("type", .string(name))
+        write(&writer)
+        writer.endObject()
+        return SSEEvent(event: name, data: String(decoding: writer.bytes, as: UTF8.self))
+    }
+
+    /// The same with members given in order.
+    static func typed(_ name: String, _ fields: KeyValuePairs<String, JSONValue>) -> SSEEvent {
+        self.typed(name) { writer in
+            for (key, value) in fields { writer.member(key, value) }
+        }
+    }
+}

@@ -303,7 +303,7 @@ enum ResponsesTranslator {
 
     /// A new response id, and the stem its items' ids share: `_skiff_` marks what skiff made, which OpenAI never saw.
     static func newID() -> String {
-        "skiff_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        "skiff_" + RandomID.hex()
     }
 
     /// The response object around `output`: the request's settings echoed as OpenAI echoes them.
@@ -415,9 +415,21 @@ enum ResponsesTranslator {
         )
     }
 
-    /// OpenAI's `error` event's fields for a failure (its code, else its type), without its type and number.
-    static func errorFields(_ error: GatewayError) -> [String: JSONValue] {
-        ["code": .string(error.code ?? error.type), "message": .string(error.message), "param": nil]
+    /// OpenAI's `error` event for a failure (its code, else its type), numbered `sequence`.
+    static func errorEvent(_ error: GatewayError, sequence: Int) -> SSEEvent {
+        SSEEvent.typed(
+            "error",
+            ["sequence_number": .int(sequence), "code": .string(Self.errorCode(error)), "message": .string(error.message), "param": nil]
+        )
+    }
+
+    /// A failed response's `error`.
+    static func errorObject(_ error: GatewayError) -> JSONValue {
+        ["code": .string(Self.errorCode(error)), "message": .string(error.message)]
+    }
+
+    private static func errorCode(_ error: GatewayError) -> String {
+        error.code ?? error.type
     }
 
     // MARK: OpenAI's own

@@ -1,3 +1,4 @@
+import Gateway
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -10,7 +11,7 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
         var context = context
         let supplied = request.headers[RequestIDHeaders.id].flatMap { Self.isAcceptable($0) ? $0 : nil }
         // Hummingbird's own ids vary in length; ours are always 32 hex digits.
-        let id = supplied ?? Self.generate()
+        let id = supplied ?? RandomID.hex()
         context.logger[metadataKey: "hb.request.id"] = .string(id)
         if let trace = request.headers[RequestIDHeaders.trace] {
             context.logger[metadataKey: "trace_id"] = .string(String(trace.prefix(128)))
@@ -37,22 +38,6 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Printable ASCII up to 128 characters; anything else is replaced rather than logged.
     static func isAcceptable(_ value: String) -> Bool {
         !value.isEmpty && value.utf8.count <= 128 && value.utf8.allSatisfy { $0 >= 0x21 && $0 <= 0x7e }
-    }
-
-    /// 128 random bits as 32 lowercase hex digits: two draws from the system generator (one `getrandom` each),
-    /// written straight into the string's storage.
-    static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let high: UInt64 = generator.next()
-        let low: UInt64 = generator.next()
-        return String(unsafeUninitializedCapacity: 32) { buffer in
-            let digits: StaticString = "0123456789abcdef"
-            for index in 0..<32 {
-                let word = index < 16 ? high : low
-                buffer[index] = digits.utf8Start[Int((word >> UInt64(60 - 4 * (index % 16))) & 0xf)]
-            }
-            return 32
-        }
     }
 }
 
