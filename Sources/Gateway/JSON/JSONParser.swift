@@ -248,7 +248,8 @@ struct JSONParser {
             collected.append(contentsOf: UTF8.encode(Unicode.Scalar(scalar)!)!)
         default:
             self.index -= 1
-            throw self.error("\\\(Self.describe(letter)) is not an escape JSON knows")
+            let shown = (0x21..<0x7F).contains(letter) ? "\\\(Character(Unicode.Scalar(letter)))" : "a backslash before \(Self.hex(letter))"
+            throw self.error("\(shown) is not an escape JSON knows")
         }
     }
 
