@@ -20,10 +20,11 @@ with Content-Length or chunked; requests may be pipelined on a keep-alive connec
 --delay-ms waits that long before the first byte of every answer (a model's time to first token);
 --delay-jitter-ms spreads that wait uniformly over delay ± jitter, as real providers' latencies spread (a fixed delay
 keeps a closed-loop load generator's connections in lock-step, so every gateway sees its requests in bursts);
---chunk-delay-ms waits that long between a stream's events (shows whether a gateway streams or buffers).
+--chunk-delay-ms waits that long between a stream's events (shows whether a gateway streams or buffers);
+--repeat N makes the answer the twenty words N times (20 × N content chunks), a long answer whose cost per token shows.
 
 Usage: .venv-bench/bin/python Benchmarks/gateway/mock_upstream.py [--port 0] [--delay-ms 0] [--delay-jitter-ms 0]
-       [--chunk-delay-ms 0]
+       [--chunk-delay-ms 0] [--repeat 1]
 Binds 127.0.0.1, prints one JSON line {"port": N} to stdout once listening, serves until SIGTERM/SIGINT.
 """
 
@@ -39,6 +40,11 @@ CHUNKS = 20  # content events in a streamed answer
 WORDS = ("Hello", "from", "the", "mock", "upstream:", "this", "answer", "is", "always", "the", "same", "twenty",
          "words,", "so", "every", "gateway", "relays", "identical", "bytes", "back.")
 ANSWER = " ".join(WORDS)
+
+
+def answer(repeat=1):
+    """The answer's text when it is the twenty words `repeat` times (--repeat): a long answer, 20 × repeat chunks."""
+    return " ".join(WORDS * repeat)
 PROMPT_TOKENS = 9
 CREATED = 1700000000
 MAX_HEADER_BYTES = 64 * 1024
@@ -68,16 +74,17 @@ def error(status, reason, message, kind, close=False):
                                                    "code": None}}), close)
 
 
-def completion(model):
-    usage = {"prompt_tokens": PROMPT_TOKENS, "completion_tokens": CHUNKS, "total_tokens": PROMPT_TOKENS + CHUNKS}
+def completion(model, repeat=1):
+    tokens = CHUNKS * repeat
+    usage = {"prompt_tokens": PROMPT_TOKENS, "completion_tokens": tokens, "total_tokens": PROMPT_TOKENS + tokens}
     return simple(200, "OK", _json({
         "id": "chatcmpl-mock", "object": "chat.completion", "created": CREATED, "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": ANSWER, "refusal": None},
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": answer(repeat), "refusal": None},
                      "logprobs": None, "finish_reason": "stop"}],
         "usage": usage, "service_tier": "default", "system_fingerprint": "fp_mock"}))
 
 
-def stream(model, include_usage):
+def stream(model, include_usage, repeat=1):
     """The pieces of a streamed answer: each SSE event is one HTTP chunk; the first piece carries the headers."""
     base = {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": CREATED, "model": model,
             "service_tier": "default", "system_fingerprint": "fp_mock"}
@@ -91,14 +98,14 @@ def stream(model, include_usage):
     def choice(delta, finish=None):
         return [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
 
-    words = [word if k == 0 else " " + word for k, word in enumerate(WORDS)]
+    words = [word if k == 0 else " " + word for k, word in enumerate(WORDS * repeat)]
     pieces = [_head(200, "OK", "text/event-stream; charset=utf-8")
               + event(choice({"role": "assistant", "content": "", "refusal": None}))]
     pieces += [event(choice({"content": word})) for word in words]
     pieces.append(event(choice({}, "stop")))
     if include_usage:
-        pieces.append(event([], usage={"prompt_tokens": PROMPT_TOKENS, "completion_tokens": CHUNKS,
-                                       "total_tokens": PROMPT_TOKENS + CHUNKS}))
+        pieces.append(event([], usage={"prompt_tokens": PROMPT_TOKENS, "completion_tokens": CHUNKS * repeat,
+                                       "total_tokens": PROMPT_TOKENS + CHUNKS * repeat}))
     done = b"data: [DONE]\n\n"
     pieces.append(b"%x\r\n%s\r\n0\r\n\r\n" % (len(done), done))
     return pieces
@@ -107,7 +114,8 @@ def stream(model, include_usage):
 class Mock:
     """What the server answers, with every answer's bytes built once and cached by what varies in it."""
 
-    def __init__(self, delay_ms, chunk_delay_ms, jitter_ms=0):
+    def __init__(self, delay_ms, chunk_delay_ms, jitter_ms=0, repeat=1):
+        self.repeat = repeat
         self.delay = delay_ms / 1000
         self.jitter = min(jitter_ms, delay_ms) / 1000
         self.gap = chunk_delay_ms / 1000
@@ -132,7 +140,7 @@ class Mock:
         if answer is None:
             if len(self.cache) > 1000:
                 self.cache.clear()
-            answer = self.cache[key] = stream(model, usage) if streaming else completion(model)
+            answer = self.cache[key] = stream(model, usage, self.repeat) if streaming else completion(model, self.repeat)
             if len(self.models) < 1000:
                 self.models.add(model)
         return answer
@@ -311,7 +319,7 @@ class Connection(asyncio.Protocol):
 
 async def serve(args):
     loop = asyncio.get_running_loop()
-    mock = Mock(args.delay_ms, args.chunk_delay_ms, args.delay_jitter_ms)
+    mock = Mock(args.delay_ms, args.chunk_delay_ms, args.delay_jitter_ms, args.repeat)
     server = await loop.create_server(lambda: Connection(mock), "127.0.0.1", args.port, backlog=1024,
                                       reuse_address=True)
     port = server.sockets[0].getsockname()[1]
@@ -332,6 +340,7 @@ def main():
     parser.add_argument("--delay-jitter-ms", type=float, default=0,
                         help="spread each wait uniformly over delay ± this (at most the delay)")
     parser.add_argument("--chunk-delay-ms", type=float, default=0, help="wait between a stream's events")
+    parser.add_argument("--repeat", type=int, default=1, help="answer with the twenty words this many times")
     parser.add_argument("--no-uvloop", action="store_true", help="use asyncio's default event loop")
     args = parser.parse_args()
     if not args.no_uvloop:

@@ -21,7 +21,7 @@ skiff runs as `skiff serve` with ML_SERVER_PORT=<free port>, HOST=127.0.0.1, EMB
 Usage: make bench-gateway
    or: .venv-bench/bin/python Benchmarks/gateway/run.py [--targets direct,skiff,litellm] [--duration 5]
        [--ttfb-duration 3] [--warmup 2] [--delay-ms 0] [--delay-jitter-ms 0] [--chunk-delay-ms 0] [--litellm-workers 2]
-       [--skiff-bin .build/release/skiff] [--skiff-env NAME=VALUE …] [--api chat|responses]
+       [--skiff-bin .build/release/skiff] [--skiff-env NAME=VALUE …] [--api chat|responses] [--repeat 1]
        (needs wrk: apt-get install wrk; scripts/bench-gateway makes .venv-bench, then runs this with any arguments)
 """
 
@@ -78,7 +78,9 @@ def use_responses_api():
     FIRST = b"response.output_text.delta"
 
 sys.path.insert(0, str(HERE))
-from mock_upstream import ANSWER  # noqa: E402  (the text every target must hand back)
+from mock_upstream import answer  # noqa: E402  (the text every target must hand back)
+
+ANSWER = answer()  # --repeat makes it longer
 
 # wrk script: one pre-built request, counts answers that are not 200 or not complete, prints one RESULT line.
 LUA = """
@@ -189,7 +191,8 @@ class Server:
 def start_mock(args):
     """The mock upstream; it prints {"port": N} once listening."""
     command = [sys.executable, HERE / "mock_upstream.py", "--port", "0", "--delay-ms", args.delay_ms,
-               "--delay-jitter-ms", args.delay_jitter_ms, "--chunk-delay-ms", args.chunk_delay_ms]
+               "--delay-jitter-ms", args.delay_jitter_ms, "--chunk-delay-ms", args.chunk_delay_ms,
+               "--repeat", getattr(args, "repeat", 1)]
     started = time.perf_counter()
     process = subprocess.Popen([str(c) for c in command], stdout=subprocess.PIPE, cwd=ROOT, start_new_session=True)
     line = process.stdout.readline()
@@ -582,7 +585,11 @@ def report(results):
                   f"{ratios[f'skiff_added_p99_ms_c64_{mode}']:+.2f} ms "
                   f"({skiff64['p99_ms']:.2f} vs {direct64['p99_ms']:.2f})")
         skiff_best, litellm_best = best("skiff", mode), best("litellm", mode)
-        if skiff_best and litellm_best:
+        if skiff_best and litellm_best and not litellm_best["requests_per_s"]:
+            # A long answer (--repeat) can outlast the run: in-flight requests are not counted.
+            print(f"skiff best req/s ÷ LiteLLM best req/s, {mode}: LiteLLM completed no request within a "
+                  f"{results['duration_s']} s run (skiff: {skiff_best['requests_per_s']:.0f} req/s)")
+        elif skiff_best and litellm_best:
             ratios[f"skiff_over_litellm_rps_{mode}"] = skiff_best["requests_per_s"] / litellm_best["requests_per_s"]
             print(f"skiff best req/s ÷ LiteLLM best req/s, {mode}: {ratios[f'skiff_over_litellm_rps_{mode}']:.1f}× "
                   f"({skiff_best['requests_per_s']:.0f} at c={skiff_best['concurrency']} vs "
@@ -631,12 +638,16 @@ def main():
     parser.add_argument("--delay-jitter-ms", type=float, default=0,
                         help="mock: spread that wait uniformly over delay ± this (real providers' latencies vary)")
     parser.add_argument("--chunk-delay-ms", type=float, default=0, help="mock: wait between a stream's events")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="mock: answer with its twenty words this many times (a long answer: 20 × N chunks)")
     parser.add_argument("--litellm-workers", type=int, default=2)
     parser.add_argument("--skiff-bin", default=str(ROOT / ".build/release/skiff"))
     parser.add_argument("--skiff-log-level", default="warning", help="skiff's LOG_LEVEL (LiteLLM runs at ERROR)")
     parser.add_argument("--skiff-env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for skiff (repeatable), e.g. a gateway setting")
     args = parser.parse_args()
+    global ANSWER
+    ANSWER = answer(args.repeat)
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     if args.api == "responses":
         use_responses_api()
@@ -651,7 +662,7 @@ def main():
     busy = cpu_busy()
     results = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "cores": os.cpu_count(), "cpu_busy_at_start": busy,
                "duration_s": args.duration, "ttfb_duration_s": args.ttfb_duration, "delay_ms": args.delay_ms,
-               "delay_jitter_ms": args.delay_jitter_ms, "chunk_delay_ms": args.chunk_delay_ms, "concurrency": list(CONCURRENCY), "model": MODEL, "api": args.api,
+               "delay_jitter_ms": args.delay_jitter_ms, "chunk_delay_ms": args.chunk_delay_ms, "repeat": args.repeat, "concurrency": list(CONCURRENCY), "model": MODEL, "api": args.api,
                "litellm_workers": args.litellm_workers}
     print(f"gateway benchmark: {', '.join(targets)}; {os.cpu_count()} cores, {args.duration} s per wrk run, "
           f"{args.ttfb_duration} s per TTFB run, upstream delay {args.delay_ms:g} ms"
