@@ -11,16 +11,18 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Parses a complete JSON text; throws `JSONError` naming what is wrong and where.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONError) -> JSONValue {
-        let result = bytes.withContiguousStorageIfAvailable { buffer in
-            Result { () throws(JSONError) in try JSONParser.parse(buffer) }
-        }
-        if let result { return try result.get() }
-        return try Array(bytes).withUnsafeBufferPointer { buffer in Result { () throws(JSONError) in try JSONParser.parse(buffer) } }.get()
+        if let result = bytes.withContiguousStorageIfAvailable(Self.read) { return try result.get() }
+        return try Array(bytes).withUnsafeBufferPointer(Self.read).get()
     }
 
     public static func parse(_ text: String) throws(JSONError) -> JSONValue {
         var text = text
-        return try text.withUTF8 { buffer in Result { () throws(JSONError) in try JSONParser.parse(buffer) } }.get()
+        return try text.withUTF8(Self.read).get()
+    }
+
+    /// The parse as a value: the buffer-lending calls above rethrow untyped errors, so the typed one rides out in it.
+    private static func read(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONError> {
+        Result { () throws(JSONError) in try JSONParser.parse(buffer) }
     }
 
     // MARK: Reading

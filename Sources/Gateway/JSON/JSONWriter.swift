@@ -62,6 +62,10 @@ public struct JSONWriter: Sendable {
         self.value(value)
     }
 
+    public mutating func members(_ fields: KeyValuePairs<String, JSONValue>) {
+        for (key, value) in fields { self.member(key, value) }
+    }
+
     /// A member whose value is already JSON (written once, used in several events).
     public mutating func member(_ key: String, json: [UInt8]) {
         self.key(key)

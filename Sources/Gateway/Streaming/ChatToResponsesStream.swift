@@ -247,14 +247,12 @@ struct ChatToResponsesStream: ChunkConverting {
         return self.event(name) { writer in
             writer.member("output_index", .int(outputIndex))
             if let itemID { writer.member("item_id", .string(itemID)) }
-            for (key, value) in fields { writer.member(key, value) }
+            writer.members(fields)
         }
     }
 
     private mutating func event(_ name: String, _ fields: KeyValuePairs<String, JSONValue>) -> SSEEvent {
-        self.event(name) { writer in
-            for (key, value) in fields { writer.member(key, value) }
-        }
+        self.event(name) { $0.members(fields) }
     }
 
     /// An event of the client's stream: its type, its number, then the members `write` adds.

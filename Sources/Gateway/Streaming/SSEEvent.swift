@@ -55,8 +55,6 @@ extension SSEEvent {
 
     /// The same with members given in order.
     static func typed(_ name: String, _ fields: KeyValuePairs<String, JSONValue>) -> SSEEvent {
-        self.typed(name) { writer in
-            for (key, value) in fields { writer.member(key, value) }
-        }
+        self.typed(name) { $0.members(fields) }
     }
 }

@@ -294,7 +294,7 @@ enum ResponsesTranslator {
     static func thinkingBlocks(fromEncrypted content: String?) -> [JSONValue]? {
         guard let content, content.hasPrefix(Self.encryptedPrefix),
             let data = Data(base64Encoded: String(content.dropFirst(Self.encryptedPrefix.count))),
-            let blocks = (try? JSONValue.parse([UInt8](data)))?.arrayValue
+            let blocks = (try? JSONValue.parse(data))?.arrayValue
         else { return nil }
         return blocks
     }
